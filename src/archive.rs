@@ -1,0 +1,322 @@
+//! Stage 3, archive: the whole, immutable model — incidents in reading
+//! order plus the indexes derived from them (taxonomies, related incidents,
+//! links between postmortems). Nothing after this stage reads files.
+//!
+//! Input: loaded incidents and the links found in them. Output: an
+//! [`Archive`] and the diagnostics only the whole archive can reveal
+//! (duplicate ids, broken links).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+
+use crate::config::Config;
+use crate::content::IncidentLink;
+use crate::diagnostics::{Diagnostic, Position};
+use crate::incident::{ActionItem, Incident, Status};
+use crate::markdown::INCIDENT_LINK_MARKER;
+use crate::slug::slugify;
+
+/// The archive, ready to render.
+pub struct Archive {
+    pub config: Config,
+    /// Published incidents, newest first (date descending, then id).
+    pub incidents: Vec<Incident>,
+    /// Index of each incident in `incidents` by id.
+    pub by_id: HashMap<String, usize>,
+    /// Tags, teams, services, severity and years, in that order.
+    pub taxonomies: Vec<Taxonomy>,
+    /// For each incident, the indexes of related incidents, most related first.
+    pub related: Vec<Vec<usize>>,
+    /// The day the build runs, for overdue action items. Passed in so tests
+    /// (and reproducible builds) fix it.
+    pub today: Date,
+}
+
+/// A way of grouping incidents, with one page per term.
+pub struct Taxonomy {
+    /// URL segment and key: `tags`, `teams`, `services`, `severity`, `years`.
+    pub key: &'static str,
+    /// Heading for readers.
+    pub title: &'static str,
+    /// Terms in display order.
+    pub terms: Vec<Term>,
+}
+
+/// One value of a taxonomy and the incidents that have it.
+pub struct Term {
+    pub name: String,
+    pub slug: String,
+    /// Indexes into `Archive::incidents`, newest first.
+    pub incidents: Vec<usize>,
+}
+
+impl Taxonomy {
+    pub fn term(&self, slug: &str) -> Option<&Term> {
+        self.terms.iter().find(|t| t.slug == slug)
+    }
+}
+
+/// What to include when assembling the archive.
+pub struct BuildOptions {
+    pub include_drafts: bool,
+    pub today: Date,
+}
+
+impl Archive {
+    /// Assembles the archive, resolving links and checking what spans files.
+    pub fn assemble(
+        config: Config,
+        mut incidents: Vec<Incident>,
+        links: &[IncidentLink],
+        options: &BuildOptions,
+    ) -> (Archive, Vec<Diagnostic>) {
+        let mut diagnostics = duplicate_ids(&incidents);
+        let content_dir = config.content_dir.clone();
+        let by_path: HashMap<PathBuf, String> = incidents
+            .iter()
+            .map(|i| {
+                (
+                    i.source
+                        .strip_prefix(&content_dir)
+                        .unwrap_or(&i.source)
+                        .to_path_buf(),
+                    i.id.clone(),
+                )
+            })
+            .collect();
+        diagnostics.extend(broken_links(links, &by_path));
+        let known: HashMap<&str, ()> = incidents.iter().map(|i| (i.id.as_str(), ())).collect();
+        diagnostics.extend(unknown_references(&incidents, &known));
+
+        let base_path = config.base_path();
+        for incident in &mut incidents {
+            for section in &mut incident.sections {
+                if section.html.contains(INCIDENT_LINK_MARKER) {
+                    section.html = resolve_link_markers(&section.html, &by_path, &base_path);
+                }
+            }
+        }
+        incidents.retain(|i| options.include_drafts || i.status != Status::Draft);
+        incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+        let by_id = incidents
+            .iter()
+            .enumerate()
+            .map(|(n, i)| (i.id.clone(), n))
+            .collect();
+        let mut archive = Archive {
+            taxonomies: taxonomies(&incidents, &config),
+            config,
+            incidents,
+            by_id,
+            related: Vec::new(),
+            today: options.today,
+        };
+        archive.related = related(&archive);
+        (archive, diagnostics)
+    }
+
+    pub fn taxonomy(&self, key: &str) -> Option<&Taxonomy> {
+        self.taxonomies.iter().find(|t| t.key == key)
+    }
+
+    /// Every action item with its incident, in incident order.
+    pub fn action_items(&self) -> impl Iterator<Item = (&Incident, &ActionItem)> {
+        self.incidents
+            .iter()
+            .flat_map(|i| i.action_items.iter().map(move |a| (i, a)))
+    }
+
+    /// URL path of an incident page, under the base path.
+    pub fn incident_url(&self, incident: &Incident) -> String {
+        format!("{}incidents/{}/", self.config.base_path(), incident.id)
+    }
+}
+
+fn duplicate_ids(incidents: &[Incident]) -> Vec<Diagnostic> {
+    let mut first_by_id: HashMap<&str, &Path> = HashMap::new();
+    let mut diagnostics = Vec::new();
+    for incident in incidents {
+        if let Some(first) = first_by_id.insert(&incident.id, &incident.source) {
+            diagnostics.push(
+                Diagnostic::error(
+                    &incident.source,
+                    "id/duplicate",
+                    format!("id {:?} is also the id of {}", incident.id, first.display()),
+                )
+                .at(Position::new(1, 1))
+                .hint("give one of them a unique `id:` in its front matter, or rename the file"),
+            );
+            first_by_id.insert(&incident.id, first);
+        }
+    }
+    diagnostics
+}
+
+fn broken_links(links: &[IncidentLink], by_path: &HashMap<PathBuf, String>) -> Vec<Diagnostic> {
+    links
+        .iter()
+        .filter(|link| !by_path.contains_key(Path::new(&link.target)))
+        .map(|link| {
+            Diagnostic::error(&link.from, "link/broken", format!("link to {:?} does not match any postmortem", link.target))
+                .at(link.position)
+                .hint("check the relative path: links are relative to this file's folder, and the target must be a postmortem under content/")
+        })
+        .collect()
+}
+
+fn unknown_references(incidents: &[Incident], known: &HashMap<&str, ()>) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for incident in incidents {
+        for (field, ids) in [
+            ("related", &incident.related),
+            ("recurrence_of", &incident.recurrence_of),
+        ] {
+            for id in ids.iter().filter(|id| !known.contains_key(id.as_str())) {
+                diagnostics.push(
+                    Diagnostic::warning(&incident.source, "link/unknown-id", format!("`{field}` names {id:?}, which is not the id of any postmortem"))
+                        .at(Position::new(1, 1))
+                        .hint("ids are the path under content/ without .md, e.g. 2024/checkout-db-failover"),
+                );
+            }
+        }
+    }
+    diagnostics
+}
+
+/// Replaces `casebook-incident:PATH#frag` hrefs with the target's URL.
+fn resolve_link_markers(html: &str, by_path: &HashMap<PathBuf, String>, base_path: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find(INCIDENT_LINK_MARKER) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + INCIDENT_LINK_MARKER.len()..];
+        let end = after.find('"').unwrap_or(after.len());
+        let target = &after[..end];
+        let (path, fragment) = target.split_at(target.find('#').unwrap_or(target.len()));
+        match by_path.get(Path::new(path)) {
+            Some(id) => out.push_str(&format!("{base_path}incidents/{id}/{fragment}")),
+            None => out.push_str(path),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn taxonomies(incidents: &[Incident], config: &Config) -> Vec<Taxonomy> {
+    let group =
+        |key: &'static str, title: &'static str, values: &dyn Fn(&Incident) -> Vec<String>| {
+            let mut terms: BTreeMap<String, Term> = BTreeMap::new();
+            for (index, incident) in incidents.iter().enumerate() {
+                for value in values(incident) {
+                    let slug = slugify(&value);
+                    if slug.is_empty() {
+                        continue;
+                    }
+                    let term = terms.entry(slug.clone()).or_insert_with(|| Term {
+                        name: value,
+                        slug,
+                        incidents: Vec::new(),
+                    });
+                    if term.incidents.last() != Some(&index) {
+                        term.incidents.push(index);
+                    }
+                }
+            }
+            Taxonomy {
+                key,
+                title,
+                terms: terms.into_values().collect(),
+            }
+        };
+    let mut severity = group("severity", "Severity", &|i| {
+        i.severity.iter().map(|s| s.name.clone()).collect()
+    });
+    let rank = |name: &str| {
+        config
+            .severities
+            .iter()
+            .position(|s| s.name == name)
+            .unwrap_or(usize::MAX)
+    };
+    severity.terms.sort_by_key(|t| rank(&t.name));
+    let mut years = group("years", "Years", &|i| vec![i.year().to_string()]);
+    years.terms.reverse();
+    vec![
+        group("tags", "Tags", &|i| i.tags.clone()),
+        group("teams", "Teams", &|i| i.teams.clone()),
+        group("services", "Services", &|i| i.services.clone()),
+        severity,
+        years,
+    ]
+}
+
+/// Related incidents: explicit `related` and `recurrence_of` links (both
+/// ways) first, then incidents sharing services and tags, weighted so rare
+/// shared terms count more than ubiquitous ones.
+fn related(archive: &Archive) -> Vec<Vec<usize>> {
+    const MAX_RELATED: usize = 6;
+    let incidents = &archive.incidents;
+    let mut explicit: Vec<Vec<usize>> = vec![Vec::new(); incidents.len()];
+    for (index, incident) in incidents.iter().enumerate() {
+        for id in incident.related.iter().chain(&incident.recurrence_of) {
+            if let Some(&other) = archive.by_id.get(id) {
+                explicit[index].push(other);
+                explicit[other].push(index);
+            }
+        }
+    }
+    // Terms shared by a large share of the archive say little about relatedness.
+    let max_term_size = (incidents.len() / 20).max(50);
+    let term_lists = |key: &str| -> HashMap<String, &Vec<usize>> {
+        archive
+            .taxonomy(key)
+            .map(|t| {
+                t.terms
+                    .iter()
+                    .filter(|t| t.incidents.len() <= max_term_size)
+                    .map(|t| (t.slug.clone(), &t.incidents))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let services = term_lists("services");
+    let tags = term_lists("tags");
+    incidents
+        .iter()
+        .enumerate()
+        .map(|(index, incident)| {
+            let mut scores: HashMap<usize, f64> = HashMap::new();
+            let mut add = |lists: &HashMap<String, &Vec<usize>>, values: &[String], weight: f64| {
+                for value in values {
+                    if let Some(list) = lists.get(&slugify(value)) {
+                        let idf = weight / (list.len() as f64).ln_1p();
+                        for &other in list.iter().filter(|&&o| o != index) {
+                            *scores.entry(other).or_default() += idf;
+                        }
+                    }
+                }
+            };
+            add(&services, &incident.services, 2.0);
+            add(&tags, &incident.tags, 1.0);
+            let mut ranked: Vec<(usize, f64)> =
+                scores.into_iter().filter(|(_, s)| *s >= 1.0).collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut list = explicit[index].clone();
+            list.sort_unstable();
+            list.dedup();
+            list.retain(|&o| o != index);
+            for (other, _) in ranked {
+                if list.len() >= MAX_RELATED {
+                    break;
+                }
+                if !list.contains(&other) {
+                    list.push(other);
+                }
+            }
+            list
+        })
+        .collect()
+}

@@ -1,0 +1,154 @@
+//! Discovery: finds the postmortem files under the content folder.
+//!
+//! Input: the content folder. Output: the candidate files in path order,
+//! skipping what Git ignores, hidden files, and files that sit beside real
+//! postmortems without being one (templates, READMEs, licences).
+
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+use crate::diagnostics::Diagnostic;
+
+/// A file that should become an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Absolute (or root-joined) path to read.
+    pub path: PathBuf,
+    /// Path relative to the archive root, for diagnostics and edit links.
+    pub relative: PathBuf,
+    /// Path relative to the content folder, the basis of the default id.
+    pub within_content: PathBuf,
+    /// The file has no `.md` extension and is read as Markdown by content.
+    pub missing_extension: bool,
+}
+
+/// Walks `content_dir` and returns the postmortem files, sorted by path,
+/// plus diagnostics for entries that could not be read.
+pub fn discover(root: &Path, content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    let walker = WalkBuilder::new(content_dir)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        // Honour .gitignore even when the archive is not (yet) a Git checkout.
+        .require_git(false)
+        .follow_links(false)
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = error_path(&e).unwrap_or_else(|| content_dir.to_path_buf());
+                diagnostics.push(
+                    Diagnostic::warning(
+                        relative_to(root, &path),
+                        "content/unreadable",
+                        format!("skipped: {e}"),
+                    )
+                    .hint("check the file's permissions, or add it to .gitignore"),
+                );
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.into_path();
+        let Some(kind) = classify(&path) else {
+            continue;
+        };
+        files.push(SourceFile {
+            relative: relative_to(root, &path).to_path_buf(),
+            within_content: relative_to(content_dir, &path).to_path_buf(),
+            missing_extension: kind == Kind::Extensionless,
+            path,
+        });
+    }
+    (files, diagnostics)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Markdown,
+    Extensionless,
+}
+
+/// Decides whether a file is a postmortem from its name alone; files
+/// without an extension are confirmed as Markdown when content reads them.
+fn classify(path: &Path) -> Option<Kind> {
+    let name = path.file_name()?.to_string_lossy().to_lowercase();
+    let stem = name.split('.').next().unwrap_or(&name);
+    if is_not_an_incident(stem) {
+        return None;
+    }
+    match path.extension().map(|e| e.to_string_lossy().to_lowercase()) {
+        Some(ext) if matches!(ext.as_str(), "md" | "markdown" | "mdown") => Some(Kind::Markdown),
+        // "PM2022-009 - Bad AMI" has no extension, but "file.txt" has one:
+        // an extension is a short alphanumeric word after the last dot.
+        Some(ext) if !looks_like_extension(&ext) => Some(Kind::Extensionless),
+        None => Some(Kind::Extensionless),
+        Some(_) => None,
+    }
+}
+
+fn looks_like_extension(ext: &str) -> bool {
+    (1..=8).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// Files that live beside postmortems in real archives but are not incidents.
+fn is_not_an_incident(stem: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "readme",
+        "license",
+        "licence",
+        "copying",
+        "notice",
+        "changelog",
+        "contributing",
+        "codeowners",
+        "index",
+        "_index",
+        "source",
+        "summary",
+        "makefile",
+    ];
+    NAMES.contains(&stem) || stem.contains("template")
+}
+
+fn relative_to<'a>(base: &Path, path: &'a Path) -> &'a Path {
+    path.strip_prefix(base).unwrap_or(path)
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_real_archive_names() {
+        let kind = |name: &str| classify(Path::new(name));
+        assert_eq!(kind("2024/db.md"), Some(Kind::Markdown));
+        assert_eq!(
+            kind("PM2022-009 - Bad AWS EKS AMI causing Kubernetes issues"),
+            Some(Kind::Extensionless)
+        );
+        assert_eq!(kind("PMyyyy-nnn - Postmortem template.md"), None);
+        assert_eq!(kind("investigations/template.md"), None);
+        assert_eq!(kind("LICENSE"), None);
+        assert_eq!(kind("SOURCE.txt"), None);
+        assert_eq!(kind("README.md"), None);
+        assert_eq!(kind("diagram.png"), None);
+    }
+}

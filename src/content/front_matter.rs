@@ -1,0 +1,234 @@
+//! Front matter: splits the YAML block between `---` fences from the body and
+//! parses it (gray_matter's YAML engine) into a JSON-like map.
+//!
+//! Input: a file's text. Output: the fields, the line each field starts on,
+//! and the body with its byte offset, so later diagnostics point at the
+//! right line of the original file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use gray_matter::Pod;
+use gray_matter::engine::{Engine, YAML};
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, Position};
+
+/// A file split into its front matter and Markdown body.
+#[derive(Debug, Default)]
+pub struct Split<'a> {
+    /// Parsed fields; empty when the file has no front matter.
+    pub fields: BTreeMap<String, Value>,
+    /// 1-based line where each top-level field is written.
+    pub field_lines: BTreeMap<String, usize>,
+    /// The Markdown after the closing fence.
+    pub body: &'a str,
+    /// Byte offset of `body` in the file.
+    pub body_offset: usize,
+    /// The file had a front-matter block at all.
+    pub has_front_matter: bool,
+}
+
+impl Split<'_> {
+    /// Position of a field's line, or the top of the file when unknown.
+    pub fn position_of(&self, field: &str) -> Position {
+        Position::new(self.field_lines.get(field).copied().unwrap_or(1), 1)
+    }
+}
+
+/// Splits and parses the front matter of `text` (a file at `path`).
+pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let Some(after_open) = strip_fence_line(text) else {
+        return Ok(Split {
+            body: text,
+            ..Split::default()
+        });
+    };
+    let open_len = text.len() - after_open.len();
+    let Some((yaml_len, close_len)) = find_closing_fence(after_open) else {
+        return Err(unclosed(path, text));
+    };
+    let yaml = &after_open[..yaml_len];
+    let body_offset = open_len + yaml_len + close_len;
+    let fields = parse_yaml(path, yaml)?;
+    Ok(Split {
+        field_lines: field_lines(yaml),
+        fields,
+        body: &text[body_offset..],
+        body_offset,
+        has_front_matter: true,
+    })
+}
+
+/// Returns the text after a leading `---` line, if the file opens with one.
+fn strip_fence_line(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix("---")?;
+    let rest = rest.trim_start_matches([' ', '\t']);
+    rest.strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))
+}
+
+/// Finds the closing `---` (or YAML's `...`) line: the length of the YAML
+/// before it and of the fence line itself.
+fn find_closing_fence(text: &str) -> Option<(usize, usize)> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            return Some((offset, line.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn unclosed(path: &Path, text: &str) -> Diagnostic {
+    // The body most likely starts at the first heading: suggest closing there.
+    let heading_line = text
+        .lines()
+        .position(|line| line.starts_with('#'))
+        .map(|i| i + 1);
+    let hint = match heading_line {
+        Some(line) => {
+            format!("add a line with only `---` before line {line}, where the body starts")
+        }
+        None => "add a line with only `---` after the last front-matter field".to_string(),
+    };
+    Diagnostic::error(
+        path,
+        "front-matter/unclosed",
+        "front matter opened with `---` is never closed",
+    )
+    .at(Position::new(1, 1))
+    .hint(hint)
+}
+
+fn parse_yaml(path: &Path, yaml: &str) -> Result<BTreeMap<String, Value>, Diagnostic> {
+    if yaml.trim().is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let pod = YAML::parse(yaml).map_err(|e| {
+        let message = e.to_string();
+        let message = message
+            .strip_prefix("Deserialize error: ")
+            .unwrap_or(&message);
+        // yaml-rust2 says "... at byte B line L column C"; the YAML starts on line 2.
+        let (info, position) = split_yaml_location(message);
+        Diagnostic::error(
+            path,
+            "front-matter/invalid-yaml",
+            format!("invalid YAML in front matter: {info}"),
+        )
+        .at(Position::new(position.line + 1, position.column))
+        .hint("check quoting and brackets; values with `:` or `[` need quotes")
+    })?;
+    match pod_to_json(pod) {
+        Value::Object(map) => Ok(map.into_iter().collect()),
+        Value::Null => Ok(BTreeMap::new()),
+        _ => Err(Diagnostic::error(
+            path,
+            "front-matter/invalid-yaml",
+            "front matter is not a set of `key: value` fields",
+        )
+        .at(Position::new(2, 1))
+        .hint("write one `key: value` per line between the `---` fences")),
+    }
+}
+
+fn split_yaml_location(message: &str) -> (&str, Position) {
+    let Some(at) = message.find(" at byte ") else {
+        return (message, Position::new(1, 1));
+    };
+    let number_after = |word: &str| -> Option<usize> {
+        let start = message[at..].find(word)? + at + word.len();
+        message[start..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    };
+    let line = number_after(" line ").unwrap_or(1).max(1);
+    let column = number_after(" column ").unwrap_or(1).max(1);
+    (&message[..at], Position::new(line, column))
+}
+
+/// Converts gray_matter's value into JSON, with keys in sorted order so
+/// output stays deterministic.
+fn pod_to_json(pod: Pod) -> Value {
+    match pod {
+        Pod::Null => Value::Null,
+        Pod::String(s) => Value::String(s),
+        Pod::Integer(i) => Value::from(i),
+        Pod::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        Pod::Boolean(b) => Value::Bool(b),
+        Pod::Array(items) => Value::Array(items.into_iter().map(pod_to_json).collect()),
+        Pod::Hash(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, pod_to_json(v))).collect())
+        }
+    }
+}
+
+/// Line (1-based, in the file) of each top-level key.
+fn field_lines(yaml: &str) -> BTreeMap<String, usize> {
+    let mut lines = BTreeMap::new();
+    for (index, line) in yaml.lines().enumerate() {
+        if line.starts_with([' ', '\t', '-', '#']) {
+            continue;
+        }
+        if let Some((key, _)) = line.split_once(':') {
+            let key = key.trim().trim_matches(['"', '\'']);
+            // The first line of YAML is line 2 of the file.
+            lines.entry(key.to_string()).or_insert(index + 2);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path() -> &'static Path {
+        Path::new("a.md")
+    }
+
+    #[test]
+    fn splits_fields_and_body() {
+        let text = "---\ntitle: Hi\ntags: [a, b]\n---\n# Body\n";
+        let split = split(path(), text).unwrap();
+        assert_eq!(split.fields["title"], "Hi");
+        assert_eq!(split.fields["tags"][1], "b");
+        assert_eq!(split.body, "# Body\n");
+        assert_eq!(split.field_lines["tags"], 3);
+        assert_eq!(&text[split.body_offset..], "# Body\n");
+    }
+
+    #[test]
+    fn no_front_matter_is_all_body() {
+        let split = split(path(), "# Title\n\ntext").unwrap();
+        assert!(split.fields.is_empty());
+        assert!(!split.has_front_matter);
+        assert_eq!(split.body_offset, 0);
+    }
+
+    #[test]
+    fn crlf_fences_work() {
+        let split = split(path(), "---\r\ntitle: x\r\n---\r\nbody").unwrap();
+        assert_eq!(split.fields["title"], "x");
+        assert_eq!(split.body, "body");
+    }
+
+    #[test]
+    fn unclosed_front_matter_points_at_the_body() {
+        let err = split(path(), "---\ntitle: x\n\n## Summary\n").unwrap_err();
+        assert_eq!(err.rule, "front-matter/unclosed");
+        assert!(err.hint.unwrap().contains("line 4"));
+    }
+
+    #[test]
+    fn invalid_yaml_has_a_file_line() {
+        let err = split(path(), "---\ntitle: [unclosed\ndate: 2024-02-07\n---\n").unwrap_err();
+        assert_eq!(err.rule, "front-matter/invalid-yaml");
+        assert!(err.line >= 2, "line {}", err.line);
+    }
+}

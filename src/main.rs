@@ -1,0 +1,28 @@
+//! The `casebook` command line: parses arguments, dispatches to the
+//! library, prints diagnostics and the whole error chain, and returns an
+//! exit code CI can act on (0 ok, 1 problems in the archive, 2 usage or
+//! internal failure).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(error) => {
+            let mut message = format!("{error}");
+            for cause in error.chain().skip(1) {
+                message.push_str(&format!("\n  caused by: {cause}"));
+            }
+            cli::print_line(&format!(
+                "{}: {message}",
+                cli::paint("error", cli::Style::Error)
+            ));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Stage 9, output: writes the site atomically.
+//!
+//! Pages are written into a staging folder beside the output folder; only
+//! when the whole build succeeded is the staging folder swapped into place.
+//! A failed or interrupted build therefore never leaves a half-written site,
+//! and the previous site stays untouched.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// A folder being filled with the new site.
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Creates an empty staging folder next to `target`.
+    pub fn create(target: &Path) -> Result<Staging> {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let name = target
+            .file_name()
+            .map_or("public".into(), |n| n.to_string_lossy().to_string());
+        let dir = parent.join(format!(".{name}.casebook-staging-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Staging {
+            dir,
+            target: target.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// Writes one file at a `/`-separated path under the site root.
+    pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Copies a file from disk into the site.
+    pub fn copy(&self, relative: &str, from: &Path) -> Result<()> {
+        let bytes = fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
+        self.write(relative, &bytes)
+    }
+
+    /// Moves the finished site into place, replacing the previous one.
+    pub fn commit(mut self) -> Result<()> {
+        let old = self.target.with_file_name(format!(
+            ".{}.casebook-old-{}",
+            self.target
+                .file_name()
+                .map_or("public".into(), |n| n.to_string_lossy().to_string()),
+            std::process::id()
+        ));
+        let had_previous = self.target.exists();
+        if had_previous {
+            fs::rename(&self.target, &old).with_context(|| {
+                format!(
+                    "cannot move the previous site {} aside",
+                    self.target.display()
+                )
+            })?;
+        }
+        if let Err(e) = fs::rename(&self.dir, &self.target) {
+            // Put the previous site back so nothing is lost.
+            if had_previous {
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(e).with_context(|| {
+                format!("cannot move the new site into {}", self.target.display())
+            });
+        }
+        self.committed = true;
+        if had_previous {
+            fs::remove_dir_all(&old)
+                .with_context(|| format!("cannot remove the previous site at {}", old.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    /// An abandoned build removes its staging folder.
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_replaces_and_abandon_keeps_previous() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let first = Staging::create(&target).unwrap();
+        first.write("a/index.html", b"one").unwrap();
+        first.commit().unwrap();
+        assert_eq!(fs::read(target.join("a/index.html")).unwrap(), b"one");
+
+        let abandoned = Staging::create(&target).unwrap();
+        abandoned.write("a/index.html", b"two").unwrap();
+        drop(abandoned);
+        assert_eq!(fs::read(target.join("a/index.html")).unwrap(), b"one");
+        assert_eq!(
+            fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "no staging folder left behind"
+        );
+    }
+}

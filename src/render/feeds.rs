@@ -1,0 +1,190 @@
+//! Feeds and exports: the site's Atom feed, one per taxonomy term, the
+//! sitemap, and `incidents.json` (every incident's metadata, sections and
+//! action items, for other tools).
+
+use anyhow::{Context as _, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use super::FEED_ENTRIES;
+use super::views::Views;
+use crate::archive::Archive;
+use crate::incident::Incident;
+use crate::output::Staging;
+use crate::templates::Theme;
+
+#[derive(Serialize)]
+struct Feed {
+    title: String,
+    /// Absolute URL of the page the feed is about.
+    url: String,
+    /// Absolute URL of the feed itself.
+    self_url: String,
+    updated: String,
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    title: &'a str,
+    url: String,
+    updated: String,
+    summary: &'a str,
+    severity: Option<&'a str>,
+    categories: Vec<&'a str>,
+}
+
+/// Writes every feed, the sitemap and the JSON export; returns the count.
+pub fn write_all(
+    archive: &Archive,
+    views: &Views,
+    staging: &Staging,
+    theme: &Theme,
+) -> Result<usize> {
+    let base_url = archive.config.absolute_base();
+    let absolute = |path: &str| format!("{}{}", base_url.trim_end_matches('/'), path);
+    let write_feed = |title: String,
+                      page: String,
+                      feed_path: String,
+                      incidents: &mut dyn Iterator<Item = &Incident>|
+     -> Result<()> {
+        let entries: Vec<Entry> = incidents
+            .take(FEED_ENTRIES)
+            .map(|i| Entry {
+                title: &i.title,
+                url: absolute(&archive.incident_url(i)),
+                updated: feed_time(i),
+                summary: &i.summary,
+                severity: i.severity.as_ref().map(|s| s.name.as_str()),
+                categories: i.tags.iter().map(String::as_str).collect(),
+            })
+            .collect();
+        let feed = Feed {
+            title,
+            url: absolute(&page),
+            self_url: absolute(&format!("{page}{feed_path}")),
+            updated: entries
+                .first()
+                .map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |e| e.updated.clone()),
+        };
+        let mut context = Context::new();
+        context.insert("feed", &feed);
+        context.insert("entries", &entries);
+        let xml = theme.render("atom.xml", &context)?;
+        let relative = format!(
+            "{}{feed_path}",
+            page.strip_prefix(views.base()).unwrap_or(&page)
+        );
+        staging.write(&relative, xml.as_bytes())
+    };
+
+    let site_title = archive.config.title.clone();
+    write_feed(
+        site_title.clone(),
+        views.base().to_string(),
+        "atom.xml".into(),
+        &mut archive.incidents.iter(),
+    )?;
+    let mut count = 1;
+    for taxonomy in &archive.taxonomies {
+        taxonomy.terms.par_iter().try_for_each(|term| {
+            let page = views.term_url(taxonomy.key, &term.name);
+            let title = format!(
+                "{site_title}: {} {}",
+                taxonomy.title.to_lowercase(),
+                term.name
+            );
+            write_feed(
+                title,
+                page,
+                "atom.xml".into(),
+                &mut term.incidents.iter().map(|&i| &archive.incidents[i]),
+            )
+        })?;
+        count += taxonomy.terms.len();
+    }
+    sitemap(archive, views, staging, theme, &absolute)?;
+    export_json(archive, staging)?;
+    Ok(count + 2)
+}
+
+/// The time an incident entry was last updated, for Atom.
+fn feed_time(incident: &Incident) -> String {
+    match incident.updated {
+        Some(at) => at.to_string(),
+        None => format!("{}T00:00:00Z", incident.date),
+    }
+}
+
+fn sitemap(
+    archive: &Archive,
+    views: &Views,
+    staging: &Staging,
+    theme: &Theme,
+    absolute: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    #[derive(Serialize)]
+    struct Url {
+        loc: String,
+        lastmod: Option<String>,
+    }
+    let mut urls = vec![Url {
+        loc: absolute(views.base()),
+        lastmod: None,
+    }];
+    urls.extend(archive.incidents.iter().map(|i| {
+        Url {
+            loc: absolute(&archive.incident_url(i)),
+            lastmod: Some(
+                i.updated
+                    .map_or_else(|| i.date.to_string(), |t| t.to_string()[..10].to_string()),
+            ),
+        }
+    }));
+    for taxonomy in &archive.taxonomies {
+        urls.push(Url {
+            loc: absolute(&format!("{}{}/", views.base(), taxonomy.key)),
+            lastmod: None,
+        });
+        urls.extend(taxonomy.terms.iter().map(|t| Url {
+            loc: absolute(&views.term_url(taxonomy.key, &t.name)),
+            lastmod: None,
+        }));
+    }
+    let mut context = Context::new();
+    context.insert("urls", &urls);
+    let xml = theme.render("sitemap.xml", &context)?;
+    staging.write("sitemap.xml", xml.as_bytes())
+}
+
+/// `incidents.json`: the machine-readable archive.
+fn export_json(archive: &Archive, staging: &Staging) -> Result<()> {
+    #[derive(Serialize)]
+    struct Export<'a> {
+        generator: &'static str,
+        title: &'a str,
+        count: usize,
+        incidents: Vec<ExportedIncident<'a>>,
+    }
+    #[derive(Serialize)]
+    struct ExportedIncident<'a> {
+        url: String,
+        #[serde(flatten)]
+        incident: &'a Incident,
+    }
+    let export = Export {
+        generator: concat!("casebook ", env!("CARGO_PKG_VERSION")),
+        title: &archive.config.title,
+        count: archive.incidents.len(),
+        incidents: archive
+            .incidents
+            .iter()
+            .map(|incident| ExportedIncident {
+                url: archive.incident_url(incident),
+                incident,
+            })
+            .collect(),
+    };
+    let json = serde_json::to_vec(&export).context("cannot serialise incidents.json")?;
+    staging.write("incidents.json", &json)
+}

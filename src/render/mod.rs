@@ -1,0 +1,315 @@
+//! Stage 4, render: turns the archive into the site's files with the
+//! theme's Tera templates, every incident page in parallel (rayon).
+//!
+//! Input: the [`Archive`] and the loaded [`Theme`]. Output: files written
+//! into the staging folder. Listing pages reuse each incident's card,
+//! rendered once, instead of re-rendering it per term.
+
+mod feeds;
+pub mod views;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use crate::archive::{Archive, Taxonomy};
+use crate::output::Staging;
+use crate::templates::{StaticFile, Theme};
+use views::{TermView, Views};
+
+/// How many entries an Atom feed carries.
+const FEED_ENTRIES: usize = 30;
+/// How many open action items the home page lists.
+const HOME_ACTIONS: usize = 8;
+
+/// Something that reports progress per page written (a progress bar on a
+/// terminal, nothing otherwise).
+pub trait Progress: Sync {
+    fn start(&self, total: u64);
+    fn advance(&self);
+}
+
+/// Renders and writes every page of the site; returns the number of files.
+pub fn render_site(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    progress: &dyn Progress,
+) -> Result<usize> {
+    let views = Views::new(archive);
+    let site = views.site();
+    let base_context = {
+        let mut context = Context::new();
+        context.insert("site", &site);
+        context
+    };
+    let renderer = Renderer {
+        archive,
+        theme,
+        staging,
+        views: &views,
+        base_context,
+    };
+    let cards = renderer.cards()?;
+
+    progress.start(archive.incidents.len() as u64);
+    archive
+        .incidents
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(index, _)| {
+            renderer.incident_page(index, &cards)?;
+            progress.advance();
+            anyhow::Ok(())
+        })?;
+    let mut files = archive.incidents.len();
+    files += archive
+        .taxonomies
+        .par_iter()
+        .map(|taxonomy| renderer.taxonomy_pages(taxonomy, &cards))
+        .sum::<Result<usize>>()?;
+    renderer.home(&cards)?;
+    renderer.not_found()?;
+    files += 2;
+    files += feeds::write_all(archive, &views, staging, theme)?;
+    files += copy_static(theme, staging)?;
+    Ok(files)
+}
+
+struct Renderer<'a> {
+    archive: &'a Archive,
+    theme: &'a Theme,
+    staging: &'a Staging,
+    views: &'a Views<'a>,
+    /// Context shared by every page (`site`), cloned per page.
+    base_context: Context,
+}
+
+impl Renderer<'_> {
+    fn page<T: Serialize + ?Sized>(
+        &self,
+        template: &str,
+        key: &str,
+        value: &T,
+        extra: &[(&str, &dyn erased::Value)],
+    ) -> Result<String> {
+        let mut context = self.base_context.clone();
+        context.insert(key, value);
+        for (name, value) in extra {
+            value.insert_into(&mut context, name);
+        }
+        self.theme.render(template, &context)
+    }
+
+    /// Each incident's card, rendered once for every list it appears in.
+    fn cards(&self) -> Result<Vec<String>> {
+        self.archive
+            .incidents
+            .par_iter()
+            .map(|incident| {
+                self.page(
+                    "partials/card.html",
+                    "card",
+                    &self.views.card(incident),
+                    &[],
+                )
+            })
+            .collect()
+    }
+
+    fn incident_page(&self, index: usize, cards: &[String]) -> Result<()> {
+        let incident = &self.archive.incidents[index];
+        let view = self.views.incident(incident);
+        let related: Vec<&str> = self.archive.related[index]
+            .iter()
+            .map(|&i| cards[i].as_str())
+            .collect();
+        let neighbour = |i: Option<usize>| {
+            i.and_then(|i| self.archive.incidents.get(i))
+                .map(|n| self.views.card(n))
+        };
+        // Incidents are newest first: the previous one in time is the next index.
+        let previous = neighbour(index.checked_add(1));
+        let next = neighbour(index.checked_sub(1));
+        let html = self.page(
+            "incident.html",
+            "incident",
+            &view,
+            &[
+                ("related", &related),
+                ("previous", &previous),
+                ("next", &next),
+            ],
+        )?;
+        self.staging.write(
+            &format!("incidents/{}/index.html", incident.id),
+            html.as_bytes(),
+        )
+    }
+
+    fn taxonomy_pages(&self, taxonomy: &Taxonomy, cards: &[String]) -> Result<usize> {
+        let terms: Vec<TermView> = taxonomy
+            .terms
+            .iter()
+            .map(|t| TermView {
+                name: &t.name,
+                url: self.views.term_url(taxonomy.key, &t.name),
+                count: t.incidents.len(),
+            })
+            .collect();
+        let info = TaxonomyInfo {
+            key: taxonomy.key,
+            title: taxonomy.title,
+        };
+        let list = self.page("taxonomy.html", "taxonomy", &info, &[("terms", &terms)])?;
+        self.staging
+            .write(&format!("{}/index.html", taxonomy.key), list.as_bytes())?;
+        taxonomy.terms.par_iter().try_for_each(|term| {
+            let term_cards: Vec<&str> = term.incidents.iter().map(|&i| cards[i].as_str()).collect();
+            let view = TermView {
+                name: &term.name,
+                url: self.views.term_url(taxonomy.key, &term.name),
+                count: term.incidents.len(),
+            };
+            let html = self.page(
+                "term.html",
+                "term",
+                &view,
+                &[("taxonomy", &info), ("cards", &term_cards)],
+            )?;
+            self.staging.write(
+                &format!("{}/{}/index.html", taxonomy.key, term.slug),
+                html.as_bytes(),
+            )
+        })?;
+        Ok(1 + taxonomy.terms.len())
+    }
+
+    fn home(&self, cards: &[String]) -> Result<()> {
+        let archive = self.archive;
+        let recent: Vec<&str> = cards
+            .iter()
+            .take(archive.config.recent_count)
+            .map(String::as_str)
+            .collect();
+        let total = archive.incidents.len().max(1);
+        let severity_mix: Vec<SeverityCount> = archive
+            .taxonomy("severity")
+            .map(|t| {
+                t.terms
+                    .iter()
+                    .map(|term| SeverityCount {
+                        name: term.name.clone(),
+                        slug: term.slug.clone(),
+                        url: self.views.term_url("severity", &term.name),
+                        count: term.incidents.len(),
+                        percent: (term.incidents.len() * 100) as f64 / total as f64,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut open: Vec<_> = archive
+            .action_items()
+            .filter(|(_, a)| a.status.is_open())
+            .map(|(i, a)| self.views.action(i, a))
+            .collect();
+        let open_count = open.len();
+        let overdue_count = open.iter().filter(|a| a.overdue_days.is_some()).count();
+        // Most overdue first, then soonest due.
+        open.sort_by(|a, b| {
+            b.overdue_days
+                .cmp(&a.overdue_days)
+                .then(a.due_iso.cmp(&b.due_iso))
+        });
+        open.truncate(HOME_ACTIONS);
+        let years: Vec<TermView> = archive
+            .taxonomy("years")
+            .map(|t| {
+                t.terms
+                    .iter()
+                    .map(|term| TermView {
+                        name: &term.name,
+                        url: self.views.term_url("years", &term.name),
+                        count: term.incidents.len(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let stats = HomeStats {
+            incidents: archive.incidents.len(),
+            open_actions: open_count,
+            overdue_actions: overdue_count,
+            teams: archive.taxonomy("teams").map_or(0, |t| t.terms.len()),
+            services: archive.taxonomy("services").map_or(0, |t| t.terms.len()),
+        };
+        let html = self.page(
+            "index.html",
+            "recent",
+            &recent,
+            &[
+                ("severity_mix", &severity_mix),
+                ("open_actions", &open),
+                ("years", &years),
+                ("stats", &stats),
+            ],
+        )?;
+        self.staging.write("index.html", html.as_bytes())
+    }
+
+    fn not_found(&self) -> Result<()> {
+        let html = self.page("404.html", "page_title", "Not found", &[])?;
+        self.staging.write("404.html", html.as_bytes())
+    }
+}
+
+#[derive(Serialize)]
+struct TaxonomyInfo {
+    key: &'static str,
+    title: &'static str,
+}
+
+#[derive(Serialize)]
+struct SeverityCount {
+    name: String,
+    slug: String,
+    url: String,
+    count: usize,
+    percent: f64,
+}
+
+#[derive(Serialize)]
+struct HomeStats {
+    incidents: usize,
+    open_actions: usize,
+    overdue_actions: usize,
+    teams: usize,
+    services: usize,
+}
+
+/// Copies the theme's and the archive's static files.
+fn copy_static(theme: &Theme, staging: &Staging) -> Result<usize> {
+    for (name, file) in &theme.static_files {
+        match file {
+            StaticFile::Embedded(bytes) => staging.write(name, bytes)?,
+            StaticFile::OnDisk(path) => staging.copy(name, path)?,
+        }
+    }
+    Ok(theme.static_files.len())
+}
+
+/// Lets pages pass extra values of different types to the context.
+mod erased {
+    use serde::Serialize;
+    use tera::Context;
+
+    pub trait Value: Sync {
+        fn insert_into(&self, context: &mut Context, name: &str);
+    }
+
+    impl<T: Serialize + Sync> Value for T {
+        fn insert_into(&self, context: &mut Context, name: &str) {
+            context.insert(name, self);
+        }
+    }
+}

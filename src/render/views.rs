@@ -1,0 +1,400 @@
+//! Views: the borrowed, display-ready shapes templates receive. Formatting
+//! (dates, durations, URLs) happens here once, so templates stay simple.
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::archive::Archive;
+use crate::incident::{ActionItem, Incident, SectionKind, Severity};
+use crate::slug::slugify;
+
+/// Site-wide values every template gets as `site`.
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    /// Path prefix for links, with a trailing slash (`/` or `/sre/pm/`).
+    pub base: String,
+    /// Absolute URL for feeds, with a trailing slash.
+    pub base_url: String,
+    pub repo_url: Option<&'a str>,
+    pub severities: Vec<SeverityView>,
+    pub taxonomies: Vec<LinkView>,
+    pub incident_count: usize,
+}
+
+#[derive(Serialize, Clone)]
+pub struct SeverityView {
+    pub name: String,
+    pub label: String,
+    /// CSS-safe name, e.g. `sev-1`.
+    pub slug: String,
+    pub rank: usize,
+}
+
+#[derive(Serialize, Clone)]
+pub struct LinkView {
+    pub name: String,
+    pub url: String,
+}
+
+/// A term with its page and count.
+#[derive(Serialize)]
+pub struct TermView<'a> {
+    pub name: &'a str,
+    pub url: String,
+    pub count: usize,
+}
+
+/// An incident as listed in cards and tables.
+#[derive(Serialize)]
+pub struct CardView<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub url: String,
+    pub date: String,
+    pub date_iso: String,
+    pub severity: Option<SeverityView>,
+    pub status: &'static str,
+    pub teams: Vec<LinkView>,
+    pub services: Vec<LinkView>,
+    pub summary: String,
+}
+
+/// Everything an incident page shows.
+#[derive(Serialize)]
+pub struct IncidentView<'a> {
+    #[serde(flatten)]
+    pub card: CardView<'a>,
+    pub tags: Vec<LinkView>,
+    pub year_url: String,
+    pub authors: &'a [String],
+    pub times: Vec<MomentView>,
+    pub durations: Vec<DurationView>,
+    pub customer_impact: Option<bool>,
+    pub data_loss: Option<bool>,
+    pub sections: Vec<SectionView<'a>>,
+    pub timeline: Vec<EventView<'a>>,
+    pub action_items: Vec<ActionView<'a>>,
+    pub has_mermaid: bool,
+    pub reading_minutes: usize,
+    pub source: String,
+    pub edit_url: Option<String>,
+    pub updated: Option<String>,
+    pub extra: &'a std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+pub struct MomentView {
+    pub label: &'static str,
+    pub iso: String,
+    pub display: String,
+}
+
+#[derive(Serialize)]
+pub struct DurationView {
+    pub label: &'static str,
+    pub value: String,
+    pub minutes: i64,
+}
+
+#[derive(Serialize)]
+pub struct SectionView<'a> {
+    pub kind: SectionKind,
+    pub heading: &'a str,
+    pub anchor: &'a str,
+    pub html: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct EventView<'a> {
+    pub label: &'a str,
+    pub text: &'a str,
+    pub iso: Option<String>,
+    /// Time since the incident started (`+12 min`), when both are known.
+    pub offset: Option<String>,
+    pub approximate: bool,
+}
+
+#[derive(Serialize)]
+pub struct ActionView<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub owner: Option<&'a str>,
+    pub due: Option<String>,
+    pub due_iso: Option<String>,
+    pub status: &'static str,
+    pub overdue_days: Option<i32>,
+    pub ticket: Option<&'a str>,
+    pub priority: Option<&'a str>,
+    pub incident_title: &'a str,
+    pub incident_url: String,
+}
+
+/// Builds views against one archive.
+pub struct Views<'a> {
+    pub archive: &'a Archive,
+    base: String,
+}
+
+impl<'a> Views<'a> {
+    pub fn new(archive: &'a Archive) -> Self {
+        Views {
+            base: archive.config.base_path(),
+            archive,
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn site(&self) -> SiteView<'a> {
+        let config = &self.archive.config;
+        SiteView {
+            title: &config.title,
+            description: &config.description,
+            base: self.base.clone(),
+            base_url: config.absolute_base(),
+            repo_url: config.repo_url.as_deref(),
+            severities: config
+                .severities
+                .iter()
+                .enumerate()
+                .map(|(rank, level)| severity_view(rank, &level.name, &level.label))
+                .collect(),
+            taxonomies: self
+                .archive
+                .taxonomies
+                .iter()
+                .map(|t| LinkView {
+                    name: t.title.to_string(),
+                    url: format!("{}{}/", self.base, t.key),
+                })
+                .collect(),
+            incident_count: self.archive.incidents.len(),
+        }
+    }
+
+    pub fn term_url(&self, taxonomy: &str, name: &str) -> String {
+        format!("{}{}/{}/", self.base, taxonomy, slugify(name))
+    }
+
+    fn links(&self, taxonomy: &str, names: &[String]) -> Vec<LinkView> {
+        names
+            .iter()
+            .map(|name| LinkView {
+                name: name.clone(),
+                url: self.term_url(taxonomy, name),
+            })
+            .collect()
+    }
+
+    pub fn severity(&self, severity: &Severity) -> SeverityView {
+        let label = self
+            .archive
+            .config
+            .severities
+            .get(severity.rank)
+            .map_or("", |l| l.label.as_str());
+        severity_view(severity.rank, &severity.name, label)
+    }
+
+    pub fn card(&self, incident: &'a Incident) -> CardView<'a> {
+        CardView {
+            id: &incident.id,
+            title: &incident.title,
+            url: self.archive.incident_url(incident),
+            date: display_date(incident.date),
+            date_iso: incident.date.to_string(),
+            severity: incident.severity.as_ref().map(|s| self.severity(s)),
+            status: incident.status.as_str(),
+            teams: self.links("teams", &incident.teams),
+            services: self.links("services", &incident.services),
+            summary: shorten(&incident.summary, 240),
+        }
+    }
+
+    pub fn incident(&self, incident: &'a Incident) -> IncidentView<'a> {
+        let config = &self.archive.config;
+        let started = incident.times.started;
+        let source = incident.source.to_string_lossy().replace('\\', "/");
+        IncidentView {
+            card: self.card(incident),
+            tags: self.links("tags", &incident.tags),
+            year_url: format!("{}years/{}/", self.base, incident.year()),
+            authors: &incident.authors,
+            times: [
+                ("Started", incident.times.started),
+                ("Detected", incident.times.detected),
+                ("Mitigated", incident.times.mitigated),
+                ("Resolved", incident.times.resolved),
+            ]
+            .into_iter()
+            .filter_map(|(label, at)| {
+                at.map(|at| MomentView {
+                    label,
+                    iso: at.to_string(),
+                    display: display_instant(at),
+                })
+            })
+            .collect(),
+            durations: [
+                ("Time to detect", incident.durations.to_detect),
+                ("Time to mitigate", incident.durations.to_mitigate),
+                ("Time to resolve", incident.durations.to_resolve),
+            ]
+            .into_iter()
+            .filter_map(|(label, d)| {
+                d.map(|d| DurationView {
+                    label,
+                    value: display_duration(d),
+                    minutes: d.as_mins(),
+                })
+            })
+            .collect(),
+            customer_impact: incident.customer_impact,
+            data_loss: incident.data_loss,
+            sections: incident
+                .sections
+                .iter()
+                .map(|s| SectionView {
+                    kind: s.kind,
+                    heading: &s.heading,
+                    anchor: &s.anchor,
+                    html: &s.html,
+                })
+                .collect(),
+            timeline: incident
+                .timeline
+                .iter()
+                .map(|e| EventView {
+                    label: &e.label,
+                    text: &e.text,
+                    iso: e.at.map(|at| at.to_string()),
+                    offset: match (started, e.at) {
+                        (Some(start), Some(at)) => Some(display_offset(at.duration_since(start))),
+                        _ => None,
+                    },
+                    approximate: e.approximate,
+                })
+                .collect(),
+            action_items: incident
+                .action_items
+                .iter()
+                .map(|a| self.action(incident, a))
+                .collect(),
+            has_mermaid: incident.has_mermaid,
+            reading_minutes: incident.word_count.div_ceil(220).max(1),
+            edit_url: config.repo_url.as_ref().map(|repo| {
+                format!(
+                    "{}/edit/{}/{}",
+                    repo.trim_end_matches('/'),
+                    config.repo_branch,
+                    source
+                )
+            }),
+            source,
+            updated: incident
+                .updated
+                .map(|t| display_date(t.to_zoned(jiff::tz::TimeZone::UTC).date())),
+            extra: &incident.extra,
+        }
+    }
+
+    pub fn action(&self, incident: &'a Incident, item: &'a ActionItem) -> ActionView<'a> {
+        let today = self.archive.today;
+        ActionView {
+            id: &item.id,
+            title: &item.title,
+            owner: item.owner.as_deref(),
+            due: item.due.map(display_date),
+            due_iso: item.due.map(|d| d.to_string()),
+            status: item.status.as_str(),
+            overdue_days: item
+                .is_overdue(today)
+                .then(|| item.due.map_or(0, |due| (today - due).get_days())),
+            ticket: item.ticket.as_deref(),
+            priority: item.priority.as_deref(),
+            incident_title: &incident.title,
+            incident_url: self.archive.incident_url(incident),
+        }
+    }
+}
+
+fn severity_view(rank: usize, name: &str, label: &str) -> SeverityView {
+    SeverityView {
+        name: name.to_string(),
+        label: label.to_string(),
+        slug: slugify(name),
+        rank,
+    }
+}
+
+/// `14 Mar 2024`.
+pub fn display_date(date: Date) -> String {
+    date.strftime("%-d %b %Y").to_string()
+}
+
+/// `14 Mar 2024, 14:32 UTC`.
+pub fn display_instant(at: Timestamp) -> String {
+    at.strftime("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// `1 h 35 min`, `45 min`, `2 d 3 h`.
+pub fn display_duration(duration: SignedDuration) -> String {
+    let minutes = duration.as_mins().abs();
+    let sign = if duration.is_negative() { "−" } else { "" };
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let text = match (days, hours, mins) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    };
+    format!("{sign}{text}")
+}
+
+fn display_offset(duration: SignedDuration) -> String {
+    if duration.is_negative() {
+        format!("−{}", display_duration(-duration))
+    } else {
+        format!("+{}", display_duration(duration))
+    }
+}
+
+/// Cuts text at a word boundary, adding an ellipsis.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(
+            display_duration(SignedDuration::from_mins(95)),
+            "1 h 35 min"
+        );
+        assert_eq!(display_duration(SignedDuration::from_mins(8)), "8 min");
+        assert_eq!(
+            display_duration(SignedDuration::from_mins(60 * 27)),
+            "1 d 3 h"
+        );
+    }
+
+    #[test]
+    fn shorten_cuts_at_words() {
+        assert_eq!(shorten("one two three", 9), "one two…");
+        assert_eq!(shorten("short", 9), "short");
+    }
+}

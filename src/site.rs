@@ -1,0 +1,137 @@
+//! The build orchestrator: one line per stage, reading like the pipeline.
+//!
+//! config → content → archive → (theme) → render → output. Diagnostics from
+//! every stage are collected; if any is an error, nothing is written and the
+//! previous site stays as it was.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use jiff::civil::Date;
+
+use crate::archive::{Archive, BuildOptions as ArchiveOptions};
+use crate::config::Config;
+use crate::content;
+use crate::diagnostics::{self, Diagnostic};
+use crate::history;
+use crate::output::Staging;
+use crate::render::{self, Progress};
+use crate::templates::Theme;
+
+/// What the user asked the build to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Output folder; defaults to the config's `output_dir` under the root.
+    pub output: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub include_drafts: bool,
+    /// The day to judge overdue action items against.
+    pub today: Date,
+}
+
+/// What a build did.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    /// Every diagnostic, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Where the site was written, if it was.
+    pub output: Option<PathBuf>,
+    pub incidents: usize,
+    pub files: usize,
+    /// How long each stage took, for `--verbose`.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+impl BuildReport {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Loads the archive without writing anything: the model plus diagnostics.
+/// `build`, `check` and `serve` all start here.
+pub fn load_archive(
+    root: &Path,
+    base_url: Option<&str>,
+    include_drafts: bool,
+    today: Date,
+    timings: &mut Vec<(&'static str, Duration)>,
+) -> (Option<Archive>, Vec<Diagnostic>) {
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
+        timings.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+    let mut config = match Config::load(root) {
+        Ok(config) => config,
+        Err(diagnostic) => return (None, vec![diagnostic]),
+    };
+    if let Some(base_url) = base_url {
+        config.base_url = base_url.to_string();
+    }
+    lap("config", timings);
+    let mut loaded = content::load(root, &config);
+    lap("content", timings);
+    history::annotate(root, &mut loaded.incidents);
+    lap("history", timings);
+    let options = ArchiveOptions {
+        include_drafts,
+        today,
+    };
+    let (archive, archive_diagnostics) =
+        Archive::assemble(config, loaded.incidents, &loaded.links, &options);
+    lap("archive", timings);
+    let mut all = loaded.diagnostics;
+    all.extend(archive_diagnostics);
+    diagnostics::sort(&mut all);
+    (Some(archive), all)
+}
+
+/// Builds the site. Returns Err only for failures that are not the
+/// author's (I/O, a broken theme); problems in postmortems are diagnostics.
+pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport> {
+    let mut report = BuildReport::default();
+    let (archive, diagnostics) = load_archive(
+        &options.root,
+        options.base_url.as_deref(),
+        options.include_drafts,
+        options.today,
+        &mut report.timings,
+    );
+    report.diagnostics = diagnostics;
+    let Some(archive) = archive else {
+        return Ok(report);
+    };
+    report.incidents = archive.incidents.len();
+    if report.has_errors() {
+        return Ok(report);
+    }
+    let clock = Instant::now();
+    let theme = Theme::load(&options.root, &archive.config)?;
+    report.timings.push(("theme", clock.elapsed()));
+
+    let clock = Instant::now();
+    let output = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.root.join(&archive.config.output_dir));
+    let staging = Staging::create(&output)?;
+    report.files = render::render_site(&archive, &theme, &staging, progress)?;
+    report.timings.push(("render", clock.elapsed()));
+
+    let clock = Instant::now();
+    staging.commit()?;
+    report.timings.push(("output", clock.elapsed()));
+    report.output = Some(output);
+    Ok(report)
+}
+
+/// Progress that shows nothing, for tests and quiet runs.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _total: u64) {}
+    fn advance(&self) {}
+}

@@ -1,0 +1,147 @@
+//! Templates: loads the theme's Tera templates and static files.
+//!
+//! The default theme is embedded in the binary so an installed `casebook`
+//! works on any archive. Overrides apply file by file, later winning:
+//! embedded default → `themes/<theme>/` → the archive's `templates/` and
+//! `static/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use include_dir::{Dir, include_dir};
+use tera::Tera;
+use walkdir::WalkDir;
+
+use crate::config::Config;
+
+static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+/// The loaded theme: compiled templates and the static files to copy.
+pub struct Theme {
+    pub tera: Tera,
+    /// Output path → bytes, for CSS, JS, fonts and images.
+    pub static_files: BTreeMap<String, StaticFile>,
+}
+
+/// A static file from the embedded theme or from disk.
+pub enum StaticFile {
+    Embedded(&'static [u8]),
+    OnDisk(PathBuf),
+}
+
+impl Theme {
+    /// Loads the theme named in `config`, with the archive's overrides.
+    pub fn load(root: &Path, config: &Config) -> Result<Theme> {
+        let mut templates: BTreeMap<String, String> = BTreeMap::new();
+        let mut static_files = BTreeMap::new();
+        embedded_files(&DEFAULT_THEME, &mut templates, &mut static_files)?;
+        if config.theme != "default" {
+            let dir = root.join("themes").join(&config.theme);
+            if !dir.is_dir() {
+                bail!(
+                    "theme {:?} not found: expected a folder {} (or set theme = \"default\" in casebook.toml)",
+                    config.theme,
+                    dir.display()
+                );
+            }
+            disk_files(&dir.join("templates"), &mut templates)?;
+            static_from_disk(&dir.join("static"), &mut static_files);
+        }
+        disk_files(&root.join("templates"), &mut templates)?;
+        static_from_disk(&root.join("static"), &mut static_files);
+
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        tera.add_raw_templates(
+            templates
+                .iter()
+                .map(|(name, body)| (name.as_str(), body.as_str())),
+        )
+        .map_err(|e| anyhow::anyhow!(error_chain(&e)))
+        .context("cannot load the theme's templates")?;
+        Ok(Theme { tera, static_files })
+    }
+
+    /// Renders a template, with the full cause chain on error (Tera hides the
+    /// real cause in the chain).
+    pub fn render(&self, name: &str, context: &tera::Context) -> Result<String> {
+        self.tera
+            .render(name, context)
+            .map_err(|e| anyhow::anyhow!("cannot render {name}: {}", error_chain(&e)))
+    }
+}
+
+fn embedded_files(
+    dir: &'static Dir<'static>,
+    templates: &mut BTreeMap<String, String>,
+    static_files: &mut BTreeMap<String, StaticFile>,
+) -> Result<()> {
+    for entry in dir.entries() {
+        if let Some(sub) = entry.as_dir() {
+            embedded_files(sub, templates, static_files)?;
+        } else if let Some(file) = entry.as_file() {
+            let path = file.path().to_string_lossy().replace('\\', "/");
+            if let Some(name) = path.strip_prefix("templates/") {
+                let body = file
+                    .contents_utf8()
+                    .with_context(|| format!("embedded template {name} is not UTF-8"))?;
+                templates.insert(name.to_string(), body.to_string());
+            } else if let Some(name) = path.strip_prefix("static/") {
+                static_files.insert(name.to_string(), StaticFile::Embedded(file.contents()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn disk_files(dir: &Path, templates: &mut BTreeMap<String, String>) -> Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let body = std::fs::read_to_string(entry.path())
+            .with_context(|| format!("cannot read template {}", entry.path().display()))?;
+        templates.insert(name, body);
+    }
+    Ok(())
+}
+
+fn static_from_disk(dir: &Path, static_files: &mut BTreeMap<String, StaticFile>) {
+    if !dir.is_dir() {
+        return;
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
+        if entry.file_type().is_file() {
+            let name = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            static_files.insert(name, StaticFile::OnDisk(entry.path().to_path_buf()));
+        }
+    }
+}
+
+/// Joins an error with its sources: "a: b: c".
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
