@@ -45,6 +45,8 @@ pub struct Config {
     pub teams: BTreeMap<String, TeamConfig>,
     /// Acronyms spelled out on first use in digests.
     pub glossary: BTreeMap<String, String>,
+    /// Settings of `casebook check`: rule levels, required sections, people.
+    pub check: CheckConfig,
 }
 
 /// One step of the severity scale.
@@ -69,6 +71,87 @@ pub struct TeamConfig {
     pub depends_on: Vec<String>,
 }
 
+/// `[check]`: how `casebook check` judges postmortems.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Rule id or group (`blameless`, `secrets/high-entropy`) → level. The
+    /// most specific key wins; errors the build itself reports cannot be
+    /// lowered.
+    pub rules: BTreeMap<String, RuleLevel>,
+    /// People who may be named in postmortems, so sentences that make one of
+    /// them the subject of a failure are caught (in addition to `authors`).
+    pub people: Vec<String>,
+    /// Which sections each kind of incident must have.
+    pub sections: RequiredSections,
+}
+
+/// What `[check.rules]` can set a rule to.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Error,
+    Warning,
+    Off,
+}
+
+/// `[check.sections]`: the completeness decision tree. Severe incidents (a
+/// severity in `full_for`, customer impact or data loss) need `full`; the
+/// rest need `light`, unless `by_severity` names their severity.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RequiredSections {
+    pub full: Vec<SectionName>,
+    pub light: Vec<SectionName>,
+    /// Severity names (canonical, from the scale) that need the full set.
+    pub full_for: Vec<String>,
+    /// Customer impact makes an incident need the full set.
+    pub full_for_customer_impact: bool,
+    /// Data loss makes an incident need the full set.
+    pub full_for_data_loss: bool,
+    /// A set of its own for a severity, replacing `light` (not `full`).
+    pub by_severity: BTreeMap<String, Vec<SectionName>>,
+}
+
+impl Default for RequiredSections {
+    fn default() -> Self {
+        use SectionName::*;
+        RequiredSections {
+            full: vec![
+                Summary,
+                Impact,
+                Timeline,
+                ContributingFactors,
+                ActionItems,
+                Lessons,
+            ],
+            light: vec![Summary, Timeline, ActionItems],
+            full_for: vec!["SEV-1".to_string(), "SEV-2".to_string()],
+            full_for_customer_impact: true,
+            full_for_data_loss: true,
+            by_severity: BTreeMap::new(),
+        }
+    }
+}
+
+/// A body section as named in `[check.sections]`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum SectionName {
+    Summary,
+    Impact,
+    Timeline,
+    #[serde(alias = "root_cause", alias = "root_causes")]
+    ContributingFactors,
+    FiveWhys,
+    WentWell,
+    WentWrong,
+    #[serde(alias = "follow_ups")]
+    ActionItems,
+    #[serde(alias = "lessons_learned")]
+    Lessons,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -86,6 +169,7 @@ impl Default for Config {
             severities: default_severities(),
             teams: BTreeMap::new(),
             glossary: BTreeMap::new(),
+            check: CheckConfig::default(),
         }
     }
 }
@@ -221,6 +305,21 @@ mod tests {
             config.absolute_base(),
             "https://wiki.example.com/sre/postmortems/"
         );
+    }
+
+    #[test]
+    fn check_table_is_read() {
+        let config = Config::parse(
+            "[check]\npeople = [\"Ada\"]\n[check.rules]\nblameless = \"error\"\n[check.sections]\nlight = [\"summary\", \"root_cause\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.check.people, ["Ada"]);
+        assert_eq!(config.check.rules["blameless"], RuleLevel::Error);
+        assert_eq!(
+            config.check.sections.light,
+            [SectionName::Summary, SectionName::ContributingFactors]
+        );
+        assert!(Config::parse("[check.sections]\nlight = [\"epilogue\"]\n").is_err());
     }
 
     #[test]

@@ -6,15 +6,22 @@
 //! [`archive`] → [`render`] → [`output`], orchestrated by [`site::build`].
 
 pub mod archive;
+pub mod check;
 pub mod config;
 pub mod content;
+pub mod dashboards;
 pub mod diagnostics;
+pub mod digest;
 pub mod history;
 pub mod incident;
 pub mod init;
 pub mod markdown;
+pub mod new;
 pub mod output;
 pub mod render;
+pub mod search;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod templates;

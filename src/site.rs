@@ -29,6 +29,8 @@ pub struct BuildOptions {
     pub include_drafts: bool,
     /// The day to judge overdue action items against.
     pub today: Date,
+    /// Skip the search stage (no tantivy index, no `search/` in the site).
+    pub no_search: bool,
 }
 
 /// What a build did.
@@ -120,6 +122,12 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     let staging = Staging::create(&output)?;
     report.files = render::render_site(&archive, &theme, &staging, progress)?;
     report.timings.push(("render", clock.elapsed()));
+
+    let clock = Instant::now();
+    if !options.no_search {
+        report.files += crate::search::build(&archive, &theme, &options.root, &staging)?;
+        report.timings.push(("search", clock.elapsed()));
+    }
 
     let clock = Instant::now();
     staging.commit()?;

@@ -73,6 +73,8 @@ pub fn render_site(
     renderer.not_found()?;
     files += 2;
     files += feeds::write_all(archive, &views, staging, theme)?;
+    files += crate::dashboards::write_pages(archive, theme, staging, &views)?;
+    files += crate::digest::write_pages(archive, theme, staging, &views)?;
     files += copy_static(theme, staging)?;
     Ok(files)
 }

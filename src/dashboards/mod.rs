@@ -1,0 +1,467 @@
+//! Learning dashboards, part of stage 4 (render): the pages that show
+//! whether an organisation learns from its incidents — action items to
+//! done (`/actions/`), trends (`/metrics/`, one page per team and service)
+//! and repeat incidents (`/repeats/`).
+//!
+//! Input: the [`Archive`] (its `today` decides what is overdue) and the
+//! theme. Output: pages written into the staging folder. The numbers live in
+//! [`actions`], [`metrics`] and [`repeats`] so tests and the `casebook
+//! actions` command use them without rendering; [`charts`] draws SVG.
+
+pub mod actions;
+pub mod charts;
+pub mod metrics;
+pub mod repeats;
+mod stats;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context as _, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use crate::archive::Archive;
+use crate::output::Staging;
+use crate::render::views::{SeverityView, Views};
+use crate::slug::slugify;
+use crate::templates::Theme;
+use actions::{ActionEntry, Completion, GroupCompletion, Standing};
+use metrics::{ChartView, duration_text};
+use repeats::Repeats;
+
+pub use repeats::repeat_candidates;
+
+/// How many incomplete postmortems a metrics page lists by name.
+const MAX_INCOMPLETE_LISTED: usize = 50;
+
+/// Renders and writes the dashboard pages; returns the number of files.
+pub fn write_pages(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    views: &Views,
+) -> Result<usize> {
+    let repeats = repeats::detect(archive);
+    let mut base = Context::new();
+    base.insert("site", &views.site());
+    let pages = Pages {
+        archive,
+        theme,
+        staging,
+        views,
+        base,
+        repeats: &repeats,
+    };
+    let mut files = pages.actions()?;
+    files += pages.metrics()?;
+    files += pages.repeats()?;
+    Ok(files)
+}
+
+struct Pages<'a> {
+    archive: &'a Archive,
+    theme: &'a Theme,
+    staging: &'a Staging,
+    views: &'a Views<'a>,
+    /// Holds `site`, cloned per page.
+    base: Context,
+    repeats: &'a Repeats,
+}
+
+/// Links between the three dashboards, for their shared navigation.
+#[derive(Serialize)]
+struct DashboardNav {
+    current: &'static str,
+    actions: String,
+    metrics: String,
+    repeats: String,
+}
+
+impl Pages<'_> {
+    fn nav(&self, current: &'static str) -> DashboardNav {
+        let base = self.views.base();
+        DashboardNav {
+            current,
+            actions: format!("{base}actions/"),
+            metrics: format!("{base}metrics/"),
+            repeats: format!("{base}repeats/"),
+        }
+    }
+
+    fn write<T: Serialize>(&self, template: &str, key: &str, value: &T, nav: &'static str, path: &str) -> Result<()> {
+        let mut context = self.base.clone();
+        context.insert(key, value);
+        context.insert("dashboards", &self.nav(nav));
+        let html = self.theme.render(template, &context)?;
+        self.staging
+            .write(path, html.as_bytes())
+            .with_context(|| format!("cannot write {path}"))
+    }
+
+    fn actions(&self) -> Result<usize> {
+        let archive = self.archive;
+        let entries = actions::entries(archive);
+        let base = self.views.base();
+        let section = |id: &'static str, title: &'static str, standings: &[Standing]| {
+            let list: Vec<&ActionEntry> = entries.iter().filter(|e| standings.contains(&e.standing())).collect();
+            let rows: String = list
+                .par_chunks(512)
+                .map(|chunk| {
+                    let mut html = String::with_capacity(chunk.len() * 700);
+                    for entry in chunk {
+                        actions::row_html(archive, entry, base, &mut html);
+                    }
+                    html
+                })
+                .collect();
+            ActionSection {
+                id,
+                title,
+                count: list.len(),
+                rows,
+            }
+        };
+        let overall = Completion::of(&entries);
+        let by_owner = actions::by_owner(&entries);
+        let by_team = actions::by_team(&entries);
+        let page = ActionsPage {
+            today: archive.today.to_string(),
+            summary: GroupCompletion {
+                name: "All action items".to_string(),
+                slug: String::new(),
+                rate_text: stats::format_percent(overall.rate),
+                median_text: actions::days_text(overall.median_days_to_done),
+                completion: overall,
+            },
+            by_severity: actions::by_severity(archive, &entries),
+            severities: archive
+                .config
+                .severities
+                .iter()
+                .map(|s| Choice {
+                    slug: slugify(&s.name),
+                    name: s.name.clone(),
+                })
+                .collect(),
+            owners: by_owner.iter().filter(|g| !g.slug.is_empty()).map(Choice::from).collect(),
+            teams: by_team.iter().filter(|g| !g.slug.is_empty()).map(Choice::from).collect(),
+            by_owner,
+            by_team,
+            sections: vec![
+                section("overdue", "Overdue", &[Standing::Overdue]),
+                section("open", "Open", &[Standing::Open, Standing::InProgress]),
+                section("done", "Done", &[Standing::Done]),
+                section("wont-do", "Won’t do", &[Standing::WontDo]),
+            ],
+        };
+        self.write("actions.html", "actions", &page, "actions", "actions/index.html")?;
+        Ok(1)
+    }
+
+    fn metrics(&self) -> Result<usize> {
+        let archive = self.archive;
+        let base = self.views.base();
+        let all: Vec<usize> = (0..archive.incidents.len()).collect();
+        let mut scopes: Vec<Scope> = vec![Scope {
+            kind: "all",
+            name: String::new(),
+            path: "metrics/index.html".to_string(),
+            incidents: all,
+        }];
+        for (key, kind) in [("teams", "team"), ("services", "service")] {
+            if let Some(taxonomy) = archive.taxonomy(key) {
+                scopes.extend(taxonomy.terms.iter().map(|term| Scope {
+                    kind,
+                    name: term.name.clone(),
+                    path: format!("metrics/{key}/{}/index.html", term.slug),
+                    incidents: term.incidents.clone(),
+                }));
+            }
+        }
+        let links = |key: &str| -> Vec<FilterLink> {
+            archive
+                .taxonomy(key)
+                .map(|t| {
+                    t.terms
+                        .iter()
+                        .map(|term| FilterLink {
+                            name: term.name.clone(),
+                            url: format!("{base}metrics/{key}/{}/", term.slug),
+                            count: term.incidents.len(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let teams = links("teams");
+        let services = links("services");
+        scopes.par_iter().try_for_each(|scope| {
+            let figures = metrics::compute(archive, &scope.incidents, self.repeats);
+            let suffix = match scope.kind {
+                "all" => String::new(),
+                kind => format!(" — {kind} {}", scope.name),
+            };
+            let charts = metrics::charts(&figures, &suffix)?;
+            let mut incomplete: Vec<IncompleteView> = Vec::new();
+            let mut incomplete_total = 0;
+            for &index in &scope.incidents {
+                let incident = &archive.incidents[index];
+                let missing = metrics::missing_parts(incident);
+                if missing.is_empty() {
+                    continue;
+                }
+                incomplete_total += 1;
+                if incomplete.len() < MAX_INCOMPLETE_LISTED {
+                    incomplete.push(IncompleteView {
+                        title: incident.title.clone(),
+                        url: archive.incident_url(incident),
+                        date: incident.date.to_string(),
+                        missing: missing.join(", "),
+                    });
+                }
+            }
+            let o = &figures.overall;
+            let page = MetricsPage {
+                kind: scope.kind,
+                name: &scope.name,
+                all_url: format!("{base}metrics/"),
+                term_url: match scope.kind {
+                    "team" => Some(self.views.term_url("teams", &scope.name)),
+                    "service" => Some(self.views.term_url("services", &scope.name)),
+                    _ => None,
+                },
+                headline: Headline {
+                    incidents: o.incidents,
+                    customer_impact: o.customer_impact,
+                    customer_impact_share: stats::format_percent(stats::percent(o.customer_impact, o.incidents)),
+                    median_detect: duration_text(o.detect.median),
+                    median_resolve: duration_text(o.resolve.median),
+                    p90_resolve: duration_text(o.resolve.p90),
+                    action_completion: stats::format_percent(o.actions.rate),
+                    overdue_actions: o.actions.overdue,
+                    complete_share: stats::format_percent(stats::percent(o.complete, o.incidents)),
+                    repeats: o.repeats,
+                },
+                charts,
+                incomplete,
+                incomplete_total,
+                teams: &teams,
+                services: &services,
+            };
+            self.write("metrics.html", "metrics", &page, "metrics", &scope.path)
+        })?;
+        Ok(scopes.len())
+    }
+
+    fn repeats(&self) -> Result<usize> {
+        let archive = self.archive;
+        let repeats = self.repeats;
+        let clusters: Vec<ClusterView> = repeats
+            .clusters
+            .iter()
+            .map(|cluster| {
+                let members = &cluster.incidents;
+                let incidents = members
+                    .iter()
+                    .enumerate()
+                    .map(|(n, &index)| {
+                        let incident = &archive.incidents[index];
+                        // How this incident links to an earlier member: the strongest pair.
+                        let link = members[..n]
+                            .iter()
+                            .filter_map(|&earlier| repeats.pair(index, earlier))
+                            .max_by(|a, b| a.explicit.cmp(&b.explicit).then(a.similarity.total_cmp(&b.similarity)));
+                        ClusterMember {
+                            title: incident.title.clone(),
+                            url: archive.incident_url(incident),
+                            date: incident.date.to_string(),
+                            severity: incident.severity.as_ref().map(|s| self.views.severity(s)),
+                            link: link.map(|pair| {
+                                let earlier = &archive.incidents[pair.earlier];
+                                LinkNote {
+                                    explicit: pair.explicit,
+                                    similarity: format!("{:.2}", pair.similarity),
+                                    to_title: earlier.title.clone(),
+                                    to_date: earlier.date.to_string(),
+                                }
+                            }),
+                        }
+                    })
+                    .collect();
+                let first = &archive.incidents[members[0]];
+                let last = &archive.incidents[members[members.len() - 1]];
+                ClusterView {
+                    size: members.len(),
+                    first: first.date.to_string(),
+                    last: last.date.to_string(),
+                    services: shared_terms(archive, members, |i| &i.services),
+                    tags: shared_terms(archive, members, |i| &i.tags),
+                    incidents,
+                }
+            })
+            .collect();
+        let page = RepeatsPage {
+            explicit_pairs: repeats.pairs.iter().filter(|p| p.explicit).count(),
+            detected_pairs: repeats.pairs.iter().filter(|p| !p.explicit).count(),
+            incidents_in_clusters: clusters.iter().map(|c| c.size).sum(),
+            min_similarity: format!("{:.2}", repeats::MIN_SIMILARITY),
+            min_similarity_text_only: format!("{:.2}", repeats::MIN_SIMILARITY_TEXT_ONLY),
+            clusters,
+        };
+        self.write("repeats.html", "repeats", &page, "repeats", "repeats/index.html")?;
+        Ok(1)
+    }
+}
+
+/// Values (services, tags) at least two of `members` have, most shared first.
+fn shared_terms(
+    archive: &Archive,
+    members: &[usize],
+    values: fn(&crate::incident::Incident) -> &Vec<String>,
+) -> Vec<String> {
+    let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for &index in members {
+        let mut seen = BTreeSet::new();
+        for value in values(&archive.incidents[index]) {
+            let slug = slugify(value);
+            if !slug.is_empty() && seen.insert(slug.clone()) {
+                counts.entry(slug).or_insert_with(|| (value.clone(), 0)).1 += 1;
+            }
+        }
+    }
+    let mut list: Vec<(String, usize)> = counts.into_values().filter(|(_, n)| *n >= 2).collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    list.into_iter().map(|(name, _)| name).collect()
+}
+
+#[derive(Serialize)]
+struct ActionsPage {
+    /// The day overdue is judged against.
+    today: String,
+    summary: GroupCompletion,
+    by_team: Vec<GroupCompletion>,
+    by_severity: Vec<GroupCompletion>,
+    by_owner: Vec<GroupCompletion>,
+    /// Options of the in-page filter.
+    owners: Vec<Choice>,
+    teams: Vec<Choice>,
+    severities: Vec<Choice>,
+    sections: Vec<ActionSection>,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    slug: String,
+    name: String,
+}
+
+impl From<&GroupCompletion> for Choice {
+    fn from(group: &GroupCompletion) -> Choice {
+        Choice {
+            slug: group.slug.clone(),
+            name: group.name.clone(),
+        }
+    }
+}
+
+/// One table of the actions page; its rows are pre-rendered HTML.
+#[derive(Serialize)]
+struct ActionSection {
+    id: &'static str,
+    title: &'static str,
+    count: usize,
+    rows: String,
+}
+
+struct Scope {
+    /// `all`, `team` or `service`.
+    kind: &'static str,
+    name: String,
+    path: String,
+    incidents: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct MetricsPage<'a> {
+    kind: &'static str,
+    name: &'a str,
+    all_url: String,
+    /// The team's or service's incident list.
+    term_url: Option<String>,
+    headline: Headline,
+    charts: Vec<ChartView>,
+    incomplete: Vec<IncompleteView>,
+    incomplete_total: usize,
+    teams: &'a [FilterLink],
+    services: &'a [FilterLink],
+}
+
+#[derive(Serialize)]
+struct Headline {
+    incidents: usize,
+    customer_impact: usize,
+    customer_impact_share: String,
+    median_detect: String,
+    median_resolve: String,
+    p90_resolve: String,
+    action_completion: String,
+    overdue_actions: usize,
+    complete_share: String,
+    repeats: usize,
+}
+
+#[derive(Serialize)]
+struct FilterLink {
+    name: String,
+    url: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct IncompleteView {
+    title: String,
+    url: String,
+    date: String,
+    missing: String,
+}
+
+#[derive(Serialize)]
+struct RepeatsPage {
+    clusters: Vec<ClusterView>,
+    incidents_in_clusters: usize,
+    explicit_pairs: usize,
+    detected_pairs: usize,
+    min_similarity: String,
+    min_similarity_text_only: String,
+}
+
+#[derive(Serialize)]
+struct ClusterView {
+    size: usize,
+    first: String,
+    last: String,
+    /// Services and tags at least two members share, most shared first.
+    services: Vec<String>,
+    tags: Vec<String>,
+    /// Oldest first.
+    incidents: Vec<ClusterMember>,
+}
+
+#[derive(Serialize)]
+struct ClusterMember {
+    title: String,
+    url: String,
+    date: String,
+    severity: Option<SeverityView>,
+    /// How it links to an earlier member; `None` for the first.
+    link: Option<LinkNote>,
+}
+
+#[derive(Serialize)]
+struct LinkNote {
+    explicit: bool,
+    similarity: String,
+    to_title: String,
+    to_date: String,
+}

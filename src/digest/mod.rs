@@ -1,0 +1,327 @@
+//! Stage 6, digest: read-aloud digests of a period's incidents for a
+//! listening team, to read at a cross-team review, post to a channel, or
+//! listen to in the browser.
+//!
+//! Input: the immutable [`Archive`]. Output: [`Digest`]s — one per ISO week,
+//! month and quarter that has incidents, org-wide and per team touched —
+//! rendered as HTML pages with a Listen control, Markdown and plain text,
+//! plus an index and an Atom feed ([`write_pages`]).
+//!
+//! The pipeline per digest: [`periods`] groups incidents, [`selection`]
+//! chooses and orders them for the audience, [`compose`] tells them with
+//! the helpers of [`speech`], and [`render`] writes them out. Per-incident
+//! spoken text is computed at most once per build and shared by every
+//! digest that reads the incident.
+
+pub mod compose;
+pub mod periods;
+pub mod render;
+pub mod selection;
+pub mod speech;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::archive::Archive;
+use crate::incident::ActionStatus;
+pub use periods::{Period, PeriodKind};
+pub use render::{Format, render_one, write_pages};
+pub use selection::{Audience, Reason, Role, Selection};
+use speech::Speaker;
+
+/// One digest: a period, an audience, and everything read aloud.
+#[derive(Debug, Clone, Serialize)]
+pub struct Digest {
+    /// `2024-03`, `2024-W12`, `2024-Q1`.
+    pub key: String,
+    /// `week`, `month` or `quarter`.
+    pub kind: &'static str,
+    /// `March 2024`.
+    pub title: String,
+    /// `1–31 Mar 2024`.
+    pub range: String,
+    /// The last day of the period.
+    pub updated: Date,
+    /// The listening team; `None` for the org-wide digest.
+    pub team: Option<TeamRef>,
+    /// Folder under the site root, with a trailing slash.
+    pub path: String,
+    /// Incidents this audience's header counts.
+    pub total: usize,
+    pub severity_counts: Vec<SeverityCount>,
+    /// The same audience's count in the previous period.
+    pub previous_total: Option<usize>,
+    /// Counted incidents that repeat an earlier one (`recurrence_of`).
+    pub repeats: usize,
+    /// Action items completed in the period (closed then, or done and due then).
+    pub actions_completed: usize,
+    /// The one-line trend, spoken.
+    pub trend: String,
+    /// Spoken header sentences (period, counts, trend, reading time).
+    pub intro: Vec<String>,
+    /// Read aloud in order: featured, others, org-wide featured.
+    pub items: Vec<DigestItem>,
+    /// Further incidents, listed in the written version only.
+    pub more: Vec<MoreItem>,
+    /// Open questions for discussion, spoken.
+    pub questions: Vec<String>,
+    /// The closing sentence, spoken.
+    pub outro: String,
+    /// Spoken words in total.
+    pub words: usize,
+    /// Estimated reading time at 150 words a minute.
+    pub reading_seconds: u32,
+    /// `4 min 10 s`.
+    pub reading_time: String,
+}
+
+/// The team a digest is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamRef {
+    pub slug: String,
+    pub name: String,
+}
+
+/// A severity and how many incidents had it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeverityCount {
+    pub name: String,
+    pub label: String,
+    pub rank: usize,
+    pub slug: String,
+    pub count: usize,
+}
+
+/// One incident as read in a digest.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestItem {
+    pub id: String,
+    /// The title as written (shown, not spoken).
+    pub title: String,
+    /// Link to the full postmortem, under the base path.
+    pub url: String,
+    pub date: String,
+    pub date_iso: String,
+    pub severity: Option<SeverityCount>,
+    pub teams: Vec<String>,
+    pub role: Role,
+    /// Why the listening team hears it, for readers.
+    pub reason: Option<String>,
+    /// Spoken: "Our featured story: …", "Next: …".
+    pub heading: String,
+    /// Spoken: the story (featured) or the blurb.
+    pub paragraphs: Vec<String>,
+    /// Spoken: one lesson phrased for the listener.
+    pub lesson: Option<String>,
+    /// Spoken: open action items that involve the listener.
+    pub actions: Vec<String>,
+    pub words: usize,
+    pub reading_seconds: u32,
+    pub reading_time: String,
+}
+
+/// An incident listed but not read aloud.
+#[derive(Debug, Clone, Serialize)]
+pub struct MoreItem {
+    pub title: String,
+    pub url: String,
+    pub date: String,
+    pub severity: Option<String>,
+}
+
+impl Digest {
+    /// Everything a listener hears, in order, one paragraph per line
+    /// group. This is what the Listen control reads and what the plain-text
+    /// format prints.
+    pub fn spoken_text(&self) -> String {
+        let mut parts: Vec<&str> = self.intro.iter().map(String::as_str).collect();
+        for item in &self.items {
+            parts.push(&item.heading);
+            parts.extend(item.paragraphs.iter().map(String::as_str));
+            parts.extend(item.lesson.as_deref());
+            parts.extend(item.actions.iter().map(String::as_str));
+        }
+        if !self.questions.is_empty() {
+            parts.push(QUESTIONS_LEAD);
+            parts.extend(self.questions.iter().map(String::as_str));
+        }
+        parts.push(&self.outro);
+        parts.join("\n\n")
+    }
+
+    /// The featured item, if any.
+    pub fn featured(&self) -> Option<&DigestItem> {
+        self.items.iter().find(|i| i.role == Role::Featured)
+    }
+}
+
+/// Spoken before the discussion questions.
+pub const QUESTIONS_LEAD: &str = "Questions for discussion.";
+
+/// Builds digests for one archive, sharing per-incident work between them.
+pub struct Digester<'a> {
+    pub archive: &'a Archive,
+    pub routing: selection::Routing,
+    pub speaker: Speaker,
+    /// Listed incidents of every period that has any, newest first.
+    periods: BTreeMap<Period, Vec<usize>>,
+    /// Completed action items (incident, item) by period.
+    completed: BTreeMap<Period, Vec<(usize, usize)>>,
+    stories: Vec<OnceLock<Vec<String>>>,
+    blurbs: Vec<OnceLock<Vec<String>>>,
+    lessons: Vec<OnceLock<Option<String>>>,
+}
+
+impl<'a> Digester<'a> {
+    pub fn new(archive: &'a Archive) -> Digester<'a> {
+        let mut periods: BTreeMap<Period, Vec<usize>> = BTreeMap::new();
+        let mut completed: BTreeMap<Period, Vec<(usize, usize)>> = BTreeMap::new();
+        for (index, incident) in archive.incidents.iter().enumerate() {
+            if selection::is_listed(incident) {
+                for kind in PeriodKind::ALL {
+                    periods
+                        .entry(Period::containing(kind, incident.date))
+                        .or_default()
+                        .push(index);
+                }
+            }
+            for (n, item) in incident.action_items.iter().enumerate() {
+                if item.status != ActionStatus::Done {
+                    continue;
+                }
+                if let Some(day) = item.closed.or(item.due) {
+                    for kind in PeriodKind::ALL {
+                        completed
+                            .entry(Period::containing(kind, day))
+                            .or_default()
+                            .push((index, n));
+                    }
+                }
+            }
+        }
+        let n = archive.incidents.len();
+        Digester {
+            archive,
+            routing: selection::Routing::new(archive),
+            speaker: Speaker::new(archive),
+            periods,
+            completed,
+            stories: (0..n).map(|_| OnceLock::new()).collect(),
+            blurbs: (0..n).map(|_| OnceLock::new()).collect(),
+            lessons: (0..n).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// Every period with at least one listed incident, by kind then time.
+    pub fn periods(&self) -> impl Iterator<Item = Period> + '_ {
+        self.periods.keys().copied()
+    }
+
+    /// The listed incidents of a period, newest first.
+    pub fn incidents_in(&self, period: Period) -> &[usize] {
+        self.periods.get(&period).map_or(&[], Vec::as_slice)
+    }
+
+    /// The audiences with a digest for a period: the organisation, then
+    /// every team some incident of the period touches, by slug.
+    pub fn audiences(&self, period: Period) -> Vec<Audience> {
+        let in_period = self.incidents_in(period);
+        if in_period.is_empty() {
+            return Vec::new();
+        }
+        let slugs: BTreeSet<&str> = in_period
+            .iter()
+            .flat_map(|&i| self.routing.touches[i].iter().map(|(s, _)| s.as_str()))
+            .collect();
+        std::iter::once(Audience::Org)
+            .chain(slugs.into_iter().map(|slug| self.routing.team(slug)))
+            .collect()
+    }
+
+    /// The selection for a period and audience; `None` when nothing in the
+    /// period concerns the audience.
+    pub fn select(&self, period: Period, audience: &Audience) -> Option<Selection> {
+        selection::select(
+            self.archive,
+            &self.routing,
+            self.incidents_in(period),
+            audience,
+        )
+    }
+
+    /// The digest for a period and audience; `None` when the period has no
+    /// incident for the audience.
+    pub fn digest(&self, period: Period, audience: &Audience) -> Option<Digest> {
+        let selection = self.select(period, audience)?;
+        let previous_total = period.previous().map(|p| self.count(p, audience));
+        Some(compose::assemble(
+            self,
+            period,
+            audience,
+            &selection,
+            previous_total,
+        ))
+    }
+
+    /// How many incidents of a period concern the audience.
+    pub fn count(&self, period: Period, audience: &Audience) -> usize {
+        let in_period = self.incidents_in(period);
+        match audience.team_slug() {
+            None => in_period.len(),
+            Some(slug) => in_period
+                .iter()
+                .filter(|&&i| self.routing.reason(i, slug).is_some())
+                .count(),
+        }
+    }
+
+    /// Action items completed in the period that concern the audience.
+    pub fn actions_completed(&self, period: Period, audience: &Audience) -> usize {
+        let Some(done) = self.completed.get(&period) else {
+            return 0;
+        };
+        match audience.team_slug() {
+            None => done.len(),
+            Some(slug) => done
+                .iter()
+                .filter(|&&(i, n)| {
+                    let incident = &self.archive.incidents[i];
+                    self.routing.reason(i, slug).is_some()
+                        || selection::involves(&incident.action_items[n], incident, slug)
+                })
+                .count(),
+        }
+    }
+
+    /// The featured story of an incident, computed once.
+    pub fn story(&self, index: usize) -> &[String] {
+        self.stories[index].get_or_init(|| {
+            compose::story(
+                &self.speaker,
+                &self.archive.incidents[index],
+                &self.archive.config.severities,
+            )
+        })
+    }
+
+    /// The blurb of an incident, computed once.
+    pub fn blurb(&self, index: usize) -> &[String] {
+        self.blurbs[index].get_or_init(|| {
+            compose::blurb(
+                &self.speaker,
+                &self.archive.incidents[index],
+                &self.archive.config.severities,
+            )
+        })
+    }
+
+    /// The lesson of an incident, computed once.
+    pub fn lesson(&self, index: usize) -> Option<&str> {
+        self.lessons[index]
+            .get_or_init(|| compose::lesson(&self.speaker, &self.archive.incidents[index]))
+            .as_deref()
+    }
+}

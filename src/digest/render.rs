@@ -1,0 +1,588 @@
+//! Digest rendering: HTML pages (Tera, with the Listen control), Markdown
+//! and plain text, the digest index and the Atom feed of digests.
+//!
+//! Input: a [`Digester`] over the archive and the theme. Output: files in
+//! the staging folder —
+//!
+//! ```text
+//! digests/index.html                         every period, newest first
+//! digests/atom.xml                           org-wide digests
+//! digests/2024-03/{index.html,digest.md,digest.txt}                 org-wide
+//! digests/2024-03/teams/payments/{index.html,digest.md,digest.txt}  per team
+//! ```
+//!
+//! Markdown and text are plain Rust formatting (they need no theme and are
+//! cheap to produce for thousands of digests).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anyhow::{Result, bail};
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use super::compose::{feed_time, join_and};
+use super::periods::{Period, PeriodKind};
+use super::selection::Audience;
+use super::{Digest, Digester, QUESTIONS_LEAD};
+use crate::archive::Archive;
+use crate::config::Config;
+use crate::output::Staging;
+use crate::render::views::Views;
+use crate::templates::Theme;
+
+/// How many digests the Atom feed carries.
+const FEED_ENTRIES: usize = 30;
+
+/// An output format of `casebook digest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Markdown,
+    Text,
+}
+
+/// Whether a period kind gets a digest per team as well as the org-wide
+/// one. Every kind does: per-team digests are only written for teams that
+/// some incident of the period touches, which keeps the work linear.
+fn team_digests(_kind: PeriodKind) -> bool {
+    true
+}
+
+/// A link in the digest navigation.
+#[derive(Serialize, Clone)]
+struct Link {
+    name: String,
+    url: String,
+}
+
+/// Navigation around one digest page.
+#[derive(Serialize)]
+struct Nav {
+    index: String,
+    /// The org-wide digest of the same period (on team pages).
+    org: Option<String>,
+    /// Team digests of the same period.
+    teams: Vec<Link>,
+    previous: Option<Link>,
+    next: Option<Link>,
+    markdown: String,
+    text: String,
+}
+
+/// One period in the digest index.
+#[derive(Serialize)]
+struct IndexEntry {
+    key: String,
+    title: String,
+    range: String,
+    url: String,
+    total: usize,
+    teams: usize,
+    reading_time: String,
+    severity_counts: Vec<super::SeverityCount>,
+}
+
+#[derive(Serialize)]
+struct IndexYear {
+    year: i16,
+    entries: Vec<IndexEntry>,
+}
+
+#[derive(Serialize)]
+struct IndexKind {
+    title: &'static str,
+    noun: &'static str,
+    years: Vec<IndexYear>,
+}
+
+#[derive(Serialize)]
+struct FeedEntry {
+    title: String,
+    url: String,
+    updated: String,
+    summary: String,
+    severity: Option<String>,
+    categories: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Feed {
+    title: String,
+    url: String,
+    self_url: String,
+    updated: String,
+}
+
+/// Absolute URLs for Markdown, text and feeds.
+pub struct Urls {
+    /// `https://host` (no path) when the base URL is absolute, else empty.
+    origin: String,
+    /// `/` or `/sre/pm/`.
+    base: String,
+}
+
+impl Urls {
+    pub fn new(config: &Config) -> Urls {
+        let absolute = config.absolute_base();
+        let origin = match absolute.split_once("://") {
+            Some((scheme, rest)) => {
+                let host = rest.split('/').next().unwrap_or("");
+                format!("{scheme}://{host}")
+            }
+            None => String::new(),
+        };
+        Urls {
+            origin,
+            base: config.base_path(),
+        }
+    }
+
+    /// A site path (already under the base path) as a full URL.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+
+    /// A path relative to the site root (`digests/2024-03/`) under the base.
+    fn page(&self, relative: &str) -> String {
+        format!("{}{relative}", self.base)
+    }
+}
+
+/// Writes every digest, the index and the feed; returns the file count.
+pub fn write_pages(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    views: &Views,
+) -> Result<usize> {
+    let digester = Digester::new(archive);
+    let urls = Urls::new(&archive.config);
+    let mut base_context = Context::new();
+    base_context.insert("site", &views.site());
+
+    // Which digests exist: every period with incidents, org-wide plus the
+    // teams its incidents touch.
+    let plan: Vec<(Period, Vec<Audience>)> = digester
+        .periods()
+        .map(|p| {
+            let mut audiences = digester.audiences(p);
+            if !team_digests(p.kind) {
+                audiences.truncate(1);
+            }
+            (p, audiences)
+        })
+        .collect();
+    // Periods with a digest per (kind, team), for previous/next links.
+    let mut series: BTreeMap<(PeriodKind, Option<String>), Vec<Period>> = BTreeMap::new();
+    for (period, audiences) in &plan {
+        for audience in audiences {
+            series
+                .entry((period.kind, audience.team_slug().map(str::to_string)))
+                .or_default()
+                .push(*period);
+        }
+    }
+    let jobs: Vec<(Period, &Audience, &[Audience])> = plan
+        .iter()
+        .flat_map(|(p, audiences)| audiences.iter().map(move |a| (*p, a, audiences.as_slice())))
+        .collect();
+
+    let summaries: Vec<Option<(Period, IndexEntry, FeedEntry)>> = jobs
+        .par_iter()
+        .map(|&(period, audience, audiences)| {
+            let Some(digest) = digester.digest(period, audience) else {
+                return Ok(None);
+            };
+            let nav = nav(&urls, &digest, period, audience, audiences, &series);
+            let html = html(theme, &base_context, &digest, &nav)?;
+            staging.write(&format!("{}index.html", digest.path), html.as_bytes())?;
+            staging.write(
+                &format!("{}digest.md", digest.path),
+                markdown(&digest, &urls).as_bytes(),
+            )?;
+            staging.write(
+                &format!("{}digest.txt", digest.path),
+                text(&digest, &urls).as_bytes(),
+            )?;
+            if !matches!(audience, Audience::Org) {
+                return Ok(None);
+            }
+            let url = urls.page(&digest.path);
+            let featured = digest
+                .featured()
+                .map(|f| format!(" Featured: {}.", f.title.trim_end_matches('.')))
+                .unwrap_or_default();
+            let feed = FeedEntry {
+                title: format!("Incident digest: {}", digest.title),
+                url: urls.absolute(&url),
+                updated: feed_time(digest.updated),
+                summary: format!(
+                    "{} incident{}. {}{featured}",
+                    digest.total,
+                    if digest.total == 1 { "" } else { "s" },
+                    digest.trend
+                ),
+                severity: None,
+                categories: vec![digest.kind],
+            };
+            let entry = IndexEntry {
+                key: digest.key.clone(),
+                title: digest.title.clone(),
+                range: digest.range.clone(),
+                url,
+                total: digest.total,
+                teams: audiences.len() - 1,
+                reading_time: digest.reading_time.clone(),
+                severity_counts: digest.severity_counts,
+            };
+            anyhow::Ok(Some((period, entry, feed)))
+        })
+        .collect::<Result<_>>()?;
+    let files = jobs.len() * 3;
+
+    let mut entries: Vec<(Period, IndexEntry, FeedEntry)> = summaries.into_iter().flatten().collect();
+    // The feed: newest period end first; longer periods first on the same day.
+    let mut feed: Vec<&(Period, IndexEntry, FeedEntry)> = entries.iter().collect();
+    feed.sort_by(|a, b| {
+        b.0.end()
+            .cmp(&a.0.end())
+            .then(a.0.kind.cmp(&b.0.kind).reverse())
+    });
+    let feed_entries: Vec<&FeedEntry> = feed.iter().take(FEED_ENTRIES).map(|e| &e.2).collect();
+    let index_url = urls.page("digests/");
+    let feed_view = Feed {
+        title: format!("{}: incident digests", archive.config.title),
+        url: urls.absolute(&index_url),
+        self_url: urls.absolute(&format!("{index_url}atom.xml")),
+        updated: feed_entries
+            .first()
+            .map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |e| e.updated.clone()),
+    };
+    let mut context = Context::new();
+    context.insert("feed", &feed_view);
+    context.insert("entries", &feed_entries);
+    staging.write("digests/atom.xml", theme.render("atom.xml", &context)?.as_bytes())?;
+
+    // The index: quarters, months, weeks; each newest first, by year.
+    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut kinds: Vec<IndexKind> = PeriodKind::ALL
+        .iter()
+        .map(|&kind| IndexKind {
+            title: match kind {
+                PeriodKind::Quarter => "Quarters",
+                PeriodKind::Month => "Months",
+                PeriodKind::Week => "Weeks",
+            },
+            noun: kind.noun(),
+            years: Vec::new(),
+        })
+        .collect();
+    for (period, entry, _) in entries {
+        let Some(group) = kinds.iter_mut().find(|k| k.noun == period.kind.noun()) else {
+            continue;
+        };
+        match group.years.last_mut() {
+            Some(year) if year.year == period.year => year.entries.push(entry),
+            _ => group.years.push(IndexYear {
+                year: period.year,
+                entries: vec![entry],
+            }),
+        }
+    }
+    let mut context = base_context.clone();
+    context.insert("kinds", &kinds);
+    context.insert("feed_url", &format!("{index_url}atom.xml"));
+    staging.write(
+        "digests/index.html",
+        theme.render("digests.html", &context)?.as_bytes(),
+    )?;
+    Ok(files + 2)
+}
+
+fn nav(
+    urls: &Urls,
+    digest: &Digest,
+    period: Period,
+    audience: &Audience,
+    audiences: &[Audience],
+    series: &BTreeMap<(PeriodKind, Option<String>), Vec<Period>>,
+) -> Nav {
+    let team = audience.team_slug().map(str::to_string);
+    let link_to = |p: Period| {
+        let path = match &team {
+            None => format!("digests/{}/", p.key()),
+            Some(slug) => format!("digests/{}/teams/{slug}/", p.key()),
+        };
+        Link {
+            name: p.title(),
+            url: urls.page(&path),
+        }
+    };
+    let (previous, next) = match series.get(&(period.kind, team.clone())) {
+        Some(list) => match list.binary_search(&period) {
+            Ok(at) => (
+                at.checked_sub(1).map(|i| link_to(list[i])),
+                list.get(at + 1).map(|&p| link_to(p)),
+            ),
+            Err(_) => (None, None),
+        },
+        None => (None, None),
+    };
+    Nav {
+        index: urls.page("digests/"),
+        org: team
+            .as_ref()
+            .map(|_| urls.page(&format!("digests/{}/", period.key()))),
+        teams: audiences
+            .iter()
+            .filter_map(|a| match a {
+                Audience::Team { slug, name } => Some(Link {
+                    name: name.clone(),
+                    url: urls.page(&format!("digests/{}/teams/{slug}/", period.key())),
+                }),
+                Audience::Org => None,
+            })
+            .collect(),
+        previous,
+        next,
+        markdown: urls.page(&format!("{}digest.md", digest.path)),
+        text: urls.page(&format!("{}digest.txt", digest.path)),
+    }
+}
+
+fn html(theme: &Theme, base: &Context, digest: &Digest, nav: &Nav) -> Result<String> {
+    let mut context = base.clone();
+    context.insert("digest", digest);
+    context.insert("nav", nav);
+    context.insert("questions_lead", QUESTIONS_LEAD);
+    theme.render("digest.html", &context)
+}
+
+/// `Incident digest: March 2024 — payments team`.
+fn heading(digest: &Digest) -> String {
+    match &digest.team {
+        None => format!("Incident digest: {}", digest.title),
+        Some(t) => format!("Incident digest: {} — {} team", digest.title, t.name),
+    }
+}
+
+fn severity_summary(digest: &Digest) -> String {
+    let mut parts: Vec<String> = digest
+        .severity_counts
+        .iter()
+        .map(|c| format!("{} × {}", c.name, c.count))
+        .collect();
+    let rated: usize = digest.severity_counts.iter().map(|c| c.count).sum();
+    if digest.total > rated {
+        parts.push(format!("unrated × {}", digest.total - rated));
+    }
+    parts.join(" · ")
+}
+
+/// Markdown link text: brackets escaped.
+fn md_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+}
+
+/// The digest as Markdown, for e-mail and chat: the spoken text, with a
+/// link to every full postmortem.
+pub fn markdown(digest: &Digest, urls: &Urls) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", heading(digest));
+    let _ = writeln!(
+        out,
+        "_{} · {} incident{} · reading time {}_\n",
+        digest.range,
+        digest.total,
+        if digest.total == 1 { "" } else { "s" },
+        digest.reading_time
+    );
+    let severities = severity_summary(digest);
+    if !severities.is_empty() {
+        let _ = writeln!(out, "**By severity:** {severities}\n");
+    }
+    for line in &digest.intro {
+        let _ = writeln!(out, "{line}\n");
+    }
+    for (n, item) in digest.items.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "## {}. {} ({})\n",
+            n + 1,
+            item.heading.trim_end_matches('.'),
+            item.reading_time
+        );
+        let mut meta = Vec::new();
+        if let Some(s) = &item.severity {
+            meta.push(s.name.clone());
+        }
+        meta.push(item.date.clone());
+        if !item.teams.is_empty() {
+            meta.push(join_and(&item.teams));
+        }
+        if let Some(reason) = &item.reason {
+            meta.push(reason.clone());
+        }
+        let _ = writeln!(out, "_{}_\n", meta.join(" · "));
+        for p in &item.paragraphs {
+            let _ = writeln!(out, "{p}\n");
+        }
+        if let Some(lesson) = &item.lesson {
+            let _ = writeln!(out, "> {lesson}\n");
+        }
+        for a in &item.actions {
+            let _ = writeln!(out, "- {a}");
+        }
+        if !item.actions.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "[Read the full postmortem: {}]({})\n",
+            md_text(&item.title),
+            urls.absolute(&item.url)
+        );
+    }
+    if !digest.more.is_empty() {
+        let _ = writeln!(out, "## Also this {} (not read aloud)\n", digest.kind);
+        for more in &digest.more {
+            let severity = more
+                .severity
+                .as_deref()
+                .map(|s| format!("{s}, "))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- [{}]({}) — {severity}{}",
+                md_text(&more.title),
+                urls.absolute(&more.url),
+                more.date
+            );
+        }
+        out.push('\n');
+    }
+    if !digest.questions.is_empty() {
+        let _ = writeln!(out, "## {}\n", QUESTIONS_LEAD.trim_end_matches('.'));
+        for (n, q) in digest.questions.iter().enumerate() {
+            let _ = writeln!(out, "{}. {q}", n + 1);
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}", digest.outro);
+    out
+}
+
+/// The digest as plain text: the script to read aloud, then (after a
+/// separator, not read aloud) the links to the full postmortems.
+pub fn text(digest: &Digest, urls: &Urls) -> String {
+    let mut out = String::new();
+    let title = heading(digest);
+    let _ = writeln!(out, "{title}\n{}\n", "=".repeat(title.chars().count()));
+    let _ = writeln!(
+        out,
+        "{} · {} incident{} · reading time {}\n",
+        digest.range,
+        digest.total,
+        if digest.total == 1 { "" } else { "s" },
+        digest.reading_time
+    );
+    for line in &digest.intro {
+        let _ = writeln!(out, "{line}\n");
+    }
+    for (n, item) in digest.items.iter().enumerate() {
+        let _ = writeln!(out, "{}. {} ({})\n", n + 1, item.heading, item.reading_time);
+        for p in &item.paragraphs {
+            let _ = writeln!(out, "{p}\n");
+        }
+        if let Some(lesson) = &item.lesson {
+            let _ = writeln!(out, "{lesson}\n");
+        }
+        for a in &item.actions {
+            let _ = writeln!(out, "{a}");
+        }
+        if !item.actions.is_empty() {
+            out.push('\n');
+        }
+    }
+    if !digest.questions.is_empty() {
+        let _ = writeln!(out, "{QUESTIONS_LEAD}\n");
+        for q in &digest.questions {
+            let _ = writeln!(out, "- {q}");
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}\n", digest.outro);
+    let _ = writeln!(out, "-- \nFull postmortems (not read aloud):");
+    for (n, item) in digest.items.iter().enumerate() {
+        let _ = writeln!(out, "{}. {} <{}>", n + 1, item.title, urls.absolute(&item.url));
+    }
+    for more in &digest.more {
+        let _ = writeln!(out, "- {} <{}>", more.title, urls.absolute(&more.url));
+    }
+    out
+}
+
+/// Renders one digest for `casebook digest`. `audience` is a team name or
+/// slug; `None` is the org-wide digest. HTML needs the theme.
+pub fn render_one(
+    archive: &Archive,
+    theme: Option<&Theme>,
+    period: Period,
+    audience: Option<&str>,
+    format: Format,
+) -> Result<String> {
+    let digester = Digester::new(archive);
+    if digester.incidents_in(period).is_empty() {
+        bail!(
+            "{} ({}) has no incidents, so it has no digest (periods without incidents produce none)",
+            period.title(),
+            period.key()
+        );
+    }
+    let audience = match audience {
+        None => Audience::Org,
+        Some(name) => digester.routing.team(name),
+    };
+    let Some(digest) = digester.digest(period, &audience) else {
+        let teams: Vec<String> = digester
+            .audiences(period)
+            .iter()
+            .filter_map(|a| a.team_slug().map(str::to_string))
+            .collect();
+        bail!(
+            "no incident of {} touches team {:?} (its own incidents, services it depends_on, or share_with); teams with a digest then: {}",
+            period.key(),
+            audience.team_slug().unwrap_or(""),
+            if teams.is_empty() { "none".to_string() } else { teams.join(", ") }
+        );
+    };
+    let urls = Urls::new(&archive.config);
+    Ok(match format {
+        Format::Markdown => markdown(&digest, &urls),
+        Format::Text => text(&digest, &urls),
+        Format::Html => {
+            let Some(theme) = theme else {
+                bail!("HTML digests need the theme");
+            };
+            let views = Views::new(archive);
+            let mut base = Context::new();
+            base.insert("site", &views.site());
+            let audiences = digester.audiences(period);
+            let mut series = BTreeMap::new();
+            for p in digester.periods().filter(|p| p.kind == period.kind) {
+                if digester.count(p, &audience) > 0 {
+                    series
+                        .entry((p.kind, audience.team_slug().map(str::to_string)))
+                        .or_insert_with(Vec::new)
+                        .push(p);
+                }
+            }
+            let nav = nav(&urls, &digest, period, &audience, &audiences, &series);
+            html(theme, &base, &digest, &nav)?
+        }
+    })
+}

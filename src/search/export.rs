@@ -1,0 +1,545 @@
+//! The static search index: a compact, sharded copy of tantivy's own
+//! analysis for the browser client (`search.js`), written under `search/`.
+//!
+//! Input: the tantivy index (its terms, postings, term frequencies and field
+//! norms, read segment by segment) and the archive (cards, facets, dates).
+//! Output: gzip-compressed files (the client inflates them with the
+//! browser's `DecompressionStream`), none larger than a few kilobytes except
+//! the on-demand facet columns:
+//!
+//! | file | holds | fetched |
+//! |---|---|---|
+//! | `meta.dat` | JSON: document count, BM25 statistics per field, shard count, vocabulary keys | first query |
+//! | `v/KEY.dat` | surface words starting with KEY: `word TAB stem-edit TAB df` | per query word (surface → stem, prefixes, typos) |
+//! | `t/N.dat` | binary: postings of the stems whose FNV-1a hash is N mod shards | per query stem |
+//! | `c/N.dat` | JSON: result cards of documents N×C … N×C+C−1 | per result shown |
+//! | `f/NAME.dat` | JSON: a facet's values and each document's value ids | when that facet is shown or filtered |
+//! | `dates.dat` | JSON: each document's day, delta-coded | for year counts and date ranges |
+//!
+//! Document numbers are positions in the archive (newest first), so ties
+//! break the same way in the browser and in tantivy. Every map is ordered
+//! and gzip runs with a fixed header, so the export is byte-for-byte
+//! deterministic.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use rayon::prelude::*;
+use serde::Serialize;
+use tantivy::DocSet;
+use tantivy::postings::Postings;
+use tantivy::schema::IndexRecordOption;
+
+use super::index::{self, SearchIndex, TEXT_FIELDS};
+use crate::archive::Archive;
+use crate::output::Staging;
+use crate::render::views::shorten;
+
+/// Format version, bumped when the client must change with the files.
+pub const FORMAT: u32 = 1;
+/// Documents per card file: small, because the ten results of a page are
+/// rarely neighbours.
+pub const CARD_CHUNK: usize = 4;
+/// Target size of a term shard before compression.
+const SHARD_TARGET_BYTES: usize = 12_000;
+/// A vocabulary file with more words than this is split by a longer prefix.
+const VOCAB_MAX_WORDS: usize = 250;
+/// Longest vocabulary key, so a run of one huge prefix stops splitting.
+const VOCAB_MAX_KEY: usize = 6;
+/// Characters of the summary kept on a card.
+const CARD_SUMMARY_CHARS: usize = 220;
+
+/// One posting: document (archive position), term frequency, field-norm id.
+type Posting = (u32, u32, u8);
+
+/// Everything tantivy knows about the archive's words, gathered once.
+pub struct Analysis {
+    /// Stem → postings per text field, each sorted by document.
+    pub terms: BTreeMap<String, [Vec<Posting>; 5]>,
+    /// Tokens per text field over all documents (for the average field norm).
+    pub total_tokens: [u64; 5],
+    pub num_docs: u64,
+    /// Surface word → (stem, documents containing the stem in any field).
+    pub vocabulary: BTreeMap<String, (String, u32)>,
+}
+
+/// Reads the index's terms and postings and the archive's surface words.
+pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
+    let reader = search
+        .index
+        .reader()
+        .context("cannot open the search index")?;
+    let searcher = reader.searcher();
+    let mut terms: HashMap<String, [Vec<Posting>; 5]> = HashMap::new();
+    let mut total_tokens = [0u64; 5];
+    let mut num_docs = 0u64;
+    for segment in searcher.segment_readers() {
+        num_docs += u64::from(segment.max_doc());
+        let ords = segment
+            .fast_fields()
+            .u64("ord")
+            .context("search index lacks the ord column")?;
+        let ord_of: Vec<u32> = (0..segment.max_doc())
+            .map(|doc| ords.first(doc).unwrap_or(0) as u32)
+            .collect();
+        for (slot, field) in search.fields.text.iter().enumerate() {
+            let inverted = segment.inverted_index(*field)?;
+            total_tokens[slot] += inverted.total_num_tokens();
+            let norms = segment.get_fieldnorms_reader(*field)?;
+            let mut stream = inverted.terms().stream()?;
+            while stream.advance() {
+                let stem = String::from_utf8_lossy(stream.key()).into_owned();
+                let mut postings = inverted
+                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
+                let list = &mut terms.entry(stem).or_default()[slot];
+                let mut doc = postings.doc();
+                while doc != tantivy::TERMINATED {
+                    list.push((ord_of[doc as usize], postings.term_freq(), norms.fieldnorm_id(doc)));
+                    doc = postings.advance();
+                }
+            }
+        }
+    }
+    let mut terms: BTreeMap<String, [Vec<Posting>; 5]> = terms.into_iter().collect();
+    terms.par_iter_mut().for_each(|(_, lists)| {
+        for list in lists.iter_mut() {
+            list.sort_unstable_by_key(|p| p.0);
+        }
+    });
+    let vocabulary = vocabulary(archive, &terms);
+    Ok(Analysis {
+        terms,
+        total_tokens,
+        num_docs,
+        vocabulary,
+    })
+}
+
+/// Every surface word of the archive with its stem, as tantivy's analyzer
+/// produces them, and the number of documents holding the stem.
+fn vocabulary(
+    archive: &Archive,
+    terms: &BTreeMap<String, [Vec<Posting>; 5]>,
+) -> BTreeMap<String, (String, u32)> {
+    let surfaces: BTreeSet<String> = archive
+        .incidents
+        .par_iter()
+        .fold(BTreeSet::new, |mut set, incident| {
+            let mut analyzer = SearchIndex::surface_analyzer();
+            for text in index::field_texts(incident) {
+                set.extend(index::tokens(&mut analyzer, &text));
+            }
+            set
+        })
+        .reduce(BTreeSet::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
+    let surfaces: Vec<String> = surfaces.into_iter().collect();
+    surfaces
+        .par_chunks(1024)
+        .flat_map_iter(|chunk| {
+            let mut analyzer = SearchIndex::analyzer();
+            chunk
+                .iter()
+                .filter_map(|surface| {
+                    let stem = index::tokens(&mut analyzer, surface).pop()?;
+                    let lists = terms.get(&stem)?;
+                    Some((surface.clone(), (stem, documents_with(lists))))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Documents in which any field holds the term.
+fn documents_with(lists: &[Vec<Posting>; 5]) -> u32 {
+    let mut docs: Vec<u32> = lists.iter().flatten().map(|p| p.0).collect();
+    docs.sort_unstable();
+    docs.dedup();
+    docs.len() as u32
+}
+
+/// FNV-1a over the UTF-8 bytes: the shard of a stem (search.js has the same).
+pub fn fnv1a(text: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in text.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
+}
+
+/// The vocabulary file a word belongs to: the longest key that prefixes it
+/// (search.js has the same rule).
+pub fn vocabulary_key<'a>(word: &str, keys: &'a BTreeSet<String>) -> Option<&'a str> {
+    let chars: Vec<char> = word.chars().collect();
+    (1..=chars.len().min(VOCAB_MAX_KEY)).rev().find_map(|n| {
+        let prefix: String = chars[..n].iter().collect();
+        keys.get(&prefix).map(String::as_str)
+    })
+}
+
+/// Splits the vocabulary into files by prefix: two characters, longer where
+/// a prefix holds too many words. Returns key → words (sorted).
+pub fn vocabulary_files(words: &[&str]) -> BTreeMap<String, Vec<usize>> {
+    let mut files = BTreeMap::new();
+    let mut pending: Vec<(usize, Vec<usize>)> = vec![(2, (0..words.len()).collect())];
+    while let Some((len, group)) = pending.pop() {
+        let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &w in &group {
+            by_prefix
+                .entry(words[w].chars().take(len).collect())
+                .or_default()
+                .push(w);
+        }
+        for (prefix, members) in by_prefix {
+            let splittable = members.len() > VOCAB_MAX_WORDS
+                && len < VOCAB_MAX_KEY
+                && prefix.chars().count() == len;
+            if splittable {
+                // Words no longer than the prefix stay under it.
+                let (short, long): (Vec<usize>, Vec<usize>) = members
+                    .into_iter()
+                    .partition(|&w| words[w].chars().count() <= len);
+                if !short.is_empty() {
+                    files.insert(prefix, short);
+                }
+                pending.push((len + 1, long));
+            } else {
+                files.insert(prefix, members);
+            }
+        }
+    }
+    files
+}
+
+/// File name of a vocabulary key: itself when plain ASCII, else hex.
+pub fn key_file_name(key: &str) -> String {
+    if key
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        key.to_string()
+    } else {
+        let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("_{hex}")
+    }
+}
+
+/// How a stem is written beside its surface word: characters to drop from
+/// the end of the word, then what to append (`connection` → `connect`: "3").
+pub fn stem_edit(surface: &str, stem: &str) -> String {
+    if surface == stem {
+        return String::new();
+    }
+    let common = surface
+        .chars()
+        .zip(stem.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let drop = surface.chars().count() - common;
+    let append: String = stem.chars().skip(common).collect();
+    format!("{drop}{append}")
+}
+
+#[derive(Serialize)]
+struct Meta<'a> {
+    format: u32,
+    docs: u64,
+    k1: f32,
+    b: f32,
+    /// [name, boost, total tokens] per text field, in scoring order.
+    fields: Vec<(&'a str, f32, u64)>,
+    shards: usize,
+    chunk: usize,
+    vocab: Vec<&'a str>,
+    /// [key, title] of each facet, in display order.
+    facets: Vec<(&'a str, &'a str)>,
+}
+
+#[derive(Serialize)]
+struct FacetColumn<'a> {
+    /// [slug, display name] per value; ids are positions in this list.
+    values: Vec<(&'a str, &'a str)>,
+    /// Per document, its value ids in base 36 joined by `,`; documents joined by `;`.
+    docs: String,
+}
+
+/// Statistics of what was exported, for tests and the benchmark.
+#[derive(Debug, Default)]
+pub struct ExportReport {
+    pub files: usize,
+    pub bytes: usize,
+    pub terms: usize,
+    pub words: usize,
+}
+
+/// Writes the static index into `search/` of the staging folder.
+pub fn export(archive: &Archive, analysis: &Analysis, staging: &Staging) -> Result<ExportReport> {
+    let files = build_files(archive, analysis)?;
+    let report = ExportReport {
+        files: files.len(),
+        bytes: files.iter().map(|(_, b)| b.len()).sum(),
+        terms: analysis.terms.len(),
+        words: analysis.vocabulary.len(),
+    };
+    files
+        .par_iter()
+        .try_for_each(|(path, bytes)| staging.write(&format!("search/{path}"), bytes))?;
+    Ok(report)
+}
+
+/// Every file of the export, compressed: path under `search/` → bytes.
+pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+
+    // Term shards.
+    let entries: Vec<(&String, Vec<u8>)> = analysis
+        .terms
+        .par_iter()
+        .map(|(stem, lists)| (stem, encode_term(stem, lists)))
+        .collect();
+    let total: usize = entries.iter().map(|(_, e)| e.len()).sum();
+    let shards = total.div_ceil(SHARD_TARGET_BYTES).max(1);
+    let mut buckets: Vec<Vec<u8>> = vec![Vec::new(); shards];
+    for (stem, entry) in &entries {
+        buckets[fnv1a(stem) as usize % shards].extend_from_slice(entry);
+    }
+    let compressed: Vec<(String, Vec<u8>)> = buckets
+        .par_iter()
+        .enumerate()
+        .filter(|(_, b)| !b.is_empty())
+        .map(|(n, bytes)| Ok((format!("t/{n}.dat"), gzip(bytes)?)))
+        .collect::<Result<_>>()?;
+    files.extend(compressed);
+
+    // Vocabulary.
+    let words: Vec<&str> = analysis.vocabulary.keys().map(String::as_str).collect();
+    let vocab_files = vocabulary_files(&words);
+    let compressed: Vec<(String, Vec<u8>)> = vocab_files
+        .par_iter()
+        .map(|(key, members)| {
+            let mut text = String::new();
+            for &w in members {
+                let (stem, df) = &analysis.vocabulary[words[w]];
+                text.push_str(&format!("{}\t{}\t{df}\n", words[w], stem_edit(words[w], stem)));
+            }
+            Ok((format!("v/{}.dat", key_file_name(key)), gzip(text.as_bytes())?))
+        })
+        .collect::<Result<_>>()?;
+    files.extend(compressed);
+
+    // Cards.
+    let compressed: Vec<(String, Vec<u8>)> = archive
+        .incidents
+        .par_chunks(CARD_CHUNK)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let cards: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|i| {
+                    serde_json::json!([
+                        i.id,
+                        i.title,
+                        i.date.to_string(),
+                        i.severity.as_ref().map(|s| s.name.as_str()).unwrap_or(""),
+                        i.severity.as_ref().map_or(-1, |s| s.rank as i64),
+                        i.teams,
+                        shorten(&i.summary, CARD_SUMMARY_CHARS),
+                    ])
+                })
+                .collect();
+            Ok((format!("c/{n}.dat"), gzip(&serde_json::to_vec(&cards)?)?))
+        })
+        .collect::<Result<_>>()?;
+    files.extend(compressed);
+
+    // Facet columns.
+    let mut facets = Vec::new();
+    for key in ["severity", "teams", "services", "tags"] {
+        let Some(taxonomy) = archive.taxonomy(key) else {
+            continue;
+        };
+        facets.push((taxonomy.key, taxonomy.title));
+        let mut per_doc: Vec<Vec<usize>> = vec![Vec::new(); archive.incidents.len()];
+        for (id, term) in taxonomy.terms.iter().enumerate() {
+            for &doc in &term.incidents {
+                per_doc[doc].push(id);
+            }
+        }
+        let docs: Vec<String> = per_doc
+            .iter()
+            .map(|ids| {
+                ids.iter()
+                    .map(|&id| base36(id as u64))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        let column = FacetColumn {
+            values: taxonomy
+                .terms
+                .iter()
+                .map(|t| (t.slug.as_str(), t.name.as_str()))
+                .collect(),
+            docs: docs.join(";"),
+        };
+        files.push((
+            format!("f/{key}.dat"),
+            gzip(&serde_json::to_vec(&column)?)?,
+        ));
+    }
+    facets.push(("years", "Year"));
+
+    // Dates: days since 1970-01-01, the first absolute, then differences
+    // (documents are newest first, so each difference is the days back).
+    let days: Vec<i64> = archive
+        .incidents
+        .iter()
+        .map(|i| {
+            i.date
+                .since(jiff::civil::date(1970, 1, 1))
+                .map_or(0, |span| i64::from(span.get_days()))
+        })
+        .collect();
+    let deltas: Vec<i64> = days
+        .iter()
+        .enumerate()
+        .map(|(n, d)| if n == 0 { *d } else { days[n - 1] - d })
+        .collect();
+    files.push(("dates.dat".into(), gzip(&serde_json::to_vec(&deltas)?)?));
+
+    let meta = Meta {
+        format: FORMAT,
+        docs: analysis.num_docs,
+        k1: 1.2,
+        b: 0.75,
+        fields: TEXT_FIELDS
+            .iter()
+            .zip(analysis.total_tokens)
+            .map(|((name, boost), total)| (*name, *boost, total))
+            .collect(),
+        shards,
+        chunk: CARD_CHUNK,
+        vocab: vocab_files.keys().map(String::as_str).collect(),
+        facets,
+    };
+    files.push(("meta.dat".into(), gzip(&serde_json::to_vec(&meta)?)?));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// One stem's entry in a term shard:
+/// `len stem mask` then, for each field whose bit is set in `mask`,
+/// `count`, the document gaps, the term frequencies and the field-norm ids
+/// (grouped by kind, which compresses better than interleaved). Numbers
+/// are LEB128 varints; field-norm ids are bytes.
+fn encode_term(stem: &str, lists: &[Vec<Posting>; 5]) -> Vec<u8> {
+    let mut out = Vec::new();
+    varint(&mut out, stem.len() as u64);
+    out.extend_from_slice(stem.as_bytes());
+    let mask = lists
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .fold(0u8, |m, (i, _)| m | 1 << i);
+    out.push(mask);
+    for list in lists.iter().filter(|l| !l.is_empty()) {
+        varint(&mut out, list.len() as u64);
+        let mut previous = 0u32;
+        for (n, (doc, _, _)) in list.iter().enumerate() {
+            let gap = if n == 0 { *doc } else { doc - previous };
+            varint(&mut out, u64::from(gap));
+            previous = *doc;
+        }
+        for (_, tf, _) in list {
+            varint(&mut out, u64::from(*tf));
+        }
+        out.extend(list.iter().map(|p| p.2));
+    }
+    out
+}
+
+fn varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Gzip with a fixed header (no time, no name), so output is reproducible.
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::best());
+    encoder.write_all(bytes).context("cannot compress")?;
+    encoder.finish().context("cannot compress")
+}
+
+/// Writes the vocabulary beside the tantivy index, for the CLI's typo
+/// tolerance (the same words and rules as the browser's).
+pub fn write_vocabulary(analysis: &Analysis, path: &std::path::Path) -> Result<()> {
+    let mut text = String::with_capacity(analysis.vocabulary.len() * 24);
+    for (surface, (stem, df)) in &analysis.vocabulary {
+        text.push_str(&format!("{surface}\t{stem}\t{df}\n"));
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stem_edits_round_trip() {
+        assert_eq!(stem_edit("connection", "connect"), "3");
+        assert_eq!(stem_edit("happy", "happi"), "1i");
+        assert_eq!(stem_edit("pool", "pool"), "");
+    }
+
+    #[test]
+    fn vocabulary_splits_big_prefixes() {
+        let words: Vec<String> = (0..600).map(|n| format!("co{n:03}")).collect();
+        let mut refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        refs.push("co");
+        refs.push("db");
+        refs.sort();
+        let files = vocabulary_files(&refs);
+        assert!(files.contains_key("db"));
+        assert!(files.contains_key("co"), "the short word keeps the short key");
+        assert!(files.keys().any(|k| k.len() > 2));
+        assert!(files.values().all(|v| v.len() <= VOCAB_MAX_WORDS));
+        let keys: BTreeSet<String> = files.keys().cloned().collect();
+        assert_eq!(vocabulary_key("co123", &keys), Some("co1"));
+        assert_eq!(vocabulary_key("co", &keys), Some("co"));
+    }
+
+    #[test]
+    fn hashes_match_the_client() {
+        // Values checked against search.js's fnv1a.
+        assert_eq!(fnv1a(""), 0x811c_9dc5);
+        assert_eq!(fnv1a("a"), 0xe40c_292c);
+    }
+
+    #[test]
+    fn gzip_is_deterministic() {
+        assert_eq!(gzip(b"hello").unwrap(), gzip(b"hello").unwrap());
+    }
+}

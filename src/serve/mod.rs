@@ -1,0 +1,149 @@
+//! Stage 8, serve: `casebook serve` — builds the site into a preview folder,
+//! serves it on loopback, watches the archive and rebuilds on change, and
+//! reloads open pages. While a build is broken, pages show its diagnostics
+//! and the server keeps running.
+//!
+//! Input: the archive root and serve options. Output: a running server
+//! until the process is stopped.
+
+mod http;
+mod watch;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use jiff::civil::Date;
+
+use crate::diagnostics::Diagnostic;
+use crate::site::{self, BuildOptions, NoProgress};
+pub use http::{EVENTS_PATH, inject_live_reload, resolve};
+use http::Shared;
+
+/// Where and what to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub interface: String,
+    pub port: u16,
+    pub include_drafts: bool,
+    pub today: Date,
+}
+
+/// How many threads answer ordinary requests.
+const WORKERS: usize = 8;
+
+/// Runs the preview server until the process ends.
+pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> {
+    let address: SocketAddr = format!("{}:{}", options.interface, options.port)
+        .parse()
+        .with_context(|| format!("invalid interface {:?}", options.interface))?;
+    let server = tiny_http::Server::http(address)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e} (is another server using port {}? try --port)", options.port))?;
+    // Absolute, so watched paths and the served folder stay valid.
+    let root = options.root.canonicalize().with_context(|| format!("cannot open the archive {}", options.root.display()))?;
+    let site_dir = preview_dir(&root);
+    let build_options = BuildOptions {
+        root: root.clone(),
+        output: Some(site_dir.clone()),
+        base_url: Some(format!("http://{address}/")),
+        include_drafts: options.include_drafts,
+        today: options.today,
+        no_search: false,
+    };
+    let shared = Shared::new();
+    rebuild(&build_options, &shared, log);
+    log(&format!("Serving {} at http://{address}/ (Ctrl-C to stop)", root.display()));
+
+    let watcher = {
+        let shared = Arc::clone(&shared);
+        let build_options = build_options.clone();
+        let log_owned = |line: &str| eprintln!("{line}");
+        watch::spawn(&root, move |changed| {
+            log_owned(&format!("changed: {}", changed.display()));
+            rebuild(&build_options, &shared, &log_owned);
+        })?
+    };
+
+    let server = Arc::new(server);
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            let server = Arc::clone(&server);
+            let shared = Arc::clone(&shared);
+            let site_dir = site_dir.clone();
+            std::thread::spawn(move || {
+                while let Ok(request) = server.recv() {
+                    http::handle(request, &site_dir, &shared);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        let _ = worker.join();
+    }
+    drop(watcher);
+    Ok(())
+}
+
+/// Builds once and publishes the outcome to the server.
+fn rebuild(options: &BuildOptions, shared: &Shared, log: &dyn Fn(&str)) {
+    let started = Instant::now();
+    match site::build(options, &NoProgress) {
+        Ok(report) if !report.has_errors() => {
+            log(&format!("built {} incidents in {} ms", report.incidents, started.elapsed().as_millis()));
+            shared.publish(None);
+        }
+        Ok(report) => {
+            let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+            for d in &errors {
+                log(&d.to_string());
+            }
+            log(&format!("build failed with {} error(s); showing them in the browser", errors.len()));
+            shared.publish(Some(error_page(&errors)));
+        }
+        Err(error) => {
+            let message = format!("{error:#}");
+            log(&format!("build failed: {message}"));
+            shared.publish(Some(error_page_text(&message)));
+        }
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+const ERROR_STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}\
+h1{color:#b42318}li{margin:1rem 0;padding:.75rem 1rem;border-left:4px solid #b42318;background:#fef3f2;list-style:none}\
+code{font:14px ui-monospace,monospace}.hint{color:#475467}@media(prefers-color-scheme:dark){body{background:#101418;color:#e6e9ee}li{background:#2a1414}.hint{color:#a8b3c2}}";
+
+/// The page shown instead of the site while the build is broken.
+fn error_page(errors: &[&Diagnostic]) -> String {
+    let items: String = errors
+        .iter()
+        .map(|d| {
+            let location = format!("{}:{}:{}", d.path.display(), d.line, d.column);
+            let hint = d.hint.as_deref().map(|h| format!("<div class=\"hint\">help: {}</div>", escape(h))).unwrap_or_default();
+            format!("<li><code>{}</code><div>{} <code>[{}]</code></div>{hint}</li>", escape(&location), escape(&d.message), d.rule)
+        })
+        .collect();
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed · Casebook</title><style>{ERROR_STYLE}</style></head>\
+<body><main><h1>The build failed</h1><p>Fix these and save: this page reloads by itself.</p><ul>{items}</ul></main></body></html>"
+    )
+}
+
+fn error_page_text(message: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed · Casebook</title><style>{ERROR_STYLE}</style></head>\
+<body><main><h1>The build failed</h1><ul><li><code>{}</code></li></ul></main></body></html>",
+        escape(message)
+    )
+}
+
+/// The folder `serve` builds into, under the archive root.
+pub fn preview_dir(root: &Path) -> PathBuf {
+    root.join(".casebook-cache").join("serve")
+}

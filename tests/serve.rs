@@ -1,0 +1,101 @@
+//! End-to-end test of `casebook serve` on a loopback port: edit a file and
+//! see the page change, break it and see the diagnostics page, fix it, and
+//! try to read outside the output folder.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const POSTMORTEM: &str = "---\ntitle: \"Cache stampede\"\ndate: 2024-03-14\nseverity: SEV-3\n---\n\n## Summary\n\nThe cache emptied and the database took the load.\n";
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Sends a raw HTTP/1.0 request (so paths are not normalised by a client)
+/// and returns the status code and body.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Some((status, body))
+}
+
+/// Polls until `check` holds for the response, or fails after a timeout.
+fn wait_for(port: u16, path: &str, what: &str, check: impl Fn(u16, &str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some((status, body)) = get(port, path)
+            && check(status, &body)
+        {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what} at {path}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn serve_rebuilds_shows_errors_and_stays_inside_the_site() {
+    let archive = tempfile::tempdir().unwrap();
+    let file = archive.path().join("content/2024/cache.md");
+    write(&file, POSTMORTEM);
+    write(&archive.path().join("secret.txt"), "do not serve");
+    let port = free_port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .args(["serve", "--port", &port.to_string(), "--root"])
+            .arg(archive.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("casebook serve starts"),
+    );
+    let page = "/incidents/2024/cache/";
+
+    let body = wait_for(port, page, "the first build", |status, _| status == 200);
+    assert!(body.contains("Cache stampede"));
+    assert!(body.contains("/__casebook/events"), "live reload is injected");
+
+    write(&file, &POSTMORTEM.replace("Cache stampede", "Cache stampede, edited"));
+    wait_for(port, page, "the edit", |_, body| body.contains("Cache stampede, edited"));
+
+    write(&file, "---\ntitle: \"Broken\"\ndate: 2024-13-45\n---\nBody\n");
+    let body = wait_for(port, page, "the error page", |status, _| status == 500);
+    assert!(body.contains("The build failed"));
+    assert!(body.contains("date/invalid"), "{body}");
+    assert!(body.contains("content/2024/cache.md:3"), "the diagnostic names file and line");
+
+    write(&file, POSTMORTEM);
+    wait_for(port, page, "the fix", |status, body| status == 200 && body.contains("Cache stampede"));
+
+    for attack in ["/../secret.txt", "/%2e%2e/secret.txt", "/incidents/%2e%2e/%2e%2e/%2e%2e/secret.txt", "/..%2f..%2fsecret.txt", "//etc/passwd"] {
+        let (status, body) = get(port, attack).expect("server answers");
+        assert_eq!(status, 404, "{attack}");
+        assert!(!body.contains("do not serve"), "{attack}");
+    }
+    let (status, _) = get(port, "/casebook.css").expect("server answers");
+    assert_eq!(status, 200);
+}

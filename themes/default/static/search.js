@@ -1,0 +1,550 @@
+/* Casebook search: a dependency-free client for the static index that the
+ * build exports from tantivy (see src/search/export.rs for the files).
+ *
+ * It fetches only what a query needs: the vocabulary file of each typed word
+ * (surface word -> tantivy's stem, so the client never stems), the term
+ * shard of each stem (postings with term frequencies and field norms), the
+ * cards of the results shown, and a facet column when that facet is opened
+ * or filtered. Ranking is tantivy's BM25 (k1 1.2, b 0.75, the same idf,
+ * field boosts, f32 arithmetic), ties broken by archive order, so the top
+ * results match `casebook search`.
+ *
+ * Quoted phrases are approximate: every word of the phrase must match (the
+ * static index carries no positions, which would triple its size); the
+ * phrase's words are highlighted together in snippets.
+ */
+(function (root) {
+  'use strict';
+  var f = Math.fround;
+  var K1 = f(1.2), B = 0.75, K1P1 = f(1 + K1);
+  var WORD = /[\p{Alphabetic}\p{N}]+/gu;
+  var utf8 = new TextEncoder();
+  var text = new TextDecoder();
+
+  // tantivy's field-norm id -> field norm (Lucene's byte4 encoding).
+  function fieldnorm(id) {
+    if (id < 24) return id;
+    var i = id - 24, bits = i & 7, shift = (i >> 3) - 1;
+    return 24 + (shift < 0 ? bits : (bits | 8) * Math.pow(2, shift));
+  }
+  function fnv1a(s) {
+    var h = 0x811c9dc5, b = utf8.encode(s);
+    for (var i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193) >>> 0;
+    return h;
+  }
+  function idf(n, N) {
+    return f(Math.log(f(1 + f(f(f(N - n) + 0.5) / f(n + 0.5)))));
+  }
+  function maxTypos(len) { return len <= 3 ? 0 : len <= 7 ? 1 : 2; }
+  // Optimal-string-alignment distance, or -1 when above max.
+  function distance(a, b, max) {
+    a = Array.from(a); b = Array.from(b);
+    if (Math.abs(a.length - b.length) > max) return -1;
+    var w = b.length + 1, d = [], i, j;
+    for (j = 0; j < w; j++) d[j] = j;
+    for (i = 1; i <= a.length; i++) {
+      d[i * w] = i;
+      var best = i;
+      for (j = 1; j < w; j++) {
+        var v = Math.min(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1,
+          d[(i - 1) * w + j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[(i - 2) * w + j - 2] + 1);
+        d[i * w + j] = v;
+        if (v < best) best = v;
+      }
+      if (best > max) return -1;
+    }
+    var r = d[a.length * w + b.length];
+    return r <= max ? r : -1;
+  }
+  // Tokens as tantivy's en_stem analyzer sees them before stemming.
+  function tokens(s) {
+    return (s.match(WORD) || []).filter(function (t) { return utf8.encode(t).length < 40; })
+      .map(function (t) { return t.toLowerCase(); });
+  }
+  // "quoted" parts are phrases; everything else one word per token.
+  function parse(q) {
+    var clauses = [];
+    q.split('"').forEach(function (part, n) {
+      var words = tokens(part);
+      if (n % 2 && words.length > 1) clauses.push({ words: words, phrase: true });
+      else words.forEach(function (w) { clauses.push({ words: [w] }); });
+    });
+    return clauses;
+  }
+  function fileName(key) {
+    if (/^[a-z0-9]+$/.test(key)) return key;
+    return '_' + Array.from(utf8.encode(key), function (b) { return (b < 16 ? '0' : '') + b.toString(16); }).join('');
+  }
+
+  /* The engine: index files in, ranked documents out. `load(path)` returns
+   * a promise of the file's bytes (already inflated). */
+  function Engine(load) {
+    this.load = load;
+    this.cache = {};
+    this.meta = null;
+  }
+  Engine.prototype.file = function (path, decode) {
+    var c = this.cache;
+    if (!c[path]) c[path] = this.load(path).then(decode);
+    return c[path];
+  };
+  Engine.prototype.json = function (path) {
+    return this.file(path, function (b) { return JSON.parse(text.decode(b)); });
+  };
+  Engine.prototype.init = function () {
+    var self = this;
+    return this.meta || (this.meta = this.json('meta.dat').then(function (m) {
+      self.meta_ = m;
+      self.keys = {};
+      m.vocab.forEach(function (k) { self.keys[k] = 1; });
+      m.fields = m.fields.map(function (x) {
+        var avg = f(f(x[2]) / f(m.docs)), cache = [];
+        for (var id = 0; id < 256; id++) cache[id] = f(K1 * f(f(1 - B) + f(f(B * fieldnorm(id)) / avg)));
+        return { name: x[0], boost: f(x[1]), cache: cache };
+      });
+      return m;
+    }));
+  };
+  Engine.prototype.key = function (word) {
+    var ch = Array.from(word);
+    for (var n = Math.min(ch.length, 6); n > 0; n--) {
+      var k = ch.slice(0, n).join('');
+      if (this.keys[k]) return k;
+    }
+    return null;
+  };
+  // A vocabulary file: [{w: surface, s: stem, df}], sorted by surface.
+  Engine.prototype.vocab = function (key) {
+    return this.file('v/' + fileName(key) + '.dat', function (b) {
+      return text.decode(b).split('\n').filter(Boolean).map(function (line) {
+        var p = line.split('\t'), m = /^(\d*)(.*)$/.exec(p[1]), ch = Array.from(p[0]);
+        return { w: p[0], s: ch.slice(0, ch.length - (+m[1] || 0)).join('') + m[2], df: +p[2] };
+      });
+    });
+  };
+  // Postings of every stem of a shard: stem -> [per field: null | {docs, tfs, norms}].
+  Engine.prototype.shard = function (n) {
+    return this.file('t/' + n + '.dat', function (b) {
+      var pos = 0, out = {};
+      function v() {
+        var x = 0, s = 1, c;
+        do { c = b[pos++]; x += (c & 127) * s; s *= 128; } while (c & 128);
+        return x;
+      }
+      while (pos < b.length) {
+        var len = v(), stem = text.decode(b.subarray(pos, pos + len));
+        pos += len;
+        var mask = b[pos++], fields = [];
+        for (var i = 0; i < 5; i++) {
+          if (!(mask & (1 << i))) { fields.push(null); continue; }
+          var count = v(), docs = new Uint32Array(count), tfs = new Uint32Array(count), d = 0, k;
+          for (k = 0; k < count; k++) { d += v(); docs[k] = d; }
+          for (k = 0; k < count; k++) tfs[k] = v();
+          fields.push({ docs: docs, tfs: tfs, norms: b.subarray(pos, pos + count) });
+          pos += count;
+        }
+        out[stem] = fields;
+      }
+      return out;
+    });
+  };
+  Engine.prototype.postings = function (stem) {
+    return this.shard(fnv1a(stem) % this.meta_.shards).then(function (s) { return s[stem] || null; });
+  };
+  /* Resolves a typed word to stems: exact surface word, else (when typing)
+   * completions, else the closest word within the typo allowance. */
+  Engine.prototype.resolve = function (word, prefix) {
+    var self = this, key = this.key(word);
+    var files = [];
+    if (key) files.push(key);
+    if (prefix && Array.from(word).length >= 2) {
+      var deeper = this.meta_.vocab.filter(function (k) { return k !== key && k.indexOf(word) === 0; });
+      if (deeper.length <= 3) files = files.concat(deeper);
+    }
+    return Promise.all(files.map(function (k) { return self.vocab(k); })).then(function (lists) {
+      var own = lists[0] || [], exact = null, stems = [], seen = {};
+      own.forEach(function (e) { if (e.w === word) exact = e; });
+      if (exact) { stems.push(exact.s); seen[exact.s] = 1; }
+      if (prefix) {
+        var more = [].concat.apply([], lists).filter(function (e) { return e.w.indexOf(word) === 0 && !seen[e.s]; });
+        more.sort(function (a, b) { return b.df - a.df || (a.w < b.w ? -1 : 1); });
+        more.forEach(function (e) { if (stems.length < 5 && !seen[e.s]) { seen[e.s] = 1; stems.push(e.s); } });
+      }
+      if (stems.length) return { word: word, stems: stems };
+      var max = maxTypos(Array.from(word).length), best = null;
+      if (max) own.forEach(function (e) {
+        var d = distance(word, e.w, max);
+        if (d < 0) return;
+        if (!best || d < best.d || (d === best.d && (e.df > best.e.df || (e.df === best.e.df && e.w < best.e.w)))) best = { d: d, e: e };
+      });
+      return best ? { word: word, stems: [best.e.s], corrected: best.e.w } : { word: word, stems: [] };
+    });
+  };
+  /* Scores of one clause (a set of stems, summed like tantivy's Should over
+   * fields and terms): Map doc -> score. */
+  Engine.prototype.score = function (stems) {
+    var m = this.meta_;
+    return Promise.all(stems.map(this.postings, this)).then(function (lists) {
+      var scores = new Map();
+      lists.forEach(function (fields) {
+        if (!fields) return;
+        fields.forEach(function (p, i) {
+          if (!p) return;
+          var field = m.fields[i], w = f(idf(p.docs.length, m.docs) * K1P1);
+          if (field.boost !== 1) w = f(w * field.boost);
+          for (var k = 0; k < p.docs.length; k++) {
+            var tf = p.tfs[k], s = f(w * f(tf / f(tf + field.cache[p.norms[k]])));
+            var doc = p.docs[k], prev = scores.get(doc);
+            scores.set(doc, prev === undefined ? s : f(prev + s));
+          }
+        });
+      });
+      return scores;
+    });
+  };
+  Engine.prototype.facet = function (key) {
+    if (key === 'years') {
+      return this.json('dates.dat').then(function (deltas) {
+        var out = { values: [], docs: [], days: [] }, day = 0, index = {};
+        deltas.forEach(function (d, n) {
+          day = n ? day - d : d;
+          out.days.push(day);
+          var y = String(new Date(day * 864e5).getUTCFullYear());
+          if (!(y in index)) { index[y] = out.values.length; out.values.push([y, y]); }
+          out.docs.push([index[y]]);
+        });
+        return out;
+      });
+    }
+    return this.json('f/' + key + '.dat').then(function (c) {
+      if (!c.parsed) {
+        c.docs = c.docs.split(';').map(function (s) { return s ? s.split(',').map(function (x) { return parseInt(x, 36); }) : []; });
+        c.parsed = true;
+      }
+      return c;
+    });
+  };
+  /* Runs a query. opts: {filters: {facet: [slug]}, from, to (YYYY-MM-DD),
+   * prefix (complete the last word), facets: [keys to count]}. Resolves to
+   * {total, docs: [[doc, score]] ranked, words: [{word, stems, corrected}],
+   * counts: {facet: {slug: n}}}. */
+  Engine.prototype.search = function (q, opts) {
+    opts = opts || {};
+    var self = this;
+    return this.init().then(function (m) {
+      var clauses = parse(q), filters = opts.filters || {};
+      var typing = opts.prefix && !/[\s"]$/.test(q);
+      var words = [];
+      clauses.forEach(function (c, ci) {
+        c.words.forEach(function (w, wi) {
+          words.push({ clause: ci, word: w, prefix: typing && ci === clauses.length - 1 && wi === c.words.length - 1 });
+        });
+      });
+      // While typing, a lone last character narrows nothing yet.
+      if (words.length && words[words.length - 1].prefix && Array.from(words[words.length - 1].word).length < 2) words.pop();
+      var facetKeys = Object.keys(filters).filter(function (k) { return filters[k] && filters[k].length; });
+      var needDates = opts.from || opts.to;
+      var wanted = facetKeys.concat(opts.facets || []);
+      if (needDates && wanted.indexOf('years') < 0) wanted.push('years');
+      wanted = wanted.filter(function (k, i) { return wanted.indexOf(k) === i; });
+      return Promise.all([
+        Promise.all(words.map(function (w) { return self.resolve(w.word, w.prefix); })),
+        Promise.all(wanted.map(function (k) { return self.facet(k); }))
+      ]).then(function (r) {
+        var resolved = r[0], columns = {};
+        wanted.forEach(function (k, i) { columns[k] = r[1][i]; });
+        return Promise.all(resolved.map(function (w) { return self.score(w.stems); })).then(function (scored) {
+          var all = null;
+          scored.forEach(function (s) {
+            if (!all) { all = s; return; }
+            var next = new Map();
+            all.forEach(function (v, doc) { var o = s.get(doc); if (o !== undefined) next.set(doc, f(v + o)); });
+            all = next;
+          });
+          var docs = [];
+          if (all) all.forEach(function (v, doc) { docs.push([doc, v]); });
+          else for (var d = 0; d < m.docs; d++) docs.push([d, 0]);
+          var from = opts.from ? Date.parse(opts.from) / 864e5 : -Infinity;
+          var to = opts.to ? Date.parse(opts.to) / 864e5 : Infinity;
+          if (needDates) docs = docs.filter(function (x) { var day = columns.years.days[x[0]]; return day >= from && day <= to; });
+          // Facets are OR within, AND across; counts leave out their own filter.
+          var selected = {};
+          facetKeys.forEach(function (k) {
+            var want = {}, col = columns[k];
+            filters[k].forEach(function (slug) { want[slug] = 1; });
+            selected[k] = function (doc) {
+              return col.docs[doc].some(function (id) { return want[col.values[id][0]]; });
+            };
+          });
+          function passes(doc, except) {
+            for (var i = 0; i < facetKeys.length; i++) if (facetKeys[i] !== except && !selected[facetKeys[i]](doc)) return false;
+            return true;
+          }
+          var counts = {};
+          (opts.facets || []).forEach(function (k) {
+            var col = columns[k], c = {};
+            docs.forEach(function (x) {
+              if (!passes(x[0], k)) return;
+              col.docs[x[0]].forEach(function (id) { var s = col.values[id][0]; c[s] = (c[s] || 0) + 1; });
+            });
+            counts[k] = c;
+          });
+          docs = docs.filter(function (x) { return passes(x[0]); });
+          docs.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+          return { total: docs.length, docs: docs, words: resolved, counts: counts, columns: columns };
+        });
+      });
+    });
+  };
+  // Cards of documents: [id, title, date, severity, rank, teams, summary].
+  Engine.prototype.cards = function (docs) {
+    var self = this, c = this.meta_.chunk;
+    return Promise.all(docs.map(function (d) {
+      return self.json('c/' + Math.floor(d / c) + '.dat').then(function (chunk) { return chunk[d % c]; });
+    }));
+  };
+
+  function inflate(bytes) {
+    var b = new Uint8Array(bytes);
+    if (b[0] !== 0x1f || b[1] !== 0x8b) return Promise.resolve(b); // the server inflated it
+    return new Response(new Blob([b]).stream().pipeThrough(new DecompressionStream('gzip')))
+      .arrayBuffer().then(function (a) { return new Uint8Array(a); });
+  }
+  var api = { Engine: Engine, parse: parse, tokens: tokens, fnv1a: fnv1a, inflate: inflate };
+  root.CasebookSearch = api;
+  if (typeof module === 'object' && module.exports) module.exports = api;
+  if (typeof document === 'undefined' || root.__casebookSearchUI) return;
+  root.__casebookSearchUI = true;
+
+  /* ---- The page: search box, facets, results, URL state, keyboard. ---- */
+  var script = document.currentScript;
+  var base = script ? script.src.replace(/search\.js([?#].*)?$/, '') : '/';
+  var engine = new Engine(function (path) {
+    return fetch(base + 'search/' + path).then(function (r) {
+      if (!r.ok) throw new Error('cannot load search/' + path + ' (' + r.status + ')');
+      return r.arrayBuffer();
+    }).then(inflate);
+  });
+  root.casebookEngine = engine;
+  var PAGE = 10;
+  function $(sel, el) { return (el || document).querySelector(sel); }
+  function h(tag, attrs, kids) {
+    var el = document.createElement(tag);
+    for (var k in attrs || {}) if (attrs[k] != null) el.setAttribute(k, attrs[k]);
+    (kids || []).forEach(function (c) { if (c != null) el.append(c); });
+    return el;
+  }
+  function url(id) { return base + 'incidents/' + id + '/'; }
+  // Marks the words of `s` whose surface form maps to a matched stem.
+  function highlight(s, words) {
+    var stems = {}, surfaces = {};
+    words.forEach(function (w) { w.stems.forEach(function (st) { stems[st] = 1; }); surfaces[w.word] = 1; if (w.corrected) surfaces[w.corrected] = 1; });
+    var frag = document.createDocumentFragment(), last = 0, m;
+    WORD.lastIndex = 0;
+    while ((m = WORD.exec(s))) {
+      var low = m[0].toLowerCase(), hit = surfaces[low] || stems[low];
+      if (!hit) for (var st in stems) if (st.length > 2 && low.indexOf(st) === 0 && low.length - st.length <= 4) { hit = true; break; }
+      if (!hit) continue;
+      frag.append(s.slice(last, m.index), h('mark', {}, [m[0]]));
+      last = m.index + m[0].length;
+    }
+    frag.append(s.slice(last));
+    return frag;
+  }
+  function debounceFrame(fn) {
+    var pending = false;
+    return function () { if (!pending) { pending = true; requestAnimationFrame(function () { pending = false; fn(); }); } };
+  }
+
+  var page = $('#cb-search');
+  var headerInput = $('input[data-cb-search]');
+  document.addEventListener('keydown', function (e) {
+    var t = e.target, editing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+    if (e.key === '/' && !editing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      var box = page ? $('#cb-q') : headerInput;
+      if (box) { e.preventDefault(); box.focus(); box.select(); }
+    }
+  });
+  if (page) searchPage(page);
+  else if (headerInput) headerBox(headerInput);
+
+  // Results list with arrow keys and Enter, shared by the page and the header box.
+  function navigable(input, list) {
+    input.setAttribute('aria-controls', list.id);
+    input.addEventListener('keydown', function (e) {
+      var items = list.querySelectorAll('[role=option]'), cur = list.querySelector('[aria-selected=true]');
+      var i = Array.prototype.indexOf.call(items, cur);
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        if (!items.length) return;
+        e.preventDefault();
+        i = e.key === 'ArrowDown' ? Math.min(i + 1, items.length - 1) : Math.max(i - 1, -1);
+        if (cur) cur.setAttribute('aria-selected', 'false');
+        if (i >= 0) {
+          items[i].setAttribute('aria-selected', 'true');
+          input.setAttribute('aria-activedescendant', items[i].id);
+          items[i].scrollIntoView({ block: 'nearest' });
+        } else input.removeAttribute('aria-activedescendant');
+      } else if (e.key === 'Enter' && cur) {
+        e.preventDefault();
+        location.href = cur.querySelector('a').href;
+      }
+    });
+  }
+  function resultItem(card, doc, words, n) {
+    var sev = card[3] ? h('span', { class: 'badge sev-' + (card[4] + 1) }, [card[3]]) : h('span', { class: 'badge sev-none' }, ['Unrated']);
+    return h('li', { id: 'cb-r' + n, role: 'option', 'aria-selected': 'false', class: 'cb-result', 'data-doc': doc }, [
+      h('a', { href: url(card[0]), class: 'cb-title' }, [highlight(card[1], words)]),
+      h('p', { class: 'cb-meta' }, [sev, ' ', h('time', { datetime: card[2] }, [card[2]]), card[5].length ? ' · ' + card[5].join(', ') : null]),
+      card[6] ? h('p', { class: 'cb-snippet' }, [highlight(card[6], words)]) : null
+    ]);
+  }
+
+  function headerBox(input) {
+    var list = h('ul', { id: 'cb-header-results', class: 'cb-dropdown', role: 'listbox', hidden: '' });
+    input.after(list);
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-expanded', 'false');
+    navigable(input, list);
+    var seq = 0;
+    var run = debounceFrame(function () {
+      var q = input.value, mine = ++seq;
+      if (!q.trim()) { list.hidden = true; input.setAttribute('aria-expanded', 'false'); return; }
+      engine.search(q, { prefix: true }).then(function (r) {
+        return engine.cards(r.docs.slice(0, 5).map(function (x) { return x[0]; })).then(function (cards) {
+          if (mine !== seq) return;
+          list.replaceChildren();
+          cards.forEach(function (c, n) { list.append(resultItem(c, r.docs[n][0], r.words, n)); });
+          list.append(h('li', { class: 'cb-all' }, [h('a', { href: base + 'search/?q=' + encodeURIComponent(q) }, [r.total ? 'All ' + r.total + ' results' : 'No results — open search'])]));
+          list.hidden = false;
+          input.setAttribute('aria-expanded', 'true');
+        });
+      }).catch(function (e) { console.warn(e); });
+    });
+    input.addEventListener('input', run);
+    input.addEventListener('blur', function () { setTimeout(function () { list.hidden = true; }, 200); });
+  }
+
+  function searchPage(root) {
+    var input = $('#cb-q', root), list = $('#cb-results', root), status = $('#cb-status', root);
+    var more = $('#cb-more', root), from = $('#cb-from', root), to = $('#cb-to', root);
+    var facetsBox = $('#cb-facets', root);
+    var form = $('#cb-form', root);
+    if (headerInput) headerInput.closest('form').hidden = true;
+    root.classList.add('cb-ready');
+    navigable(input, list);
+    var state = { q: '', filters: {}, from: '', to: '', shown: PAGE };
+    var params = new URLSearchParams(location.search);
+    state.q = params.get('q') || '';
+    var titles = {};
+    var facetEls = {};
+    var seq = 0, last = null;
+
+    engine.init().then(function (m) {
+      m.facets.forEach(function (fc) {
+        titles[fc[0]] = fc[1];
+        var v = params.get(fc[0]);
+        if (v) state.filters[fc[0]] = v.split(',');
+        var det = h('details', { class: 'cb-facet', 'data-facet': fc[0] }, [h('summary', {}, [fc[1]]), h('ul', { class: 'cb-values' })]);
+        if (v) det.open = true;
+        det.addEventListener('toggle', function () { if (det.open) go(); });
+        facetEls[fc[0]] = det;
+        facetsBox.insertBefore(det, facetsBox.querySelector('.cb-dates'));
+      });
+      state.from = params.get('from') || '';
+      state.to = params.get('to') || '';
+      from.value = state.from; to.value = state.to;
+      input.value = state.q;
+      input.placeholder = 'Search ' + m.docs + ' postmortems';
+      go();
+    }).catch(fail);
+
+    function fail(e) {
+      console.error(e);
+      status.textContent = 'Search is unavailable: the index could not be loaded.';
+    }
+    function openFacets() {
+      return Object.keys(facetEls).filter(function (k) { return facetEls[k].open; });
+    }
+    function syncUrl() {
+      var p = new URLSearchParams();
+      if (state.q) p.set('q', state.q);
+      Object.keys(state.filters).forEach(function (k) { if (state.filters[k].length) p.set(k, state.filters[k].join(',')); });
+      if (state.from) p.set('from', state.from);
+      if (state.to) p.set('to', state.to);
+      var s = p.toString();
+      history.replaceState(null, '', location.pathname + (s ? '?' + s : ''));
+    }
+    function active() {
+      return state.q.trim() || state.from || state.to || Object.keys(state.filters).some(function (k) { return state.filters[k].length; });
+    }
+    var go = debounceFrame(function () {
+      var mine = ++seq;
+      syncUrl();
+      var opts = { filters: state.filters, from: state.from, to: state.to, prefix: document.activeElement === input, facets: openFacets() };
+      var t0 = performance.now();
+      if (!active() && !opts.facets.length) { render(null, [], t0); return; }
+      engine.search(state.q, opts).then(function (r) {
+        var docs = active() ? r.docs.slice(0, state.shown).map(function (x) { return x[0]; }) : [];
+        return engine.cards(docs).then(function (cards) { if (mine === seq) render(r, cards, t0); });
+      }).catch(fail);
+    });
+    function render(r, cards, t0) {
+      last = r;
+      list.replaceChildren();
+      more.hidden = true;
+      if (!r || !active()) {
+        status.replaceChildren('Type to search ' + (engine.meta_ ? engine.meta_.docs + ' ' : '') + 'postmortems by title, summary, timeline and action items. Filter by severity, team, service, tag and year; press / to focus the box.');
+        if (r) renderFacets(r);
+        return;
+      }
+      var missing = r.words.filter(function (w) { return !w.stems.length; }).map(function (w) { return w.word; });
+      var fixed = r.words.filter(function (w) { return w.corrected; });
+      var msg = [];
+      if (r.total) msg.push(r.total + ' result' + (r.total === 1 ? '' : 's'));
+      else {
+        msg.push('No postmortem matches');
+        if (missing.length) msg.push(' — no incident mentions ' + missing.map(function (w) { return '“' + w + '”'; }).join(', '));
+        if (Object.keys(state.filters).some(function (k) { return state.filters[k].length; }) || state.from || state.to) msg.push('. Try removing a filter');
+        else msg.push('. Try fewer or different words');
+      }
+      if (fixed.length) msg.push(' (showing ' + fixed.map(function (w) { return '“' + w.corrected + '” for “' + w.word + '”'; }).join(', ') + ')');
+      msg.push(' · ' + Math.max(1, Math.round(performance.now() - t0)) + ' ms');
+      status.textContent = msg.join('');
+      cards.forEach(function (c, n) { list.append(resultItem(c, r.docs[n][0], r.words, n)); });
+      more.hidden = r.total <= cards.length;
+      renderFacets(r);
+    }
+    function renderFacets(r) {
+      Object.keys(facetEls).forEach(function (k) {
+        var det = facetEls[k], ul = det.querySelector('ul');
+        if (!det.open || !r.columns[k] || !r.counts[k]) return;
+        var counts = r.counts[k], chosen = state.filters[k] || [];
+        var values = r.columns[k].values.filter(function (v) { return counts[v[0]] || chosen.indexOf(v[0]) >= 0; });
+        if (k !== 'severity') values.sort(function (a, b) { return k === 'years' ? (a[0] < b[0] ? 1 : -1) : (counts[b[0]] || 0) - (counts[a[0]] || 0) || (a[1] < b[1] ? -1 : 1); });
+        ul.replaceChildren();
+        if (!values.length) ul.append(h('li', { class: 'cb-none' }, ['None']));
+        values.forEach(function (v) {
+          var box = h('input', { type: 'checkbox', value: v[0], 'data-facet': k });
+          box.checked = chosen.indexOf(v[0]) >= 0;
+          box.addEventListener('change', function () {
+            var cur = state.filters[k] || [];
+            state.filters[k] = box.checked ? cur.concat([v[0]]) : cur.filter(function (x) { return x !== v[0]; });
+            state.shown = PAGE;
+            go();
+          });
+          ul.append(h('li', {}, [h('label', {}, [box, ' ' + v[1] + ' ', h('span', { class: 'count' }, [String(counts[v[0]] || 0)])])]));
+        });
+      });
+    }
+    input.addEventListener('input', function () { state.q = input.value; state.shown = PAGE; go(); });
+    form.addEventListener('submit', function (e) { e.preventDefault(); if (!list.querySelector('[aria-selected=true]')) { state.q = input.value; go(); } });
+    [from, to].forEach(function (el) {
+      el.addEventListener('change', function () { state.from = from.value; state.to = to.value; state.shown = PAGE; go(); });
+    });
+    more.addEventListener('click', function () { state.shown += PAGE; go(); });
+    $('#cb-clear', root).addEventListener('click', function () {
+      state.filters = {}; state.from = state.to = from.value = to.value = ''; state.shown = PAGE; go();
+    });
+  }
+})(typeof globalThis !== 'undefined' ? globalThis : this);
