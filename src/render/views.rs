@@ -82,6 +82,10 @@ pub struct IncidentView<'a> {
     pub source: String,
     pub edit_url: Option<String>,
     pub updated: Option<String>,
+    /// `updated` as an ISO date, for `<time datetime>`.
+    pub updated_iso: Option<String>,
+    /// The whole summary (cards show a shortened one).
+    pub full_summary: &'a str,
     pub extra: &'a std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -300,6 +304,8 @@ impl<'a> Views<'a> {
                 .updated
                 .map(|t| display_date(t.to_zoned(jiff::tz::TimeZone::UTC).date())),
             extra: &incident.extra,
+            updated_iso: incident.updated.map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()),
+            full_summary: &incident.summary,
         }
     }
 
