@@ -112,6 +112,19 @@ enum Command {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
+    /// Print every action item (or the overdue ones, or one owner's), e.g. for reminders from CI.
+    #[command(after_help = "Examples:\n  casebook actions --overdue\n  casebook actions --owner \"Payments team\" --format csv > actions.csv\n  casebook actions --overdue --format json | jq -r '.action_items[].title'\n\nOverdue is judged against today, or SOURCE_DATE_EPOCH when set.")]
+    Actions {
+        /// Only items still open after their due date.
+        #[arg(long)]
+        overdue: bool,
+        /// Only items of this owner (compared ignoring case and punctuation: `@alice` matches `Alice`).
+        #[arg(long, value_name = "OWNER")]
+        owner: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ActionsFormat::Human)]
+        format: ActionsFormat,
+    },
     /// Create a new archive skeleton in DIR (config, an example postmortem, .gitignore).
     Init {
         /// Folder to create the archive in.
@@ -175,8 +188,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 date: date.unwrap_or(today),
             };
             let path = casebook::new::create(&request)?;
-            let shown = path.strip_prefix(".").unwrap_or(&path);
-            println!("{}", shown.display());
+            println!("{}", casebook::new::shown(&path).display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Digest {
@@ -192,6 +204,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             base_url.as_deref(),
             today,
         ),
+        Command::Actions {
+            overdue,
+            owner,
+            format,
+        } => actions(&args.root, overdue, owner, format, today),
         Command::Init { dir } => {
             let dir = if dir.is_relative() {
                 args.root.join(dir)
@@ -579,4 +596,52 @@ fn digest(
         }
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// Output formats of `casebook actions`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ActionsFormat {
+    Human,
+    Json,
+    Csv,
+}
+
+/// `casebook actions`: the action items on stdout, most overdue first.
+/// Exit code 1 when the archive has errors (the list is printed anyway).
+fn actions(
+    root: &std::path::Path,
+    overdue: bool,
+    owner: Option<String>,
+    format: ActionsFormat,
+    today: Date,
+) -> Result<ExitCode> {
+    use casebook::dashboards::actions::{self, ActionFilter, Format};
+    let mut timings = Vec::new();
+    let (archive, diagnostics) = site::load_archive(root, None, false, today, &mut timings);
+    print_diagnostics(&diagnostics, true);
+    let Some(archive) = archive else {
+        return Ok(ExitCode::from(1));
+    };
+    let filter = ActionFilter {
+        overdue_only: overdue,
+        owner,
+    };
+    let format = match format {
+        ActionsFormat::Human => Format::Human,
+        ActionsFormat::Json => Format::Json,
+        ActionsFormat::Csv => Format::Csv,
+    };
+    let text = actions::report(&archive, &filter, format);
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(e).context("cannot write the action items to stdout");
+        }
+        _ => {}
+    }
+    Ok(if diagnostics.iter().any(Diagnostic::is_error) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -266,6 +266,19 @@ impl Config {
         }
     }
 
+    /// The scheme and host of `base_url` (`https://wiki.example.com`), or
+    /// empty when the base URL is a bare path; joined with page paths (which
+    /// already start with the base path) to make absolute URLs.
+    pub fn origin(&self) -> &str {
+        match self.base_url.split_once("://") {
+            Some((scheme, rest)) => {
+                let host_end = rest.find('/').map_or(self.base_url.len(), |i| scheme.len() + 3 + i);
+                &self.base_url[..host_end]
+            }
+            None => "",
+        }
+    }
+
     /// The absolute base URL with a trailing slash, for feeds and sitemaps.
     pub fn absolute_base(&self) -> String {
         if self.base_url.ends_with('/') {
@@ -305,6 +318,7 @@ mod tests {
             config.absolute_base(),
             "https://wiki.example.com/sre/postmortems/"
         );
+        assert_eq!(config.origin(), "https://wiki.example.com");
     }
 
     #[test]

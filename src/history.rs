@@ -31,8 +31,10 @@ use jiff::Timestamp;
 
 use crate::incident::Incident;
 
-/// Memory for decoded trees, so a commit's tree is decoded once when it is
-/// diffed as the new side and again as its child's parent side.
+/// Memory for decoded trees: the trees read to diff a commit are read again
+/// as the parent side of the next diff, and decompressing them is most of
+/// the walk's cost. (The pack's delta-base cache, gix's `max-performance`
+/// feature, saves the rest for packed repositories.)
 const OBJECT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Fills `updated` for every incident.

@@ -60,7 +60,7 @@ pub fn create(request: &NewPostmortem) -> Result<PathBuf> {
     if path.exists() {
         bail!(
             "{} already exists; edit it, or choose another title for a different incident",
-            path.display()
+            shown(&path).display()
         );
     }
     let archetype = archetype(&request.root, &config)?;
@@ -75,6 +75,11 @@ pub fn create(request: &NewPostmortem) -> Result<PathBuf> {
     file.write_all(text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
+}
+
+/// A path as the user would type it: without a leading `./`.
+pub fn shown(path: &Path) -> &Path {
+    path.strip_prefix(".").unwrap_or(path)
 }
 
 /// The archetype text: the archive's, the theme's, or the default.
@@ -170,7 +175,10 @@ mod tests {
             tmp.path().join("content/2024/checkout-down-db-failover.md")
         );
         let text = fs::read_to_string(&path).unwrap();
-        assert!(text.contains("title: \"Checkout \\\"down\\\": DB failover\""), "{text}");
+        assert!(
+            text.contains("title: \"Checkout \\\"down\\\": DB failover\""),
+            "{text}"
+        );
         assert!(text.contains("severity: \"SEV-2\""));
         assert!(text.contains("services: [\"checkout-api\", \"payments-db\"]"));
         assert!(text.contains("| Action | Owner | Due | Status |"));

@@ -186,7 +186,9 @@ static LEADING_NOISE: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether an action item's first word is a verb (base form, or the -s,
 /// -ed, -ing forms some teams write).
 pub(crate) fn starts_with_verb(title: &str) -> bool {
-    let rest = LEADING_NOISE.find(title).map_or(title, |m| &title[m.end()..]);
+    let rest = LEADING_NOISE
+        .find(title)
+        .map_or(title, |m| &title[m.end()..]);
     let mut words = rest
         .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
         .filter(|w| !w.is_empty());
@@ -269,7 +271,9 @@ static NO_OBJECT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The vague phrase of an action item, if it has one.
 pub(crate) fn vague(title: &str) -> Option<String> {
-    let rest = LEADING_NOISE.find(title).map_or(title, |m| &title[m.end()..]);
+    let rest = LEADING_NOISE
+        .find(title)
+        .map_or(title, |m| &title[m.end()..]);
     ALWAYS_VAGUE
         .captures(rest)
         .or_else(|| NO_OBJECT.captures(rest))
@@ -308,8 +312,14 @@ mod tests {
     #[test]
     fn vague_items() {
         assert_eq!(vague("Be more careful").as_deref(), Some("Be more careful"));
-        assert_eq!(vague("Improve monitoring").as_deref(), Some("Improve monitoring"));
-        assert_eq!(vague("improve alerting.").as_deref(), Some("improve alerting"));
+        assert_eq!(
+            vague("Improve monitoring").as_deref(),
+            Some("Improve monitoring")
+        );
+        assert_eq!(
+            vague("improve alerting.").as_deref(),
+            Some("improve alerting")
+        );
         assert!(vague("Everyone should pay more attention to deploys").is_some());
         assert!(vague("Improve monitoring of PgBouncer waiting clients").is_none());
         assert!(vague("Add alerting on consumer lag above 10k messages").is_none());

@@ -17,9 +17,8 @@ use regex::Regex;
 
 use super::{Context, Finding};
 
-static WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"@?[\p{L}\p{N}][\p{L}\p{N}'’-]*").expect("valid regex")
-});
+static WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"@?[\p{L}\p{N}][\p{L}\p{N}'’-]*").expect("valid regex"));
 
 /// Failures only people commit: enough after any capitalised word.
 static HUMAN_FAILURE: LazyLock<Regex> = LazyLock::new(|| {
@@ -82,7 +81,7 @@ static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
             true,
         ),
         phrase(
-            r"(?i)\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppiness|reckless(?:ly|ness)?|incompeten(?:t|ce)|lazy|laziness)\b",
+            r"(?i)\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppiness|reckless(?:ly|ness)?|incompeten(?:t|ce))\b",
             "judges a person instead of describing what happened",
             "describe the action and the conditions around it: \"the change was applied without a second review, which the process did not require\"",
             false,
@@ -111,22 +110,125 @@ static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words for people as a sentence's subject (for "should have").
 const PERSON_WORDS: &[&str] = &[
-    "i", "we", "he", "she", "they", "you", "someone", "somebody", "nobody", "no-one", "everyone",
-    "everybody", "anyone", "anybody", "engineer", "engineers", "developer", "developers", "dev",
-    "devs", "operator", "operators", "team", "on-call", "oncall", "on-caller", "oncaller",
-    "responder", "responders", "reviewer", "reviewers", "author", "authors", "admin", "admins",
-    "sre", "sres", "owner", "owners", "staff", "person", "people", "lead", "manager", "he/she",
+    "i",
+    "we",
+    "he",
+    "she",
+    "they",
+    "you",
+    "someone",
+    "somebody",
+    "nobody",
+    "no-one",
+    "everyone",
+    "everybody",
+    "anyone",
+    "anybody",
+    "engineer",
+    "engineers",
+    "developer",
+    "developers",
+    "dev",
+    "devs",
+    "operator",
+    "operators",
+    "team",
+    "on-call",
+    "oncall",
+    "on-caller",
+    "oncaller",
+    "responder",
+    "responders",
+    "reviewer",
+    "reviewers",
+    "author",
+    "authors",
+    "admin",
+    "admins",
+    "sre",
+    "sres",
+    "owner",
+    "owners",
+    "staff",
+    "person",
+    "people",
+    "lead",
+    "manager",
+    "he/she",
 ];
 
 /// Words that start sentences in capitals without being names.
 const NOT_NAMES: &[&str] = &[
-    "the", "this", "that", "these", "those", "it", "we", "they", "he", "she", "i", "you", "our",
-    "their", "his", "her", "its", "someone", "somebody", "nobody", "everyone", "no", "one", "a",
-    "an", "then", "after", "before", "when", "while", "because", "so", "but", "and", "also",
-    "unfortunately", "initially", "later", "finally", "team", "nothing", "everything", "which",
-    "who", "what", "where", "there", "here", "if", "once", "as", "at", "on", "in", "during",
-    "since", "until", "all", "some", "each", "both", "neither", "either", "another", "other",
-    "somehow", "eventually", "again", "why", "how",
+    "the",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "we",
+    "they",
+    "he",
+    "she",
+    "i",
+    "you",
+    "our",
+    "their",
+    "his",
+    "her",
+    "its",
+    "someone",
+    "somebody",
+    "nobody",
+    "everyone",
+    "no",
+    "one",
+    "a",
+    "an",
+    "then",
+    "after",
+    "before",
+    "when",
+    "while",
+    "because",
+    "so",
+    "but",
+    "and",
+    "also",
+    "unfortunately",
+    "initially",
+    "later",
+    "finally",
+    "team",
+    "nothing",
+    "everything",
+    "which",
+    "who",
+    "what",
+    "where",
+    "there",
+    "here",
+    "if",
+    "once",
+    "as",
+    "at",
+    "on",
+    "in",
+    "during",
+    "since",
+    "until",
+    "all",
+    "some",
+    "each",
+    "both",
+    "neither",
+    "either",
+    "another",
+    "other",
+    "somehow",
+    "eventually",
+    "again",
+    "why",
+    "how",
 ];
 
 /// Common given names in many languages, lower case. Names that are also
@@ -274,7 +376,9 @@ fn person_at(people: &People, words: &[Word], i: usize) -> Option<(String, usize
     }
     let mut chars = bare.chars();
     let capitalised = chars.next().is_some_and(char::is_uppercase)
-        && chars.clone().all(|c| c.is_lowercase() || c == '-' || c == '\'')
+        && chars
+            .clone()
+            .all(|c| c.is_lowercase() || c == '-' || c == '\'')
         && bare.chars().count() >= 2;
     if !capitalised {
         return None;
@@ -285,9 +389,10 @@ fn person_at(people: &People, words: &[Word], i: usize) -> Option<(String, usize
         for full in &people.full {
             let matches = full.len() > 1
                 && words.len() >= i + full.len()
-                && full.iter().zip(&words[i..]).all(|(part, w)| {
-                    strip_possessive(w.text).0.to_lowercase() == *part
-                });
+                && full
+                    .iter()
+                    .zip(&words[i..])
+                    .all(|(part, w)| strip_possessive(w.text).0.to_lowercase() == *part);
             if matches {
                 let last = &words[i + full.len() - 1];
                 let (last_bare, _) = strip_possessive(last.text);
@@ -329,10 +434,7 @@ fn person_at(people: &People, words: &[Word], i: usize) -> Option<(String, usize
 }
 
 fn strip_possessive(word: &str) -> (&str, bool) {
-    match word
-        .strip_suffix("'s")
-        .or_else(|| word.strip_suffix("’s"))
-    {
+    match word.strip_suffix("'s").or_else(|| word.strip_suffix("’s")) {
         Some(bare) if !bare.is_empty() => (bare, true),
         _ => (word, false),
     }
@@ -351,11 +453,21 @@ fn blaming_phrase(
         for m in phrase.pattern.find_iter(sentence) {
             let start = segment.start + m.start();
             let before = &sentence[..m.start()];
-            let tail: String = before.chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: String = before
+                .chars()
+                .rev()
+                .take(40)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             if NEGATION.is_match(&tail) || before.trim_end().ends_with(['"', '“', '\'', '‘']) {
                 continue;
             }
-            if phrase.needs_person && !person_subject(people, words, start) {
+            if phrase.needs_person
+                && !(person_subject(people, words, start)
+                    && participle_follows(&sentence[m.end()..]))
+            {
                 continue;
             }
             return Some(cx.finding(
@@ -369,11 +481,84 @@ fn blaming_phrase(
     None
 }
 
+/// Whether "should have" is followed by a past participle ("should have
+/// checked"), not a noun ("we should have a talk with…", a plan).
+fn participle_follows(rest: &str) -> bool {
+    const IRREGULAR: &[&str] = &[
+        "been",
+        "done",
+        "known",
+        "seen",
+        "caught",
+        "run",
+        "made",
+        "taken",
+        "gone",
+        "had",
+        "built",
+        "sent",
+        "kept",
+        "left",
+        "put",
+        "set",
+        "read",
+        "written",
+        "thought",
+        "found",
+        "told",
+        "brought",
+        "understood",
+        "spent",
+        "held",
+        "taught",
+        "spotted",
+        "got",
+        "gotten",
+        "given",
+        "heard",
+        "rolled",
+        "shut",
+        "split",
+        "spun",
+        "stopped",
+        "undone",
+    ];
+    let mut words = rest
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase);
+    let mut next = words.next();
+    // "should have" (the match may stop before "have" for "shouldn't").
+    if next.as_deref() == Some("have") {
+        next = words.next();
+    }
+    // "should have immediately rolled back": skip adverbs in -ly.
+    while next
+        .as_deref()
+        .is_some_and(|w| w.ends_with("ly") && w.len() > 3)
+    {
+        next = words.next();
+    }
+    next.is_some_and(|w| IRREGULAR.contains(&w.as_str()) || w.ends_with("ed") || w.ends_with("en"))
+}
+
 /// Whether the word before `offset` (skipping adverbs) is a person.
 fn person_subject(people: &People, words: &[Word], offset: usize) -> bool {
     const ADVERBS: &[&str] = &[
-        "really", "probably", "definitely", "also", "clearly", "obviously", "certainly", "perhaps",
-        "maybe", "then", "all", "both", "likely", "arguably",
+        "really",
+        "probably",
+        "definitely",
+        "also",
+        "clearly",
+        "obviously",
+        "certainly",
+        "perhaps",
+        "maybe",
+        "then",
+        "all",
+        "both",
+        "likely",
+        "arguably",
     ];
     let Some(index) = words.iter().rposition(|w| w.range.end <= offset) else {
         return false;
@@ -420,9 +605,20 @@ mod tests {
         out.iter()
             .map(|f| {
                 let line = source.line_range(source.line_start(f.diagnostic.line));
-                let start = line.start + source.text[line.clone()].char_indices().nth(f.diagnostic.column - 1).map_or(0, |(i, _)| i);
-                let len: usize = source.text[start..].chars().take(f.end_column - f.diagnostic.column).map(char::len_utf8).sum();
-                (f.diagnostic.rule.to_string(), source.text[start..start + len].to_string())
+                let start = line.start
+                    + source.text[line.clone()]
+                        .char_indices()
+                        .nth(f.diagnostic.column - 1)
+                        .map_or(0, |(i, _)| i);
+                let len: usize = source.text[start..]
+                    .chars()
+                    .take(f.end_column - f.diagnostic.column)
+                    .map(char::len_utf8)
+                    .sum();
+                (
+                    f.diagnostic.rule.to_string(),
+                    source.text[start..start + len].to_string(),
+                )
             })
             .collect()
     }
@@ -452,15 +648,24 @@ mod tests {
     #[test]
     fn blaming_phrases_with_system_exceptions() {
         let found = findings(
-            "The root cause was human error. We should have checked the config. The alert should have fired at 14:00. It was careless. Nothing reminded the team, so they forgot to rotate the key. This was not human error.\n",
+            "The root cause was human error. We should have checked the config. The alert should have fired at 14:00. It was careless. Nothing reminded the team, so they forgot to rotate the key. This was not human error. We should have a talk with the platform team. The lazy-loaded bundle broke.\n",
             &[],
         );
         let phrases: Vec<&str> = found.iter().map(|(_, t)| t.as_str()).collect();
-        assert_eq!(phrases, ["human error", "should have", "careless", "forgot to"]);
+        assert_eq!(
+            phrases,
+            ["human error", "should have", "careless", "forgot to"]
+        );
     }
 
     #[test]
     fn code_and_quotes_are_not_prose() {
-        assert!(findings("```\nJohn broke it\n```\n\nThe term \"human error\" hides causes.\n", &[]).is_empty());
+        assert!(
+            findings(
+                "```\nJohn broke it\n```\n\nThe term \"human error\" hides causes.\n",
+                &[]
+            )
+            .is_empty()
+        );
     }
 }

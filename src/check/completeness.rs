@@ -45,9 +45,21 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let Some(at) = cx.source.heading(&section.heading) else {
+        let Some(index) = cx
+            .source
+            .headings
+            .iter()
+            .position(|h| h.text == section.heading || h.text.contains(&section.heading))
+        else {
             continue;
         };
+        // Subsections Casebook reads as sections of their own ("Impact"
+        // then "### Scope") still fill the heading they sit under.
+        let under = cx.source.under_heading(index);
+        if cx.source.prose[under].chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        let at = cx.source.headings[index].line.clone();
         out.push(cx.finding(
             "sections/empty",
             at,

@@ -19,7 +19,7 @@ mod schema;
 mod secrets;
 mod source;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
@@ -139,17 +139,26 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport> {
     }
     findings.extend(unknown_rules_in_config(&options.root, &config.check));
     let mut findings = relevel(findings, false, &config.check, &allow, options.strict);
-    let build = build
+    // A due date the build could not read because it is a placeholder is
+    // reported once, as the placeholder.
+    let placeholder_lines: HashSet<(&Path, usize)> = findings
+        .iter()
+        .filter(|f| f.diagnostic.rule == "placeholders/unfilled")
+        .map(|f| (f.diagnostic.path.as_path(), f.diagnostic.line))
+        .collect();
+    let build: Vec<Finding> = build
         .into_iter()
         .filter(|d| d.path == Path::new(CONFIG_FILE) || scope.contains(&d.path))
+        .filter(|d| {
+            d.rule != "action/due" || !placeholder_lines.contains(&(d.path.as_path(), d.line))
+        })
         .map(Finding::from)
         .collect();
     findings.extend(relevel(build, true, &config.check, &allow, options.strict));
     findings.sort_by(|a, b| {
         let (a, b) = (&a.diagnostic, &b.diagnostic);
-        (&a.path, a.line, a.column, a.rule, &a.message).cmp(&(
-            &b.path, b.line, b.column, b.rule, &b.message,
-        ))
+        (&a.path, a.line, a.column, a.rule, &a.message)
+            .cmp(&(&b.path, b.line, b.column, b.rule, &b.message))
     });
     findings.dedup();
     report.findings = findings;
@@ -378,11 +387,13 @@ impl Scope {
         let root_abs = normalize(&root_abs);
         let mut relative = Vec::new();
         for path in paths {
-            let candidates = [
-                std::path::absolute(path).ok(),
-                Some(root_abs.join(path)),
-            ];
-            let Some(found) = candidates.into_iter().flatten().map(|p| normalize(&p)).find(|p| p.exists()) else {
+            let candidates = [std::path::absolute(path).ok(), Some(root_abs.join(path))];
+            let Some(found) = candidates
+                .into_iter()
+                .flatten()
+                .map(|p| normalize(&p))
+                .find(|p| p.exists())
+            else {
                 bail!("{}: no such file or folder", path.display());
             };
             let Ok(inside) = found.strip_prefix(&root_abs) else {
@@ -434,7 +445,6 @@ pub fn rule_levels(config: &CheckConfig) -> BTreeMap<&'static str, Option<Level>
         })
         .collect()
 }
-
 
 /// A bare incident for unit tests of the rules.
 #[cfg(test)]

@@ -19,12 +19,73 @@ static ANGLE: LazyLock<Regex> =
 
 /// Tags that are HTML, not placeholders.
 const HTML_TAGS: &[&str] = &[
-    "a", "abbr", "audio", "b", "blockquote", "br", "caption", "center", "cite", "code", "col",
-    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
-    "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "input", "ins", "kbd",
-    "li", "mark", "ol", "p", "picture", "pre", "q", "s", "samp", "section", "small", "source",
-    "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "tt", "u", "ul", "var", "video", "wbr",
+    "a",
+    "abbr",
+    "audio",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "picture",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "section",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
 ];
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
@@ -82,7 +143,9 @@ fn is_placeholder(inner: &str) -> bool {
         || inner.contains('=')
         || inner.contains('"')
         || inner.starts_with("mailto:")
-        || inner.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        || inner
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
     {
         return false;
     }
@@ -106,7 +169,13 @@ mod tests {
     fn finds_template_text() {
         assert_eq!(
             texts("TODO: fill in. Due <YYYY-MM-DD>, owner <owner>, at HH:MM, <what happened…>"),
-            ["TODO", "<YYYY-MM-DD>", "<owner>", "HH:MM", "<what happened…>"]
+            [
+                "TODO",
+                "<YYYY-MM-DD>",
+                "<owner>",
+                "HH:MM",
+                "<what happened…>"
+            ]
         );
     }
 

@@ -118,11 +118,7 @@ pub const RULES: &[Rule] = &[
         Warning,
         "a random-looking token in a code block or after key=, token= and the like",
     ),
-    rule(
-        "personal-data/email",
-        Warning,
-        "an e-mail address",
-    ),
+    rule("personal-data/email", Warning, "an e-mail address"),
     rule(
         "personal-data/ip-address",
         Warning,
@@ -226,7 +222,10 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), RULES.len());
-        assert_eq!(doc_path("blameless/person"), "docs/rules/blameless/person.md");
+        assert_eq!(
+            doc_path("blameless/person"),
+            "docs/rules/blameless/person.md"
+        );
         assert_eq!(doc_path("date/missing"), "docs/rules/schema.md");
     }
 }

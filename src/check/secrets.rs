@@ -24,8 +24,10 @@ static AWS_SECRET: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static GITHUB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b")
-        .expect("valid regex")
+    Regex::new(
+        r"\b(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+    )
+    .expect("valid regex")
 });
 static SLACK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\bxox[abposre]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}")
@@ -50,9 +52,8 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
         .expect("valid regex")
 });
-static IPV4: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("valid regex")
-});
+static IPV4: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("valid regex"));
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     check_secrets(cx.source, out);
@@ -79,7 +80,10 @@ pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
             found.push((
                 key.range(),
                 "secrets/aws-key",
-                format!("AWS secret access key {} in the postmortem", redact(key.as_str())),
+                format!(
+                    "AWS secret access key {} in the postmortem",
+                    redact(key.as_str())
+                ),
                 ROTATE,
             ));
         }
@@ -93,17 +97,12 @@ pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
         ));
     }
     for m in SLACK.find_iter(text) {
-        let what = if m.as_str().starts_with("https") {
-            "Slack webhook URL"
+        let message = if m.as_str().starts_with("https") {
+            "Slack webhook URL `https://hooks.slack.com/…` in the postmortem".to_string()
         } else {
-            "Slack token"
+            format!("Slack token {} in the postmortem", redact(m.as_str()))
         };
-        found.push((
-            m.range(),
-            "secrets/slack-token",
-            format!("{what} {} in the postmortem", redact(m.as_str())),
-            ROTATE,
-        ));
+        found.push((m.range(), "secrets/slack-token", message, ROTATE));
     }
     for m in PRIVATE_KEY.find_iter(text) {
         found.push((
@@ -113,9 +112,11 @@ pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
             "remove the key block and replace the key pair: it is in the Git history now; show `-----BEGIN … PRIVATE KEY-----` with nothing in between if the format matters",
         ));
     }
+    let tokens: Vec<Range<usize>> = found.iter().map(|f| f.0.clone()).collect();
     for c in PASSWORD_URL.captures_iter(text) {
         let password = c.get(1).expect("group");
-        if !is_stand_in(password.as_str()) {
+        // A token used as the password is reported as that token.
+        if !is_stand_in(password.as_str()) && !overlaps(&tokens, &password.range()) {
             found.push((
                 password.range(),
                 "secrets/password-in-url",
@@ -132,7 +133,11 @@ pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
             found.push((
                 token.range(),
                 "secrets/high-entropy",
-                format!("what looks like a secret {} after {:?}", redact(token.as_str()), keyword(&c[0])),
+                format!(
+                    "what looks like a secret {} after {:?}",
+                    redact(token.as_str()),
+                    keyword(&c[0])
+                ),
                 ENTROPY_HINT,
             ));
         }
@@ -149,7 +154,10 @@ pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
                 found.push((
                     range,
                     "secrets/high-entropy",
-                    format!("random-looking token {} in a code block", redact(m.as_str())),
+                    format!(
+                        "random-looking token {} in a code block",
+                        redact(m.as_str())
+                    ),
                     ENTROPY_HINT,
                 ));
             }
@@ -161,14 +169,17 @@ pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
     }
 }
 
-const ROTATE: &str = "remove it from the postmortem and revoke or rotate it: once pushed it is in the Git history; if the text matters, keep the first characters and cut the rest (`AKIA…`)";
+const ROTATE: &str = "remove it from the postmortem and revoke or rotate it: once pushed it is in the Git history; if the text matters, keep its first four characters and an ellipsis";
 const ENTROPY_HINT: &str = "if this is a secret, remove it and rotate it; if it is an id, hash or sample value, shorten it (`ab12…`) or allow the rule for this file with `check: { allow: [secrets/high-entropy] }`";
 
 fn personal_data(source: &Source, out: &mut Vec<Finding>) {
     let text = &source.text;
     for m in EMAIL.find_iter(text) {
-        // `scheme://user@host` is a login, not an address (`mailto:` is).
-        if text[..m.start()].ends_with("://") || !is_personal_email(m.as_str()) {
+        // `scheme://user[:password]@host` is a login, not an address.
+        let word_start = text[..m.start()]
+            .rfind(|c: char| c.is_whitespace() || matches!(c, '(' | '<' | '`' | '"' | '\''))
+            .map_or(0, |i| i + 1);
+        if text[word_start..m.start()].contains("://") || !is_personal_email(m.as_str()) {
             continue;
         }
         out.push(source.finding(
@@ -183,7 +194,9 @@ fn personal_data(source: &Source, out: &mut Vec<Finding>) {
         let after = &text[m.end()..];
         let before = &text[..m.start()];
         let versionish = before.ends_with(['.', 'v', 'V', '-', '_'])
-            || after.starts_with(|c: char| c == '.' && after[1..].starts_with(|d: char| d.is_ascii_digit()))
+            || after.starts_with(|c: char| {
+                c == '.' && after[1..].starts_with(|d: char| d.is_ascii_digit())
+            })
             || after.starts_with('/') && after[1..].starts_with(|d: char| d.is_ascii_digit());
         if versionish {
             continue;
@@ -219,19 +232,42 @@ fn is_personal_email(address: &str) -> bool {
     let documentation = ["example.com", "example.org", "example.net", "example.edu"]
         .iter()
         .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
-        || [".example", ".test", ".invalid", ".localhost", ".local", ".internal"]
-            .iter()
-            .any(|tld| domain.ends_with(tld));
+        || [
+            ".example",
+            ".test",
+            ".invalid",
+            ".localhost",
+            ".local",
+            ".internal",
+        ]
+        .iter()
+        .any(|tld| domain.ends_with(tld));
     let system = [
-        "git", "root", "ubuntu", "ec2-user", "admin", "postgres", "deploy", "www-data", "centos",
-        "debian", "core", "docker", "noreply", "no-reply", "donotreply", "do-not-reply",
+        "git",
+        "root",
+        "ubuntu",
+        "ec2-user",
+        "admin",
+        "postgres",
+        "deploy",
+        "www-data",
+        "centos",
+        "debian",
+        "core",
+        "docker",
+        "noreply",
+        "no-reply",
+        "donotreply",
+        "do-not-reply",
     ]
     .contains(&local.as_str())
         || local.ends_with("noreply");
     // `image@2x.png` and friends: a file name, not an address.
-    let file = ["png", "jpg", "jpeg", "gif", "svg", "webp", "js", "css", "md"]
-        .iter()
-        .any(|ext| domain.ends_with(&format!(".{ext}")));
+    let file = [
+        "png", "jpg", "jpeg", "gif", "svg", "webp", "js", "css", "md",
+    ]
+    .iter()
+    .any(|ext| domain.ends_with(&format!(".{ext}")));
     !(documentation || system || file)
 }
 
@@ -253,14 +289,22 @@ fn is_public(ip: Ipv4Addr) -> bool {
         || (a == 198 && (b == 18 || b == 19))
         || (a == 192 && b == 0 && c == 0)
         || a == 255;
-    let resolvers = [[8, 8, 8, 8], [8, 8, 4, 4], [1, 1, 1, 1], [1, 0, 0, 1], [9, 9, 9, 9]];
+    let resolvers = [
+        [8, 8, 8, 8],
+        [8, 8, 4, 4],
+        [1, 1, 1, 1],
+        [1, 0, 0, 1],
+        [9, 9, 9, 9],
+    ];
     !reserved && !resolvers.contains(&ip.octets())
 }
 
 /// Obvious stand-ins for a password: `***`, `xxx`, `<password>`, `$PASS`.
 fn is_stand_in(password: &str) -> bool {
     let lower = password.to_lowercase();
-    password.chars().all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '•' | '…'))
+    password
+        .chars()
+        .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '•' | '…'))
         || password.starts_with(['$', '<', '{', '%'])
         || [
             "password", "pass", "passwd", "pwd", "secret", "redacted", "changeme", "hidden",
@@ -377,7 +421,10 @@ mod tests {
 
     #[test]
     fn finds_keys_and_tokens() {
-        assert_eq!(rules_found("key AKIAZ7VQ3XKJ5T2WLM4P here"), ["secrets/aws-key"]);
+        assert_eq!(
+            rules_found("key AKIAZ7VQ3XKJ5T2WLM4P here"),
+            ["secrets/aws-key"]
+        );
         assert!(rules_found("AKIAIOSFODNN7EXAMPLE is AWS's sample").is_empty());
         assert_eq!(
             rules_found("ghp_1234567890abcdefghijklmnopqrstuvwxyzAB"),
@@ -397,7 +444,9 @@ mod tests {
         );
         assert!(rules_found("postgres://app:***@db:5432 and https://u:$PASS@h").is_empty());
         assert_eq!(
-            rules_found("```\nAuthorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\n```\n"),
+            rules_found(
+                "```\nAuthorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\n```\n"
+            ),
             ["secrets/high-entropy"]
         );
     }
@@ -410,9 +459,18 @@ mod tests {
 
     #[test]
     fn personal_data_but_not_documentation_values() {
-        assert_eq!(rules_found("mail jane.doe@acme.io now"), ["personal-data/email"]);
-        assert!(rules_found("oncall@example.com, git@github.com:org/repo, NDCG@10, logo@2x.png").is_empty());
-        assert_eq!(rules_found("from 81.2.69.160 at"), ["personal-data/ip-address"]);
+        assert_eq!(
+            rules_found("mail jane.doe@acme.io now"),
+            ["personal-data/email"]
+        );
+        assert!(
+            rules_found("oncall@example.com, git@github.com:org/repo, NDCG@10, logo@2x.png")
+                .is_empty()
+        );
+        assert_eq!(
+            rules_found("from 81.2.69.160 at"),
+            ["personal-data/ip-address"]
+        );
         assert!(rules_found("192.0.2.11 198.51.100.7 203.0.113.9 10.0.0.1 172.20.1.1 192.168.1.1 127.0.0.1 8.8.8.8").is_empty());
         assert!(rules_found("10.0.0.0/16 v1.2.3.4 1.2.3.4.5 and 203.0.113.0/24").is_empty());
     }

@@ -319,14 +319,22 @@ impl Source {
                 // Markup inside the text (`code`, **bold**): from its first
                 // word to its last.
                 let word = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
-                let first = needle.split_whitespace().map(word).find(|w| !w.is_empty())?;
-                let last = needle.split_whitespace().map(word).filter(|w| !w.is_empty()).last()?;
+                let first = needle
+                    .split_whitespace()
+                    .map(word)
+                    .find(|w| !w.is_empty())?;
+                let last = needle
+                    .split_whitespace()
+                    .map(word)
+                    .rfind(|w| !w.is_empty())?;
                 let from = window.find(first.as_str())?;
                 let mut line_end = window[from..].find('\n').map_or(window.len(), |i| from + i);
                 let line_start = window[..from].rfind('\n').map_or(0, |i| i + 1);
                 if window[line_start..from].trim_start().starts_with('|') {
                     // A table cell ends at the next pipe.
-                    line_end = window[from..line_end].find('|').map_or(line_end, |i| from + i);
+                    line_end = window[from..line_end]
+                        .find('|')
+                        .map_or(line_end, |i| from + i);
                 }
                 let to = window[from..line_end]
                     .rfind(last.as_str())
@@ -502,7 +510,8 @@ mod tests {
 
     #[test]
     fn front_matter_keys_and_allow() {
-        let s = source("---\ntitle: A\ncheck: { allow: [blameless, secrets/aws-key] }\n---\n\nBody\n");
+        let s =
+            source("---\ntitle: A\ncheck: { allow: [blameless, secrets/aws-key] }\n---\n\nBody\n");
         assert_eq!(s.allow, ["blameless", "secrets/aws-key"]);
         assert_eq!(s.position(s.fields["check"]).line, 3);
         assert_eq!(&s.text[s.field("title")], "A");
@@ -529,7 +538,10 @@ mod tests {
     fn segments_split_items_cells_and_sentences() {
         let s = source("- one thing. Two things\n- three\n\n| a | b |\n|---|---|\n| c | d |\n");
         let pieces: Vec<&str> = s.segments.iter().map(|r| &s.prose[r.clone()]).collect();
-        assert_eq!(pieces, ["one thing.", "Two things", "three", "a", "b", "c", "d"]);
+        assert_eq!(
+            pieces,
+            ["one thing.", "Two things", "three", "a", "b", "c", "d"]
+        );
     }
 
     #[test]
@@ -537,6 +549,9 @@ mod tests {
         let s = source("é\nab c");
         assert_eq!(s.position(5), Position::new(2, 3));
         let f = s.finding("x/y", Level::Warning, 3..5, "m", "h");
-        assert_eq!((f.diagnostic.line, f.diagnostic.column, f.end_column), (2, 1, 3));
+        assert_eq!(
+            (f.diagnostic.line, f.diagnostic.column, f.end_column),
+            (2, 1, 3)
+        );
     }
 }

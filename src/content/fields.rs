@@ -249,6 +249,10 @@ fn build(r: &mut Reader) -> Option<Incident> {
     };
     let timeline = timeline::parse(&timeline_blocks, date, &zone);
     let Some(date) = date else {
+        if r.text("date").is_some() {
+            // The invalid date was reported where it is written.
+            return None;
+        }
         r.error(
             "date",
             "date/missing",
@@ -656,6 +660,7 @@ fn draft_from_front_matter(item: &Value) -> Option<ActionDraft> {
         priority: field("priority"),
         ticket: field("ticket").or_else(|| field("link")),
         kind: field("type"),
+        closed: field("closed").or_else(|| field("completed")),
         offset: 0,
     })
 }
@@ -682,8 +687,27 @@ fn action_item(
                 None
             }),
         });
+    // "done 2024-05-02" or "Done (2024-05-02)": a status with its closing date.
+    let dated_status = draft.status.as_deref().and_then(|text| {
+        let word = text.split(|c: char| c.is_ascii_digit() || c == '(').next()?;
+        Some((ActionStatus::parse(word)?, timeline::find_date(text, None)?))
+    });
+    let closed = match (draft.closed.as_deref(), dated_status) {
+        (Some(text), _) => values::date(text).ok().or_else(|| {
+            r.warn_at(
+                position,
+                "action/closed",
+                format!("closed date {text:?} not understood"),
+                "write closed dates as YYYY-MM-DD",
+            );
+            None
+        }),
+        (None, Some((_, date))) => Some(date),
+        (None, None) => None,
+    };
     let status = match draft.status.as_deref() {
         None => ActionStatus::Open,
+        Some(_) if dated_status.is_some() => dated_status.map_or(ActionStatus::Open, |(s, _)| s),
         Some(text) => ActionStatus::parse(text).unwrap_or_else(|| {
             r.warn_at(
                 position,
@@ -703,7 +727,7 @@ fn action_item(
         kind: draft.kind,
         priority: draft.priority,
         ticket: draft.ticket,
-        closed: None,
+        closed,
         line: position.line,
     }
 }

@@ -19,8 +19,8 @@ use crate::diagnostics::{Diagnostic, Position};
 pub struct Split<'a> {
     /// Parsed fields; empty when the file has no front matter.
     pub fields: BTreeMap<String, Value>,
-    /// 1-based line where each top-level field is written.
-    pub field_lines: BTreeMap<String, usize>,
+    /// Where each top-level field's value starts (1-based line and column).
+    pub field_lines: BTreeMap<String, Position>,
     /// The Markdown after the closing fence.
     pub body: &'a str,
     /// Byte offset of `body` in the file.
@@ -32,7 +32,7 @@ pub struct Split<'a> {
 impl Split<'_> {
     /// Position of a field's line, or the top of the file when unknown.
     pub fn position_of(&self, field: &str) -> Position {
-        Position::new(self.field_lines.get(field).copied().unwrap_or(1), 1)
+        self.field_lines.get(field).copied().unwrap_or(Position::new(1, 1))
     }
 }
 
@@ -168,17 +168,25 @@ fn pod_to_json(pod: Pod) -> Value {
     }
 }
 
-/// Line (1-based, in the file) of each top-level key.
-fn field_lines(yaml: &str) -> BTreeMap<String, usize> {
+/// Where each top-level key's value starts, as a position in the file:
+/// the column of the value after `key:`, so diagnostics point at it.
+fn field_lines(yaml: &str) -> BTreeMap<String, Position> {
     let mut lines = BTreeMap::new();
     for (index, line) in yaml.lines().enumerate() {
         if line.starts_with([' ', '\t', '-', '#']) {
             continue;
         }
-        if let Some((key, _)) = line.split_once(':') {
+        if let Some((key, value)) = line.split_once(':') {
             let key = key.trim().trim_matches(['"', '\'']);
+            let indent = value.len() - value.trim_start().len();
+            let column = if value.trim().is_empty() {
+                1
+            } else {
+                // Characters up to and including the colon, then the spaces.
+                line[..line.len() - value.len()].chars().count() + indent + 1
+            };
             // The first line of YAML is line 2 of the file.
-            lines.entry(key.to_string()).or_insert(index + 2);
+            lines.entry(key.to_string()).or_insert(Position::new(index + 2, column));
         }
     }
     lines
@@ -199,7 +207,7 @@ mod tests {
         assert_eq!(split.fields["title"], "Hi");
         assert_eq!(split.fields["tags"][1], "b");
         assert_eq!(split.body, "# Body\n");
-        assert_eq!(split.field_lines["tags"], 3);
+        assert_eq!(split.field_lines["tags"], Position::new(3, 7));
         assert_eq!(&text[split.body_offset..], "# Body\n");
     }
 

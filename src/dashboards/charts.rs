@@ -13,10 +13,20 @@
 use anyhow::{Result, anyhow};
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Pixel size of every chart; CSS scales it down to the column.
-const WIDTH: u32 = 720;
+/// Pixel size of a chart; CSS scales it to its column. Charts with many
+/// categories (months over years) are drawn wide, for a full-width column.
+const WIDTH: u32 = 560;
+const WIDE_WIDTH: u32 = 1040;
 const HEIGHT: u32 = 300;
+/// Height of the legend strip above the plot.
+const LEGEND_HEIGHT: u32 = 26;
+
+/// Whether a chart of this many categories is drawn wide.
+pub fn is_wide(categories: usize) -> bool {
+    categories > 16
+}
 
 /// Colours of series, chosen to stay distinct for common colour blindness
 /// (Okabe–Ito), used in order unless a series names its own.
@@ -104,7 +114,7 @@ pub fn stacked_bars(spec: &ChartSpec, series: &[Series]) -> Result<String> {
         .map(|i| series.iter().filter_map(|s| s.values.get(i).copied().flatten()).sum())
         .collect();
     let max = totals.iter().copied().fold(0.0, f64::max);
-    draw(spec, series, Scale::Count, max, |chart, series| {
+    draw(spec, series, Mark::Block, Scale::Count, max, |chart, series| {
         let mut base = vec![0.0f64; spec.categories.len()];
         for s in series {
             let bars: Vec<Rectangle<(SegmentValue<u32>, f64)>> = s
@@ -126,35 +136,31 @@ pub fn stacked_bars(spec: &ChartSpec, series: &[Series]) -> Result<String> {
                     Some(bar)
                 })
                 .collect();
-            let colour = s.colour;
-            chart
-                .draw_series(bars)
-                .map_err(plot_error)?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
+            chart.draw_series(bars).map_err(plot_error)?;
         }
         Ok(())
     })
 }
 
-/// One line per series; gaps where a value is unknown.
+/// One line per series, joining the known values.
 pub fn lines(spec: &ChartSpec, series: &[Series], scale: Scale) -> Result<String> {
     let max = series
         .iter()
         .flat_map(|s| s.values.iter().copied().flatten())
         .fold(0.0, f64::max);
-    draw(spec, series, scale, max, |chart, series| {
+    draw(spec, series, Mark::Line, scale, max, |chart, series| {
         for s in series {
             let style = ShapeStyle::from(&s.colour).stroke_width(2);
             let point = |i: usize, v: f64| (SegmentValue::CenterOf(i as u32), v);
-            let mut runs: Vec<Vec<(SegmentValue<u32>, f64)>> = vec![Vec::new()];
-            for (i, v) in s.values.iter().enumerate() {
-                match v {
-                    Some(v) => runs.last_mut().into_iter().for_each(|r| r.push(point(i, *v))),
-                    None => runs.push(Vec::new()),
-                }
-            }
-            runs.retain(|r| !r.is_empty());
+            // Quarters without data are skipped, and the line joins the
+            // neighbours: a trend read across a quiet quarter.
+            let points: Vec<(SegmentValue<u32>, f64)> = s
+                .values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| point(i, v)))
+                .collect();
+            let runs = [points];
             for run in &runs {
                 if s.dashed {
                     chart
@@ -174,11 +180,7 @@ pub fn lines(spec: &ChartSpec, series: &[Series], scale: Scale) -> Result<String
                         .flatten()
                         .map(|p| Circle::new(p.clone(), if dashed { 2 } else { 3 }, colour.filled())),
                 )
-                .map_err(plot_error)?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(if dashed { 1 } else { 3 }))
-                });
+                .map_err(plot_error)?;
         }
         Ok(())
     })
@@ -194,27 +196,43 @@ type SegmentedChart<'a, 'b> = ChartContext<
 >;
 
 /// Shared frame: background, axes, labels, legend; `body` draws the data.
+/// How the legend shows a series.
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    Block,
+    Line,
+}
+
 fn draw(
     spec: &ChartSpec,
     series: &[Series],
+    mark: Mark,
     scale: Scale,
     max: f64,
     body: impl FnOnce(&mut SegmentedChart, &[Series]) -> Result<()>,
 ) -> Result<String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let width = if is_wide(spec.categories.len()) { WIDE_WIDTH } else { WIDTH };
+        let root = SVGBackend::with_string(&mut svg, (width, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_error)?;
+        let (legend, plot) = root.split_vertically(if series.len() > 1 { LEGEND_HEIGHT } else { 0 });
+        if series.len() > 1 {
+            draw_legend(&legend, series, mark)?;
+        }
         let categories = spec.categories.len().max(1) as u32;
         let (y_max, y_labels) = y_axis(scale, max);
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(56)
             .build_cartesian_2d((0u32..categories).into_segmented(), 0f64..y_max)
             .map_err(plot_error)?;
         let labels = spec.categories;
-        let label_count = labels.len().clamp(1, 12);
+        // As many labels as fit side by side (about 7 px a character at 13 px).
+        let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as u32;
+        let fit = (width - 56 - 24) / (widest * 7 + 16);
+        let label_count = labels.len().min(fit as usize).max(1);
         let x_formatter = |value: &SegmentValue<u32>| match value {
             SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
                 labels.get(*i as usize).cloned().unwrap_or_default()
@@ -242,31 +260,55 @@ fn draw(
             .draw()
             .map_err(plot_error)?;
         body(&mut chart, series)?;
-        if series.len() > 1 {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(0xc5, 0xca, 0xd1))
-                .label_font(("sans-serif", 12).into_font())
-                .draw()
-                .map_err(plot_error)?;
-        }
         root.present().map_err(plot_error)?;
     }
     Ok(accessible(&svg, spec))
 }
 
+/// A one-line legend: a swatch and the name of each series, left to right.
+fn draw_legend(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, series: &[Series], mark: Mark) -> Result<()> {
+    let font = ("sans-serif", 13).into_font().color(&RGBColor(0x1b, 0x1f, 0x24));
+    let mut x: i32 = 62;
+    let y: i32 = LEGEND_HEIGHT as i32 / 2 + 2;
+    for s in series {
+        match mark {
+            Mark::Block => area
+                .draw(&Rectangle::new([(x, y - 6), (x + 12, y + 6)], s.colour.filled()))
+                .map_err(plot_error)?,
+            Mark::Line if s.dashed => {
+                for dash in 0..3 {
+                    let start = x + dash * 7;
+                    area.draw(&PathElement::new(vec![(start, y), (start + 4, y)], s.colour.stroke_width(2)))
+                        .map_err(plot_error)?;
+                }
+            }
+            Mark::Line => area
+                .draw(&PathElement::new(vec![(x, y), (x + 18, y)], s.colour.stroke_width(3)))
+                .map_err(plot_error)?,
+        }
+        let label_x = x + if mark == Mark::Block { 18 } else { 24 };
+        area.draw(&Text::new(
+            s.name.clone(),
+            (label_x, y),
+            font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(plot_error)?;
+        let (text_width, _) = area.estimate_text_size(&s.name, &font).map_err(plot_error)?;
+        x = label_x + text_width as i32 + 18;
+    }
+    Ok(())
+}
+
 /// The top of the y axis and how many labels it gets, so counts get whole
-/// numbers and the tallest bar leaves room for the legend.
+/// numbers.
 fn y_axis(scale: Scale, max: f64) -> (f64, usize) {
     match scale {
         Scale::Percent => (100.0, 6),
         Scale::Count => {
-            let top = (max * 1.25).ceil().max(1.0);
+            let top = (max * 1.1).ceil().max(1.0);
             (top, (top as usize + 1).min(6))
         }
-        Scale::Amount => ((max * 1.25).max(1.0), 6),
+        Scale::Amount => ((max * 1.1).max(1.0), 6),
     }
 }
 
@@ -336,7 +378,7 @@ mod tests {
     }
 
     #[test]
-    fn lines_skip_unknown_values() {
+    fn lines_join_known_values() {
         let categories: Vec<String> = ["Q1", "Q2", "Q3"].map(String::from).to_vec();
         let svg = lines(
             &spec(&categories),

@@ -206,6 +206,8 @@ pub struct ChartView {
     pub title: String,
     /// The `<svg>`; empty when there is nothing to draw (see `note`).
     pub svg: String,
+    /// Drawn for a full-width column (many categories).
+    pub wide: bool,
     /// Why there is no chart, or what to keep in mind reading it.
     pub note: Option<String>,
     pub table: TableView,
@@ -309,6 +311,7 @@ fn severity_chart(metrics: &Metrics, scope: &str) -> anyhow::Result<ChartView> {
         id: "chart-severity".to_string(),
         title,
         svg,
+        wide: charts::is_wide(metrics.months.len()),
         note: None,
         table: TableView {
             caption: "Incidents per month and severity".to_string(),
@@ -355,6 +358,7 @@ fn duration_chart(
             id: format!("chart-{id}"),
             title,
             svg: String::new(),
+            wide: false,
             note: Some(format!(
                 "No incident here records its {lower}: add `started`, `detected`, `mitigated` and `resolved` times, or a `durations` map, to the front matter."
             )),
@@ -387,6 +391,7 @@ fn duration_chart(
         id: format!("chart-{id}"),
         title,
         svg,
+        wide: charts::is_wide(quarters.len()),
         note: (missing > 0).then(|| {
             format!("{missing} incident{} here do not record their {lower}.", plural(missing))
         }),
@@ -423,6 +428,7 @@ fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::
         id: "chart-impact".to_string(),
         title,
         svg,
+        wide: charts::is_wide(quarters.len()),
         note: None,
         table: TableView {
             caption: "Customer-impact incidents per quarter".to_string(),
@@ -473,6 +479,7 @@ fn actions_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
         id: "chart-actions".to_string(),
         title,
         svg,
+        wide: charts::is_wide(quarters.len()),
         note: None,
         table: TableView {
             caption: "Action items by the quarter of their incident".to_string(),
@@ -524,6 +531,7 @@ fn completeness_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> an
         id: "chart-complete".to_string(),
         title,
         svg,
+        wide: charts::is_wide(quarters.len()),
         note: None,
         table: TableView {
             caption: "Complete postmortems per quarter".to_string(),
@@ -572,6 +580,7 @@ fn repeats_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
         id: "chart-repeats".to_string(),
         title,
         svg,
+        wide: charts::is_wide(quarters.len()),
         note: None,
         table: TableView {
             caption: "Likely repeat incidents per quarter".to_string(),

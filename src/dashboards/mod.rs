@@ -32,6 +32,8 @@ use repeats::Repeats;
 
 pub use repeats::repeat_candidates;
 
+static TMP: std::sync::Mutex<Vec<(std::time::Duration, std::time::Duration, std::time::Duration)>> = std::sync::Mutex::new(Vec::new());
+
 /// How many incomplete postmortems a metrics page lists by name.
 const MAX_INCOMPLETE_LISTED: usize = 50;
 
@@ -53,9 +55,15 @@ pub fn write_pages(
         base,
         repeats: &repeats,
     };
+    let clock = std::time::Instant::now();
     let mut files = pages.actions()?;
+    eprintln!("TMP actions {:?}", clock.elapsed());
+    let clock = std::time::Instant::now();
     files += pages.metrics()?;
+    eprintln!("TMP metrics {:?}", clock.elapsed());
+    let clock = std::time::Instant::now();
     files += pages.repeats()?;
+    eprintln!("TMP repeats {:?}", clock.elapsed());
     Ok(files)
 }
 
@@ -197,12 +205,17 @@ impl Pages<'_> {
         let teams = links("teams");
         let services = links("services");
         scopes.par_iter().try_for_each(|scope| {
+            let clock = std::time::Instant::now();
             let figures = metrics::compute(archive, &scope.incidents, self.repeats);
+            let t_compute = clock.elapsed();
             let suffix = match scope.kind {
                 "all" => String::new(),
                 kind => format!(" — {kind} {}", scope.name),
             };
+            let clock = std::time::Instant::now();
             let charts = metrics::charts(&figures, &suffix)?;
+            let t_charts = clock.elapsed();
+            let clock = std::time::Instant::now();
             let mut incomplete: Vec<IncompleteView> = Vec::new();
             let mut incomplete_total = 0;
             for &index in &scope.incidents {
@@ -249,8 +262,13 @@ impl Pages<'_> {
                 teams: &teams,
                 services: &services,
             };
-            self.write("metrics.html", "metrics", &page, "metrics", &scope.path)
+            let r = self.write("metrics.html", "metrics", &page, "metrics", &scope.path);
+            TMP.lock().unwrap().push((t_compute, t_charts, clock.elapsed()));
+            r
         })?;
+        let t = TMP.lock().unwrap();
+        let sum = |f: fn(&(std::time::Duration, std::time::Duration, std::time::Duration)) -> std::time::Duration| t.iter().map(f).sum::<std::time::Duration>();
+        eprintln!("TMP compute {:?} charts {:?} rest {:?}", sum(|x| x.0), sum(|x| x.1), sum(|x| x.2));
         Ok(scopes.len())
     }
 

@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use super::periods::Period;
-use super::selection::{Audience, Reason, Role, Selection, involves};
+use super::selection::{Audience, Reason, Role, Selection};
 use super::speech::{
     Speaker, capitalise, decapitalise, display_reading_time, duration_words, number_words,
     reading_seconds, spoken_date, spoken_reading_time, word_count,
@@ -18,6 +18,28 @@ use super::{Digest, DigestItem, Digester, MoreItem, QUESTIONS_LEAD, SeverityCoun
 use crate::config::SeverityLevel;
 use crate::incident::{Incident, SectionKind, TimelineEvent};
 use crate::render::views::display_date;
+
+/// Spoken lines for an incident's open action items, with their indexes.
+pub fn open_actions(speaker: &Speaker, incident: &Incident, today: Date) -> Vec<(usize, String)> {
+    incident
+        .action_items
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.status.is_open())
+        .filter_map(|(n, a)| {
+            let title = speaker.clean(&a.title)?;
+            let title = title.trim_end_matches('.');
+            let due = match a.due {
+                Some(due) if a.is_overdue(today) => {
+                    format!(", overdue since {}", spoken_date(due))
+                }
+                Some(due) => format!(", due {}", spoken_date(due)),
+                None => String::new(),
+            };
+            Some((n, format!("Open action: {title}{due}.")))
+        })
+        .collect()
+}
 
 /// The featured story's length, in words.
 pub const STORY_MIN_WORDS: usize = 150;
@@ -441,6 +463,7 @@ fn paragraphs(chosen: Vec<Part>) -> Vec<String> {
 }
 
 /// Assembles one digest from its selection.
+pub static T: [std::sync::atomic::AtomicU64; 3] = [std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0)];
 pub fn assemble(
     digester: &Digester,
     period: Period,
@@ -526,16 +549,14 @@ pub fn assemble(
     let trend = trend_line(&period, total, previous_total, repeats, actions_completed);
     intro.push(trend.clone());
 
+    let t_items = std::time::Instant::now();
     // Items.
     let mut items: Vec<DigestItem> = selection
         .picks
         .iter()
         .map(|pick| {
             let incident = &archive.incidents[pick.index];
-            let title = speaker
-                .clean(&incident.title)
-                .unwrap_or_else(|| "An incident".to_string());
-            let title = title.trim_end_matches('.').to_string();
+            let title = digester.title(pick.index);
             let heading = match pick.role {
                 Role::Featured => format!("Our featured story: {title}."),
                 Role::Other => format!("Next: {title}."),
@@ -561,31 +582,17 @@ pub fn assemble(
                 };
                 format!("{lead} {lesson}")
             });
-            let open: Vec<_> = incident
-                .action_items
+            let open: Vec<&String> = digester
+                .open_actions(pick.index)
                 .iter()
-                .filter(|a| a.status.is_open())
-                .filter(|a| match &team {
+                .filter(|(n, _)| match &team {
                     None => true,
-                    Some(t) => involves(a, incident, &t.slug),
+                    Some(t) => digester.involves(pick.index, *n, &t.slug),
                 })
+                .map(|(_, line)| line)
                 .collect();
-            let mut actions: Vec<String> = open
-                .iter()
-                .take(SPOKEN_ACTIONS)
-                .filter_map(|a| {
-                    let title = speaker.clean(&a.title)?;
-                    let title = title.trim_end_matches('.');
-                    let due = match a.due {
-                        Some(due) if a.is_overdue(archive.today) => {
-                            format!(", overdue since {}", spoken_date(due))
-                        }
-                        Some(due) => format!(", due {}", spoken_date(due)),
-                        None => String::new(),
-                    };
-                    Some(format!("Open action: {title}{due}."))
-                })
-                .collect();
+            let mut actions: Vec<String> =
+                open.iter().take(SPOKEN_ACTIONS).map(|s| s.to_string()).collect();
             let more_actions = open.len().saturating_sub(SPOKEN_ACTIONS);
             if more_actions > 0 {
                 actions.push(format!(
@@ -625,7 +632,11 @@ pub fn assemble(
         })
         .collect();
 
+    T[0].fetch_add(t_items.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+    let t_q = std::time::Instant::now();
     let questions = questions(digester, audience, selection, repeats);
+    T[1].fetch_add(t_q.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+    let t_a = std::time::Instant::now();
     let outro = format!(
         "That is all for {}. The written digest links to every full postmortem.",
         period.spoken()
@@ -655,6 +666,7 @@ pub fn assemble(
         item.reading_time = display_reading_time(item.reading_seconds);
     }
     let questions: Vec<String> = questions.iter().map(|q| acronyms.expand(q)).collect();
+    T[2].fetch_add(t_a.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
 
     let spoken_words = intro.iter().map(|l| word_count(l)).sum::<usize>()
         + items.iter().map(|i| i.words).sum::<usize>()
@@ -820,13 +832,18 @@ fn questions(
     let open = selection
         .counted
         .iter()
-        .map(|&i| &archive.incidents[i])
-        .flat_map(|i| i.action_items.iter().map(move |a| (i, a)))
-        .filter(|(i, a)| {
+        .flat_map(|&i| {
+            archive.incidents[i]
+                .action_items
+                .iter()
+                .enumerate()
+                .map(move |(n, a)| (i, n, a))
+        })
+        .filter(|(i, n, a)| {
             a.status.is_open()
                 && audience
                     .team_slug()
-                    .is_none_or(|slug| involves(a, i, slug))
+                    .is_none_or(|slug| digester.involves(*i, *n, slug))
         })
         .count();
     if open > 0 && out.len() < 3 {

@@ -173,6 +173,10 @@ pub struct Digester<'a> {
     stories: Vec<OnceLock<Vec<String>>>,
     blurbs: Vec<OnceLock<Vec<String>>>,
     lessons: Vec<OnceLock<Option<String>>>,
+    titles: Vec<OnceLock<String>>,
+    open_actions: Vec<OnceLock<Vec<(usize, String)>>>,
+    /// Each action item's owner as `-slug-`, for matching team names.
+    owners: Vec<Vec<Option<String>>>,
 }
 
 impl<'a> Digester<'a> {
@@ -212,6 +216,18 @@ impl<'a> Digester<'a> {
             stories: (0..n).map(|_| OnceLock::new()).collect(),
             blurbs: (0..n).map(|_| OnceLock::new()).collect(),
             lessons: (0..n).map(|_| OnceLock::new()).collect(),
+            titles: (0..n).map(|_| OnceLock::new()).collect(),
+            open_actions: (0..n).map(|_| OnceLock::new()).collect(),
+            owners: archive
+                .incidents
+                .iter()
+                .map(|i| {
+                    i.action_items
+                        .iter()
+                        .map(|a| a.owner.as_deref().map(|o| format!("-{}-", crate::slug::slugify(o))))
+                        .collect()
+                })
+                .collect(),
         }
     }
 
@@ -288,9 +304,7 @@ impl<'a> Digester<'a> {
             Some(slug) => done
                 .iter()
                 .filter(|&&(i, n)| {
-                    let incident = &self.archive.incidents[i];
-                    self.routing.reason(i, slug).is_some()
-                        || selection::involves(&incident.action_items[n], incident, slug)
+                    self.routing.reason(i, slug).is_some() || self.involves(i, n, slug)
                 })
                 .count(),
         }
@@ -323,5 +337,45 @@ impl<'a> Digester<'a> {
         self.lessons[index]
             .get_or_init(|| compose::lesson(&self.speaker, &self.archive.incidents[index]))
             .as_deref()
+    }
+
+    /// The incident's title made speakable, computed once.
+    pub fn title(&self, index: usize) -> &str {
+        self.titles[index].get_or_init(|| {
+            let title = self
+                .speaker
+                .clean(&self.archive.incidents[index].title)
+                .unwrap_or_else(|| "An incident".to_string());
+            title.trim_end_matches('.').to_string()
+        })
+    }
+
+    /// The incident's open action items, each with its index and spoken
+    /// line ("Open action: …, due the thirtieth of June."), computed once.
+    pub fn open_actions(&self, index: usize) -> &[(usize, String)] {
+        self.open_actions[index].get_or_init(|| {
+            compose::open_actions(
+                &self.speaker,
+                &self.archive.incidents[index],
+                self.archive.today,
+            )
+        })
+    }
+
+    /// Whether action item `n` of incident `index` involves the team: its
+    /// owner names the team, or it has no owner and the incident is the
+    /// team's own.
+    pub fn involves(&self, index: usize, n: usize, team_slug: &str) -> bool {
+        match self.owners[index].get(n).and_then(Option::as_deref) {
+            Some(owner) => owner
+                .match_indices(team_slug)
+                .any(|(at, _)| {
+                    owner[..at].ends_with('-') && owner[at + team_slug.len()..].starts_with('-')
+                }),
+            None => matches!(
+                self.routing.reason(index, team_slug),
+                Some(Reason::OwnTeam)
+            ),
+        }
     }
 }

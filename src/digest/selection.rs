@@ -17,7 +17,7 @@ use jiff::SignedDuration;
 use serde::Serialize;
 
 use crate::archive::Archive;
-use crate::incident::{ActionItem, Incident};
+use crate::incident::Incident;
 use crate::slug::slugify;
 
 /// How many incidents besides the featured ones a digest reads aloud; the
@@ -310,16 +310,4 @@ pub fn select(
         more,
         counted,
     })
-}
-
-/// Whether an action item involves the team: its owner names the team, or
-/// it has no owner and the incident is the team's own.
-pub fn involves(item: &ActionItem, incident: &Incident, team_slug: &str) -> bool {
-    match &item.owner {
-        Some(owner) => {
-            let owner = format!("-{}-", slugify(owner));
-            owner.contains(&format!("-{team_slug}-"))
-        }
-        None => incident.teams.iter().any(|t| slugify(t) == team_slug),
-    }
 }

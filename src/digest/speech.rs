@@ -310,7 +310,9 @@ impl Glossary {
         let mut keys: Vec<&String> = entries.keys().collect();
         keys.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         let alternation: Vec<String> = keys.iter().map(|k| regex::escape(k)).collect();
-        let pattern = Regex::new(&format!(r"\b({})(s)?\b", alternation.join("|"))).ok();
+        // ASCII word boundaries keep matching on the fast DFA engines.
+        let pattern =
+            Regex::new(&format!(r"(?-u:\b)({})(s)?(?-u:\b)", alternation.join("|"))).ok();
         Glossary { entries, pattern }
     }
 
@@ -332,7 +334,7 @@ pub struct Acronyms<'g> {
 impl Acronyms<'_> {
     /// `TTL` → "time to live (TTL)" on first use, `TTL` afterwards.
     pub fn expand(&mut self, text: &str) -> String {
-        let Some(pattern) = &self.glossary.pattern else {
+        let Some(pattern) = self.glossary.pattern.as_ref().filter(|p| p.is_match(text)) else {
             return text.to_string();
         };
         let lowered = text.to_lowercase();
@@ -401,59 +403,59 @@ macro_rules! regex {
     };
 }
 
-regex!(URL, r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>()]+|<[a-z]+://[^>]*>");
+regex!(URL, r"(?i)(?-u:\b)(?:https?://|ftp://|www\.)[^\s<>()]+|<[a-z]+://[^>]*>");
 regex!(EMAIL, r"[\w.+-]+@[\w-]+\.[\w.-]+");
 regex!(HANDLE, r"(?:^|\s)@[A-Za-z][\w.-]*");
 regex!(
     ISO_DATETIME,
-    r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?:\s?(?:UTC|GMT))?)?\b"
+    r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?:\s?(?:UTC|GMT))?)?(?-u:\b)"
 );
 regex!(
     PAREN_TIME,
-    r"\s*\([^()]*\b\d{1,2}:\d{2}\b[^()]*\)|\s*\[[^\[\]]*\b\d{1,2}:\d{2}\b[^\[\]]*\]"
+    r"\s*\([^()]*(?-u:\b)\d{1,2}:\d{2}(?-u:\b)[^()]*\)|\s*\[[^\[\]]*(?-u:\b)\d{1,2}:\d{2}(?-u:\b)[^\[\]]*\]"
 );
 regex!(
     LEADING_AT,
-    r"^(?i:at|around|about|from)\s+~?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|GMT|[A-Z]{3,4}\b))?(?:\s+(?i:on)\s+[^,.]+)?,?\s*"
+    r"^(?i:at|around|about|from)\s+~?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|GMT|[A-Z]{3,4}(?-u:\b)))?(?:\s+(?i:on)\s+[^,.]+)?,?\s*"
 );
 regex!(
     MID_AT,
-    r"\s+(?i:at|around)\s+~?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|GMT|[A-Z]{3,4}\b))?(?:\s+(?i:on)\s+(?:\d{1,2}\s+[A-Z][a-z]+(?:\s+\d{4})?|the\s+\w+\s+of\s+[A-Z][a-z]+))?"
+    r"\s+(?i:at|around)\s+~?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|GMT|[A-Z]{3,4}(?-u:\b)))?(?:\s+(?i:on)\s+(?:\d{1,2}\s+[A-Z][a-z]+(?:\s+\d{4})?|the\s+\w+\s+of\s+[A-Z][a-z]+))?"
 );
 regex!(
     TIME_RANGE,
-    r"~?\b(\d{1,2}):(\d{2})\s*(?:[-–—]|to)\s*~?(\d{1,2}):(\d{2})\b(?:\s*(?:UTC|GMT|[A-Z]{3,4}\b))?"
+    r"~?(?-u:\b)(\d{1,2}):(\d{2})\s*(?:[-–—]|to)\s*~?(\d{1,2}):(\d{2})(?-u:\b)(?:\s*(?:UTC|GMT|[A-Z]{3,4}(?-u:\b)))?"
 );
 regex!(
     CLOCK,
-    r"~?\b(\d{1,2}):(\d{2})(?::\d{2})?\b(?:\s*(?:UTC|GMT|CET|CEST|PST|PDT|EST|EDT|BST)\b)?"
+    r"~?(?-u:\b)(\d{1,2}):(\d{2})(?::\d{2})?(?-u:\b)(?:\s*(?:UTC|GMT|CET|CEST|PST|PDT|EST|EDT|BST)(?-u:\b))?"
 );
 regex!(
     DAY_MONTH,
-    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?(?:,?\s+\d{4})?\b"
+    r"(?-u:\b)(\d{1,2})(?:st|nd|rd|th)?\s+(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?(?:,?\s+\d{4})?(?-u:\b)"
 );
 regex!(
     MONTH_DAY,
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+\d{4})?\b"
+    r"(?-u:\b)(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+\d{4})?(?-u:\b)"
 );
-regex!(IP, r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b");
+regex!(IP, r"(?-u:\b)\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?-u:\b)");
 regex!(
     DURATION,
-    r"\b(\d+(?:\.\d+)?)\s?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|d)\b"
+    r"(?-u:\b)(\d+(?:\.\d+)?)\s?(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|d)(?-u:\b)"
 );
-regex!(COMPACT_DURATION, r"\b(\d+)h\s?(\d+)m(?:in)?\b");
+regex!(COMPACT_DURATION, r"(?-u:\b)(\d+)h\s?(\d+)m(?:in)?(?-u:\b)");
 regex!(PERCENT, r"(\d+(?:\.\d+)?)\s?%");
-regex!(PERCENTILE, r"\b[pP](\d{2}(?:\.\d)?)\b");
-regex!(TIMES, r"\b(\d+(?:\.\d+)?)x\b");
+regex!(PERCENTILE, r"(?-u:\b)[pP](\d{2}(?:\.\d)?)(?-u:\b)");
+regex!(TIMES, r"(?-u:\b)(\d+(?:\.\d+)?)x(?-u:\b)");
 regex!(FOOTNOTE, r"\[\^[^\]]*\]");
-regex!(SLASH_WORDS, r"\b([A-Za-z]{2,})/([A-Za-z]{2,})\b");
+regex!(SLASH_WORDS, r"(?-u:\b)([A-Za-z]{2,})/([A-Za-z]{2,})(?-u:\b)");
 regex!(
     ENGINEERS,
     r"(?i:an engineer)(?:(?:,\s*|\s+and\s+|,\s+and\s+)(?i:an engineer))+"
 );
 regex!(
     LOG_LINE,
-    r"^\s*(?:\d{4}-\d{2}-\d{2}[T ]\S+|\[\w+\]|\w+=\S+)\s|^\s*(?:INFO|WARN|ERROR|DEBUG)\b"
+    r"^\s*(?:\d{4}-\d{2}-\d{2}[T ]\S+|\[\w+\]|\w+=\S+)\s|^\s*(?:INFO|WARN|ERROR|DEBUG)(?-u:\b)"
 );
 regex!(SPACES, r"\s{2,}");
 regex!(SPACE_PUNCT, r"\s+([,.;:!?)])");
@@ -633,7 +635,7 @@ impl Speaker {
 static FIRST_LAST: LazyLock<Regex> = LazyLock::new(|| {
     let names: Vec<String> = FIRST_NAMES.iter().map(|n| regex::escape(n)).collect();
     Regex::new(&format!(
-        r"\b(?:{})\s+[A-Z][\p{{Ll}}'’-]+(?:[- ][A-Z][\p{{Ll}}]+)?\b('s|’s)?",
+        r"(?-u:\b)(?:{})\s+[A-Z][\p{{Ll}}-]+(?:[- ][A-Z][\p{{Ll}}]+)?('s|’s)?",
         names.join("|")
     ))
     .expect("valid regex")

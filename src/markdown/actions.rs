@@ -17,6 +17,8 @@ pub struct ActionDraft {
     pub priority: Option<String>,
     pub ticket: Option<String>,
     pub kind: Option<String>,
+    /// When it was completed, as written (`closed:`, a Closed column).
+    pub closed: Option<String>,
     /// Byte offset in the body.
     pub offset: usize,
 }
@@ -30,6 +32,7 @@ enum Column {
     Priority,
     Ticket,
     Kind,
+    Closed,
     Ignored,
 }
 
@@ -50,6 +53,8 @@ fn column_of(header: &str) -> Column {
             Column::Ticket
         }
         "type" | "kind" | "category" => Column::Kind,
+        "closed" | "closed on" | "date closed" | "completed" | "completed on" | "done on"
+        | "done date" => Column::Closed,
         _ => Column::Ignored,
     }
 }
@@ -80,6 +85,7 @@ pub fn parse(blocks: &[Block]) -> Vec<ActionDraft> {
                             Column::Priority => draft.priority = value,
                             Column::Ticket => draft.ticket = value,
                             Column::Kind => draft.kind = value,
+                            Column::Closed => draft.closed = value,
                             Column::Ignored => {}
                         }
                     }

@@ -41,8 +41,9 @@ pub fn write_all(
     staging: &Staging,
     theme: &Theme,
 ) -> Result<usize> {
-    let base_url = archive.config.absolute_base();
-    let absolute = |path: &str| format!("{}{}", base_url.trim_end_matches('/'), path);
+    // Page paths already start with the base path: join them to the origin.
+    let origin = archive.config.origin();
+    let absolute = |path: &str| format!("{origin}{path}");
     let write_feed = |title: String,
                       page: String,
                       feed_path: String,

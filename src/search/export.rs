@@ -21,7 +21,7 @@
 //! and gzip runs with a fixed header, so the export is byte-for-byte
 //! deterministic.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 
 use anyhow::{Context, Result};
@@ -43,14 +43,25 @@ pub const FORMAT: u32 = 1;
 /// Documents per card file: small, because the ten results of a page are
 /// rarely neighbours.
 pub const CARD_CHUNK: usize = 4;
-/// Target size of a term shard before compression.
-const SHARD_TARGET_BYTES: usize = 12_000;
+/// Target size of a hash bucket of rare stems before compression.
+const SHARD_TARGET_BYTES: usize = 4_000;
+/// A stem in at least this many documents gets a term file of its own.
+pub const OWN_FILE_DOCS: u32 = 64;
+/// Fields whose field norms ship as one column per document instead of one
+/// byte per posting: the body, where common words have thousands of
+/// postings and the column is loaded once.
+const NORM_COLUMNS: [bool; FIELDS] = [false, false, true];
 /// A vocabulary file with more words than this is split by a longer prefix.
 const VOCAB_MAX_WORDS: usize = 250;
 /// Longest vocabulary key, so a run of one huge prefix stops splitting.
 const VOCAB_MAX_KEY: usize = 6;
+/// Gzip level: 9 saves under 1% over 6 on these files and costs twice the time.
+const GZIP_LEVEL: u32 = 6;
 /// Characters of the summary kept on a card.
 const CARD_SUMMARY_CHARS: usize = 220;
+
+/// Number of text fields.
+const FIELDS: usize = TEXT_FIELDS.len();
 
 /// One posting: document (archive position), term frequency, field-norm id.
 type Posting = (u32, u32, u8);
@@ -58,12 +69,14 @@ type Posting = (u32, u32, u8);
 /// Everything tantivy knows about the archive's words, gathered once.
 pub struct Analysis {
     /// Stem → postings per text field, each sorted by document.
-    pub terms: BTreeMap<String, [Vec<Posting>; 5]>,
+    pub terms: BTreeMap<String, [Vec<Posting>; FIELDS]>,
     /// Tokens per text field over all documents (for the average field norm).
-    pub total_tokens: [u64; 5],
+    pub total_tokens: [u64; FIELDS],
     pub num_docs: u64,
     /// Surface word → (stem, documents containing the stem in any field).
     pub vocabulary: BTreeMap<String, (String, u32)>,
+    /// Field-norm id of each document (archive order) in each text field.
+    pub norms: [Vec<u8>; FIELDS],
 }
 
 /// Reads the index's terms and postings and the archive's surface words.
@@ -73,9 +86,10 @@ pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
         .reader()
         .context("cannot open the search index")?;
     let searcher = reader.searcher();
-    let mut terms: HashMap<String, [Vec<Posting>; 5]> = HashMap::new();
-    let mut total_tokens = [0u64; 5];
+    let mut terms: HashMap<String, [Vec<Posting>; FIELDS]> = HashMap::new();
+    let mut total_tokens = [0u64; FIELDS];
     let mut num_docs = 0u64;
+    let mut norms: [Vec<u8>; FIELDS] = std::array::from_fn(|_| vec![0; archive.incidents.len()]);
     for segment in searcher.segment_readers() {
         num_docs += u64::from(segment.max_doc());
         let ords = segment
@@ -88,7 +102,12 @@ pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
         for (slot, field) in search.fields.text.iter().enumerate() {
             let inverted = segment.inverted_index(*field)?;
             total_tokens[slot] += inverted.total_num_tokens();
-            let norms = segment.get_fieldnorms_reader(*field)?;
+            let field_norms = segment.get_fieldnorms_reader(*field)?;
+            for (doc, &ord) in ord_of.iter().enumerate() {
+                if let Some(slot_norm) = norms[slot].get_mut(ord as usize) {
+                    *slot_norm = field_norms.fieldnorm_id(doc as u32);
+                }
+            }
             let mut stream = inverted.terms().stream()?;
             while stream.advance() {
                 let stem = String::from_utf8_lossy(stream.key()).into_owned();
@@ -97,13 +116,17 @@ pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
                 let list = &mut terms.entry(stem).or_default()[slot];
                 let mut doc = postings.doc();
                 while doc != tantivy::TERMINATED {
-                    list.push((ord_of[doc as usize], postings.term_freq(), norms.fieldnorm_id(doc)));
+                    list.push((
+                        ord_of[doc as usize],
+                        postings.term_freq(),
+                        field_norms.fieldnorm_id(doc),
+                    ));
                     doc = postings.advance();
                 }
             }
         }
     }
-    let mut terms: BTreeMap<String, [Vec<Posting>; 5]> = terms.into_iter().collect();
+    let mut terms: BTreeMap<String, [Vec<Posting>; FIELDS]> = terms.into_iter().collect();
     terms.par_iter_mut().for_each(|(_, lists)| {
         for list in lists.iter_mut() {
             list.sort_unstable_by_key(|p| p.0);
@@ -115,6 +138,7 @@ pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
         total_tokens,
         num_docs,
         vocabulary,
+        norms,
     })
 }
 
@@ -122,22 +146,28 @@ pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
 /// produces them, and the number of documents holding the stem.
 fn vocabulary(
     archive: &Archive,
-    terms: &BTreeMap<String, [Vec<Posting>; 5]>,
+    terms: &BTreeMap<String, [Vec<Posting>; FIELDS]>,
 ) -> BTreeMap<String, (String, u32)> {
     let surfaces: BTreeSet<String> = archive
         .incidents
         .par_iter()
-        .fold(BTreeSet::new, |mut set, incident| {
-            let mut analyzer = SearchIndex::surface_analyzer();
+        .fold(HashSet::new, |mut set: HashSet<String>, incident| {
+            let mut buffer = String::new();
             for text in index::field_texts(incident) {
-                set.extend(index::tokens(&mut analyzer, &text));
+                index::for_each_surface(&text, &mut buffer, |word| {
+                    if !set.contains(word) {
+                        set.insert(word.to_string());
+                    }
+                });
             }
             set
         })
-        .reduce(BTreeSet::new, |mut a, b| {
+        .reduce(HashSet::new, |mut a, b| {
             a.extend(b);
             a
-        });
+        })
+        .into_iter()
+        .collect();
     let surfaces: Vec<String> = surfaces.into_iter().collect();
     surfaces
         .par_chunks(1024)
@@ -156,7 +186,7 @@ fn vocabulary(
 }
 
 /// Documents in which any field holds the term.
-fn documents_with(lists: &[Vec<Posting>; 5]) -> u32 {
+fn documents_with(lists: &[Vec<Posting>; FIELDS]) -> u32 {
     let mut docs: Vec<u32> = lists.iter().flatten().map(|p| p.0).collect();
     docs.sort_unstable();
     docs.dedup();
@@ -252,11 +282,16 @@ struct Meta<'a> {
     docs: u64,
     k1: f32,
     b: f32,
-    /// [name, boost, total tokens] per text field, in scoring order.
-    fields: Vec<(&'a str, f32, u64)>,
+    /// [name, boost, total tokens, norms in a column] per text field, in
+    /// scoring order.
+    fields: Vec<(&'a str, f32, u64, bool)>,
     shards: usize,
+    /// Stems in at least this many documents are in `t/w/STEM.dat`.
+    own: u32,
     chunk: usize,
     vocab: Vec<&'a str>,
+    /// Words the analyzer drops: the client drops them from queries too.
+    stop: &'a [&'a str],
     /// [key, title] of each facet, in display order.
     facets: Vec<(&'a str, &'a str)>,
 }
@@ -297,25 +332,50 @@ pub fn export(archive: &Archive, analysis: &Analysis, staging: &Staging) -> Resu
 pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
 
-    // Term shards.
-    let entries: Vec<(&String, Vec<u8>)> = analysis
+    // Term files: a file of its own for each common stem, hash buckets
+    // for the rest, so a query downloads little besides its own postings.
+    let num_docs = archive.incidents.len();
+    let entries: Vec<(&String, bool, Vec<u8>)> = analysis
         .terms
         .par_iter()
-        .map(|(stem, lists)| (stem, encode_term(stem, lists)))
+        .map(|(stem, lists)| {
+            let own_file = documents_with(lists) >= OWN_FILE_DOCS;
+            (stem, own_file, encode_term(stem, lists, num_docs))
+        })
         .collect();
-    let total: usize = entries.iter().map(|(_, e)| e.len()).sum();
-    let shards = total.div_ceil(SHARD_TARGET_BYTES).max(1);
+    let bucketed: usize = entries
+        .iter()
+        .filter(|e| !e.1)
+        .map(|e| e.2.len())
+        .sum();
+    let shards = bucketed.div_ceil(SHARD_TARGET_BYTES).max(1);
     let mut buckets: Vec<Vec<u8>> = vec![Vec::new(); shards];
-    for (stem, entry) in &entries {
-        buckets[fnv1a(stem) as usize % shards].extend_from_slice(entry);
+    let mut term_files: Vec<(String, &[u8])> = Vec::new();
+    for (stem, own_file, entry) in &entries {
+        if *own_file {
+            term_files.push((format!("t/w/{}.dat", key_file_name(stem)), entry));
+        } else {
+            buckets[fnv1a(stem) as usize % shards].extend_from_slice(entry);
+        }
     }
-    let compressed: Vec<(String, Vec<u8>)> = buckets
+    term_files.extend(
+        buckets
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(n, b)| (format!("t/{n}.dat"), b.as_slice())),
+    );
+    let compressed: Vec<(String, Vec<u8>)> = term_files
         .par_iter()
-        .enumerate()
-        .filter(|(_, b)| !b.is_empty())
-        .map(|(n, bytes)| Ok((format!("t/{n}.dat"), gzip(bytes)?)))
+        .map(|(path, bytes)| Ok((path.clone(), gzip(bytes)?)))
         .collect::<Result<_>>()?;
     files.extend(compressed);
+    // Field norms of the fields whose postings leave them out.
+    for (slot, column) in NORM_COLUMNS.iter().enumerate() {
+        if *column {
+            files.push((format!("n/{slot}.dat"), gzip(&analysis.norms[slot])?));
+        }
+    }
 
     // Vocabulary.
     let words: Vec<&str> = analysis.vocabulary.keys().map(String::as_str).collect();
@@ -421,11 +481,14 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
         fields: TEXT_FIELDS
             .iter()
             .zip(analysis.total_tokens)
-            .map(|((name, boost), total)| (*name, *boost, total))
+            .zip(NORM_COLUMNS)
+            .map(|(((name, boost), total), column)| (*name, *boost, total, column))
             .collect(),
         shards,
+        own: OWN_FILE_DOCS,
         chunk: CARD_CHUNK,
         vocab: vocab_files.keys().map(String::as_str).collect(),
+        stop: &index::STOP_WORDS,
         facets,
     };
     files.push(("meta.dat".into(), gzip(&serde_json::to_vec(&meta)?)?));
@@ -433,12 +496,14 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
     Ok(files)
 }
 
-/// One stem's entry in a term shard:
-/// `len stem mask` then, for each field whose bit is set in `mask`,
-/// `count`, the document gaps, the term frequencies and the field-norm ids
-/// (grouped by kind, which compresses better than interleaved). Numbers
-/// are LEB128 varints; field-norm ids are bytes.
-fn encode_term(stem: &str, lists: &[Vec<Posting>; 5]) -> Vec<u8> {
+/// One stem's entry in a term file:
+/// `len stem mask` then, for each field whose bit is set in `mask`:
+/// `count kind docs tfs [norms]` — documents as gaps (`kind` 0) or, when
+/// that is smaller, a bitmap of all documents (`kind` 1, bit d of byte d/8);
+/// then the term frequencies; then the field-norm ids unless the field's
+/// norms are a column. Grouping by kind compresses better than interleaving.
+/// Numbers are LEB128 varints; field-norm ids are bytes.
+fn encode_term(stem: &str, lists: &[Vec<Posting>; FIELDS], num_docs: usize) -> Vec<u8> {
     let mut out = Vec::new();
     varint(&mut out, stem.len() as u64);
     out.extend_from_slice(stem.as_bytes());
@@ -448,18 +513,30 @@ fn encode_term(stem: &str, lists: &[Vec<Posting>; 5]) -> Vec<u8> {
         .filter(|(_, l)| !l.is_empty())
         .fold(0u8, |m, (i, _)| m | 1 << i);
     out.push(mask);
-    for list in lists.iter().filter(|l| !l.is_empty()) {
+    for (slot, list) in lists.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
         varint(&mut out, list.len() as u64);
-        let mut previous = 0u32;
-        for (n, (doc, _, _)) in list.iter().enumerate() {
-            let gap = if n == 0 { *doc } else { doc - previous };
-            varint(&mut out, u64::from(gap));
-            previous = *doc;
+        if list.len() > num_docs.div_ceil(8) {
+            out.push(1);
+            let mut bitmap = vec![0u8; num_docs.div_ceil(8)];
+            for (doc, _, _) in list {
+                bitmap[*doc as usize / 8] |= 1 << (doc % 8);
+            }
+            out.extend_from_slice(&bitmap);
+        } else {
+            out.push(0);
+            let mut previous = 0u32;
+            for (n, (doc, _, _)) in list.iter().enumerate() {
+                let gap = if n == 0 { *doc } else { doc - previous };
+                varint(&mut out, u64::from(gap));
+                previous = *doc;
+            }
         }
         for (_, tf, _) in list {
             varint(&mut out, u64::from(*tf));
         }
-        out.extend(list.iter().map(|p| p.2));
+        if !NORM_COLUMNS[slot] {
+            out.extend(list.iter().map(|p| p.2));
+        }
     }
     out
 }
@@ -488,7 +565,7 @@ fn base36(mut n: u64) -> String {
 
 /// Gzip with a fixed header (no time, no name), so output is reproducible.
 pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::best());
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::new(GZIP_LEVEL));
     encoder.write_all(bytes).context("cannot compress")?;
     encoder.finish().context("cannot compress")
 }

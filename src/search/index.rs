@@ -15,7 +15,8 @@ use tantivy::schema::{
     TextOptions,
 };
 use tantivy::tokenizer::{
-    LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream,
+    LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    TokenStream,
 };
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
@@ -25,20 +26,25 @@ use crate::slug::slugify;
 
 /// Tokenizer of every text field: tantivy's `en_stem` (split on
 /// non-alphanumerics, drop tokens of 40 bytes or more, lowercase, Snowball
-/// English stemmer). The browser client never stems: the export ships each
-/// surface word with its stem.
-pub const TOKENIZER: &str = "en_stem";
+/// English stemmer) with Lucene's English stop words removed before
+/// stemming. The browser client never stems: the export ships each surface
+/// word with its stem, and the stop words in its metadata.
+pub const TOKENIZER: &str = "casebook_en";
+
+/// Lucene's English stop words: in nearly every postmortem, so they rank
+/// nothing and would be the largest postings of the static index.
+pub const STOP_WORDS: [&str; 33] = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
 
 /// The text fields searched, with their score boosts, in scoring order.
 /// The browser client receives this table in its metadata and sums field
-/// scores in the same order.
-pub const TEXT_FIELDS: [(&str, f32); 5] = [
-    ("title", 3.0),
-    ("summary", 1.5),
-    ("body", 1.0),
-    ("timeline", 1.0),
-    ("actions", 1.0),
-];
+/// scores in the same order. The body holds the sections, the timeline and
+/// the action items: one field rather than three keeps a word that appears
+/// in several of them to one posting, a third less index to download.
+pub const TEXT_FIELDS: [(&str, f32); 3] = [("title", 3.0), ("summary", 1.5), ("body", 1.0)];
 
 /// The facet fields: the archive's taxonomies, as slugs.
 pub const FACETS: [&str; 4] = ["severity", "teams", "services", "tags"];
@@ -47,7 +53,7 @@ pub const FACETS: [&str; 4] = ["severity", "teams", "services", "tags"];
 #[derive(Clone, Copy)]
 pub struct Fields {
     /// Text fields in [`TEXT_FIELDS`] order.
-    pub text: [Field; 5],
+    pub text: [Field; 3],
     /// Facet fields in [`FACETS`] order (raw slugs, indexed and stored).
     pub facets: [Field; 4],
     /// Incident id, stored.
@@ -104,9 +110,10 @@ pub fn schema() -> (Schema, Fields) {
 /// The text of each text field of an incident, in [`TEXT_FIELDS`] order.
 ///
 /// The body holds every section except the timeline and action items,
-/// which are indexed from their parsed form (falling back to the section's
-/// text when nothing was parsed), so no word is counted twice.
-pub fn field_texts(incident: &Incident) -> [String; 5] {
+/// then the timeline events and action items from their parsed form (the
+/// sections' text stands in when nothing was parsed), so no word is counted
+/// twice.
+pub fn field_texts(incident: &Incident) -> [String; 3] {
     let mut body = String::new();
     for section in &incident.sections {
         let parsed_elsewhere = match section.kind {
@@ -119,24 +126,20 @@ pub fn field_texts(incident: &Incident) -> [String; 5] {
         if parsed_elsewhere {
             continue;
         }
-        push_paragraph(&mut body, &section.heading);
+        // Headings of the usual sections ("What went well") are template,
+        // in every postmortem; a heading of the author's own says something.
+        if section.kind == SectionKind::Other {
+            push_paragraph(&mut body, &section.heading);
+        }
         push_paragraph(&mut body, &section.text);
     }
-    let mut timeline = String::new();
     for event in &incident.timeline {
-        push_paragraph(&mut timeline, &event.text);
+        push_paragraph(&mut body, &event.text);
     }
-    let mut actions = String::new();
     for item in &incident.action_items {
-        push_paragraph(&mut actions, &item.title);
+        push_paragraph(&mut body, &item.title);
     }
-    [
-        incident.title.clone(),
-        incident.summary.clone(),
-        body,
-        timeline,
-        actions,
-    ]
+    [incident.title.clone(), incident.summary.clone(), body]
 }
 
 fn push_paragraph(out: &mut String, text: &str) {
@@ -202,6 +205,7 @@ impl SearchIndex {
         let (schema, fields) = schema();
         let index = Index::create_in_dir(&tmp, schema)
             .with_context(|| format!("cannot create a search index in {}", tmp.display()))?;
+        register_tokenizer(&index);
         write_documents(&index, &fields, archive)?;
         drop(index);
         if dir.exists() {
@@ -217,6 +221,7 @@ impl SearchIndex {
     pub fn in_memory(archive: &Archive) -> Result<SearchIndex> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
+        register_tokenizer(&index);
         write_documents(&index, &fields, archive)?;
         Ok(SearchIndex { index, fields })
     }
@@ -225,6 +230,7 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<SearchIndex> {
         let index = Index::open_in_dir(dir)
             .with_context(|| format!("cannot open the search index in {}", dir.display()))?;
+        register_tokenizer(&index);
         let (_, fields) = schema();
         let expected: Vec<&str> = TEXT_FIELDS
             .iter()
@@ -248,6 +254,7 @@ impl SearchIndex {
         TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(RemoveLongFilter::limit(40))
             .filter(LowerCaser)
+            .filter(stop_words())
             .filter(Stemmer::default())
             .build()
     }
@@ -257,18 +264,66 @@ impl SearchIndex {
         TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(RemoveLongFilter::limit(40))
             .filter(LowerCaser)
+            .filter(stop_words())
             .build()
     }
 }
 
+fn stop_words() -> StopWordFilter {
+    StopWordFilter::remove(STOP_WORDS.iter().map(|w| w.to_string()))
+}
+
+fn register_tokenizer(index: &Index) {
+    index
+        .tokenizers()
+        .register(TOKENIZER, SearchIndex::analyzer());
+}
+
 /// Runs `analyzer` over `text` and returns the tokens.
 pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    positioned_tokens(analyzer, text)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// Runs `analyzer` over `text` and returns the tokens with their positions
+/// (stop words leave gaps, which phrases keep).
+pub fn positioned_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while stream.advance() {
-        out.push(stream.token().text.clone());
+        let token = stream.token();
+        out.push((token.position, token.text.clone()));
     }
     out
+}
+
+/// Calls `visit` with each surface word of `text` as the analyzer's
+/// tokenizer, length filter and lowercaser produce it (stop words
+/// included), without allocating per token: the export's vocabulary pass
+/// over the whole archive.
+pub fn for_each_surface(text: &str, buffer: &mut String, mut visit: impl FnMut(&str)) {
+    let mut start = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        if i < text.len() && c.is_alphanumeric() {
+            start.get_or_insert(i);
+            continue;
+        }
+        if let Some(s) = start.take() {
+            let word = &text[s..i];
+            if word.len() < 40 {
+                buffer.clear();
+                if word.is_ascii() {
+                    buffer.push_str(word);
+                    buffer.make_ascii_lowercase();
+                } else {
+                    buffer.extend(word.chars().flat_map(char::to_lowercase));
+                }
+                visit(buffer);
+            }
+        }
+    }
 }
 
 fn write_documents(index: &Index, fields: &Fields, archive: &Archive) -> Result<()> {

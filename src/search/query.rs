@@ -157,8 +157,8 @@ pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
     }
     let width = b.len() + 1;
     let mut rows = vec![0usize; (a.len() + 1) * width];
-    for j in 0..=b.len() {
-        rows[j] = j;
+    for (j, cell) in rows.iter_mut().take(width).enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         rows[i * width] = i;
@@ -187,7 +187,8 @@ pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
 #[derive(Debug, PartialEq)]
 pub enum Clause {
     Word(String),
-    Phrase(Vec<String>),
+    /// Words with their positions in the phrase (stop words leave gaps).
+    Phrase(Vec<(usize, String)>),
 }
 
 /// Splits free text into clauses: `"quoted text"` is a phrase, everything
@@ -196,11 +197,14 @@ pub fn parse(text: &str) -> Vec<Clause> {
     let mut analyzer = SearchIndex::surface_analyzer();
     let mut clauses = Vec::new();
     for (n, part) in text.split('"').enumerate() {
-        let words = index::tokens(&mut analyzer, part);
+        let words = index::positioned_tokens(&mut analyzer, part);
         if n % 2 == 1 && words.len() > 1 {
-            clauses.push(Clause::Phrase(words));
+            let first = words[0].0;
+            clauses.push(Clause::Phrase(
+                words.into_iter().map(|(p, w)| (p - first, w)).collect(),
+            ));
         } else {
-            clauses.extend(words.into_iter().map(Clause::Word));
+            clauses.extend(words.into_iter().map(|(_, w)| Clause::Word(w)));
         }
     }
     clauses
@@ -249,9 +253,9 @@ pub fn search(
                     .collect()
             }
             Clause::Phrase(words) => {
-                let stems: Vec<String> = words
+                let stems: Vec<(usize, String)> = words
                     .iter()
-                    .map(|w| stem(w, &mut corrections))
+                    .map(|(p, w)| Ok((*p, stem(w, &mut corrections)?)))
                     .collect::<Result<_>>()?;
                 TEXT_FIELDS
                     .iter()
@@ -259,9 +263,9 @@ pub fn search(
                     .map(|((_, boost), field)| {
                         let terms = stems
                             .iter()
-                            .map(|s| Term::from_field_text(field, s))
+                            .map(|(p, s)| (*p, Term::from_field_text(field, s)))
                             .collect();
-                        boosted(Box::new(PhraseQuery::new(terms)), *boost)
+                        boosted(Box::new(PhraseQuery::new_with_offset(terms)), *boost)
                     })
                     .collect()
             }
@@ -439,10 +443,10 @@ mod tests {
     #[test]
     fn parses_words_and_phrases() {
         assert_eq!(
-            parse(r#"Connection "pool exhausted" DB"#),
+            parse(r#"Connection "out of memory" the DB"#),
             vec![
                 Clause::Word("connection".into()),
-                Clause::Phrase(vec!["pool".into(), "exhausted".into()]),
+                Clause::Phrase(vec![(0, "out".into()), (2, "memory".into())]),
                 Clause::Word("db".into()),
             ]
         );

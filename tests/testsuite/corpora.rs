@@ -2,9 +2,9 @@
 //! archive: messy real-world postmortems build, one page each, with
 //! warnings that say what was assumed.
 
-use std::collections::BTreeSet;
-
-use crate::support::{self, TestArchive, copy_dir, render, sample_archive, select};
+use crate::support::{
+    self, TestArchive, copy_dir, incident_ids, render, sample_site, select, term_slugs,
+};
 
 #[test]
 fn real_corpora_build_one_page_per_postmortem() {
@@ -23,11 +23,7 @@ fn real_corpora_build_one_page_per_postmortem() {
     assert_eq!(built.report.incidents, 39 + 7);
 
     let files = built.files();
-    let pages: BTreeSet<&str> = files
-        .keys()
-        .filter_map(|p| p.strip_prefix("incidents/"))
-        .filter_map(|p| p.strip_suffix("/index.html"))
-        .collect();
+    let pages = incident_ids(files);
     let dfds = pages
         .iter()
         .filter(|p| p.starts_with("dfds-postmortems/"))
@@ -107,43 +103,36 @@ fn real_corpora_build_one_page_per_postmortem() {
 
 #[test]
 fn sample_archive_is_complete_and_clean() {
-    let built = sample_archive().build();
+    let built = sample_site();
     built.assert_ok();
     let files = built.files();
-    let terms = |taxonomy: &str| -> BTreeSet<String> {
-        files
-            .keys()
-            .filter_map(|p| p.strip_prefix(&format!("{taxonomy}/")))
-            .filter_map(|p| p.strip_suffix("/index.html"))
-            .map(str::to_string)
-            .collect()
-    };
-    let incidents = files
-        .keys()
-        .filter(|p| p.starts_with("incidents/") && p.ends_with("/index.html"))
-        .count();
+    let incidents = incident_ids(files).len();
     assert!(incidents >= 15, "{incidents} incidents");
     assert_eq!(built.report.incidents, incidents);
-    let teams = terms("teams");
+    let teams = term_slugs(files, "teams");
     assert!(teams.len() >= 5, "teams: {teams:?}");
-    assert_eq!(terms("years").len(), 3, "years: {:?}", terms("years"));
+    let years = term_slugs(files, "years");
+    assert_eq!(years.len(), 3, "years: {years:?}");
     assert_eq!(
-        terms("severity"),
+        term_slugs(files, "severity"),
         ["sev-1", "sev-2", "sev-3", "sev-4"]
             .map(String::from)
             .into_iter()
             .collect()
     );
-    // Every page has a timeline or action items worth showing somewhere.
-    let with_timeline = files
-        .iter()
-        .filter(|(p, b)| {
-            p.starts_with("incidents/")
-                && String::from_utf8_lossy(b).contains("<ol class=\"timeline\">")
-        })
-        .count();
+    // The sample is a showcase: most of its postmortems get a visual
+    // timeline and a table of action items.
+    let mut with_timeline = 0;
+    let mut with_actions = 0;
+    for (path, html) in built.html_pages() {
+        if path.starts_with("incidents/") {
+            with_timeline += usize::from(!select(&html, "ol.timeline > li").is_empty());
+            with_actions += usize::from(!select(&html, "table.actions-table tbody tr").is_empty());
+        }
+    }
     assert!(
         with_timeline >= 10,
-        "{with_timeline} incident pages with a visual timeline"
+        "{with_timeline} pages with a visual timeline"
     );
+    assert!(with_actions >= 10, "{with_actions} pages with action items");
 }

@@ -2,12 +2,14 @@
 //! the right rule, file, line, column and a hint, and writes nothing; the
 //! generated corpus with `--broken` reports every mistake in one build.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
+use std::sync::LazyLock;
 
 use casebook::diagnostics::Diagnostic;
 
-use crate::support::{self, TestArchive, casebook, leftovers, render, run};
+use crate::support::{self, Built, TestArchive, casebook, leftovers, render, run};
 
 /// One invalid fixture: its folder, the file at fault, the rule, line and
 /// column (0 = not checked here), and words the message must contain.
@@ -89,17 +91,44 @@ const CASES: &[Case] = &[
     },
 ];
 
-fn build_invalid(fixture: &str) -> (TestArchive, crate::support::Built) {
-    let archive = TestArchive::fixture(&format!("invalid/{fixture}"));
-    let built = archive.build();
-    (archive, built)
+/// A build of one invalid fixture, with what it left on disk.
+struct InvalidBuild {
+    built: Built,
+    wrote_output: bool,
+    leftovers: Vec<String>,
+}
+
+/// Every invalid fixture, built once and shared by the tests below.
+fn invalid(fixture: &str) -> &'static InvalidBuild {
+    static BUILDS: LazyLock<BTreeMap<&'static str, InvalidBuild>> = LazyLock::new(|| {
+        CASES
+            .iter()
+            .map(|case| {
+                let archive = TestArchive::fixture(&format!("invalid/{}", case.fixture));
+                let built = archive.build();
+                let build = InvalidBuild {
+                    wrote_output: built.output.exists(),
+                    leftovers: leftovers(archive.root()),
+                    built: built.detached(),
+                };
+                (case.fixture, build)
+            })
+            .collect()
+    });
+    BUILDS
+        .get(fixture)
+        .unwrap_or_else(|| panic!("no invalid fixture {fixture}"))
 }
 
 #[test]
 fn each_invalid_fixture_fails_with_a_precise_diagnostic() {
     let mut problems = Vec::new();
     for case in CASES {
-        let (archive, built) = build_invalid(case.fixture);
+        let InvalidBuild {
+            built,
+            wrote_output,
+            leftovers,
+        } = invalid(case.fixture);
         let errors = built.errors();
         if !built.report.has_errors() {
             problems.push(format!("{}: the build did not fail", case.fixture));
@@ -146,14 +175,10 @@ fn each_invalid_fixture_fails_with_a_precise_diagnostic() {
             built.report.output.is_none(),
             "the report names no output".into(),
         );
+        check(!wrote_output, "no public/ folder is written".into());
         check(
-            !built.output.exists(),
-            "no public/ folder is written".into(),
-        );
-        let stray = leftovers(archive.root());
-        check(
-            stray.is_empty(),
-            format!("staging folders left behind: {stray:?}"),
+            leftovers.is_empty(),
+            format!("staging folders left behind: {leftovers:?}"),
         );
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -166,7 +191,7 @@ fn one_mistake_gives_one_error() {
     // one) sends them the wrong way.
     let mut problems = Vec::new();
     for case in CASES {
-        let (_, built) = build_invalid(case.fixture);
+        let built = &invalid(case.fixture).built;
         let errors = built.errors();
         if errors.len() != 1 {
             problems.push(format!(
@@ -192,7 +217,7 @@ fn field_errors_point_at_the_value() {
     ];
     let mut problems = Vec::new();
     for (fixture, rule, line, column) in expected {
-        let (_, built) = build_invalid(fixture);
+        let built = &invalid(fixture).built;
         let found: Vec<&Diagnostic> = built
             .errors()
             .into_iter()
@@ -212,7 +237,7 @@ fn field_errors_point_at_the_value() {
 
 #[test]
 fn unclosed_front_matter_hint_names_where_the_body_starts() {
-    let (_, built) = build_invalid("unclosed-front-matter");
+    let built = &invalid("unclosed-front-matter").built;
     let error = built
         .errors()
         .into_iter()
@@ -226,7 +251,7 @@ fn unclosed_front_matter_hint_names_where_the_body_starts() {
 
 #[test]
 fn cli_prints_compiler_style_errors_and_exits_1() {
-    let (archive, _) = build_invalid("unknown-severity");
+    let archive = TestArchive::fixture("invalid/unknown-severity");
     let (output, stdout, stderr) = run(casebook().arg("build").arg("--root").arg(archive.root()));
     assert_eq!(output.status.code(), Some(1), "stderr:\n{stderr}");
     assert!(stdout.is_empty(), "nothing on stdout on failure: {stdout}");
@@ -358,21 +383,4 @@ fn is_located_error(line: &str) -> bool {
     !path.is_empty()
         && column.parse::<usize>().is_ok_and(|c| c >= 1)
         && line_number.parse::<usize>().is_ok_and(|l| l >= 1)
-}
-
-#[test]
-fn generated_corpus_without_broken_files_builds() {
-    let archive = TestArchive::empty();
-    if !generate(archive.root(), 40, 0) {
-        return;
-    }
-    let built = archive.build();
-    built.assert_ok();
-    assert_eq!(built.report.incidents, 40);
-    let pages = built
-        .files()
-        .keys()
-        .filter(|p| p.starts_with("incidents/") && p.ends_with("/index.html"))
-        .count();
-    assert_eq!(pages, 40);
 }

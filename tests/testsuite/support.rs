@@ -4,7 +4,7 @@
 //! Copies get a fixed modification time, so anything derived from file times
 //! ("last updated", feed timestamps) is the same on every run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -252,6 +252,12 @@ pub fn archive_site_under_sub_path() -> &'static Built {
     &SITE
 }
 
+/// The project's sample archive built once with the defaults.
+pub fn sample_site() -> &'static Built {
+    static SITE: LazyLock<Built> = LazyLock::new(|| sample_archive().build().detached());
+    &SITE
+}
+
 /// A base URL with a sub-path, as internal hosting often has.
 pub const SUB_PATH_URL: &str = "https://x.example/sub/";
 
@@ -460,4 +466,25 @@ pub fn overdue_days(row: &scraper::ElementRef) -> Option<u32> {
         })
     };
     number(&text(&mark)).or_else(|| number(mark.value().attr("title").unwrap_or_default()))
+}
+
+/// Ids of the incidents that have a page: `incidents/<id>/index.html`.
+pub fn incident_ids(site: &BTreeMap<String, Vec<u8>>) -> BTreeSet<String> {
+    site.keys()
+        .filter_map(|p| p.strip_prefix("incidents/")?.strip_suffix("/index.html"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Slugs of a taxonomy's term pages: `<taxonomy>/<slug>/index.html`.
+pub fn term_slugs(site: &BTreeMap<String, Vec<u8>>, taxonomy: &str) -> BTreeSet<String> {
+    site.keys()
+        .filter_map(|p| {
+            p.strip_prefix(taxonomy)?
+                .strip_prefix('/')?
+                .strip_suffix("/index.html")
+        })
+        .filter(|slug| !slug.contains('/'))
+        .map(str::to_string)
+        .collect()
 }

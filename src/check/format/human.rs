@@ -19,9 +19,7 @@ use crate::check::{CheckReport, Finding};
 use crate::diagnostics::Level;
 
 pub(super) fn write(report: &CheckReport, output: &Output, out: &mut dyn Write) -> io::Result<()> {
-    let paint = Painter {
-        on: output.colour,
-    };
+    let paint = Painter { on: output.colour };
     let mut files: HashMap<PathBuf, Vec<String>> = HashMap::new();
     for finding in &report.findings {
         let d = &finding.diagnostic;
@@ -111,7 +109,12 @@ fn snippet(
         })
         .collect();
     writeln!(out, "{gutter} {}", paint.paint("|", "1;34"))?;
-    writeln!(out, "{} {} {shown}", paint.paint(&d.line.to_string(), "1;34"), paint.paint("|", "1;34"))?;
+    writeln!(
+        out,
+        "{} {} {shown}",
+        paint.paint(&d.line.to_string(), "1;34"),
+        paint.paint("|", "1;34")
+    )?;
     let carets = "^".repeat(end - column);
     writeln!(
         out,

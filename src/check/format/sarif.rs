@@ -12,7 +12,8 @@ use crate::check::{CheckReport, rules};
 use crate::diagnostics::Level;
 
 /// The schema the log declares.
-pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 pub(super) fn write(report: &CheckReport, output: &Output, out: &mut dyn Write) -> io::Result<()> {
     // Every catalogued rule, then the build's ids that occur, in order.

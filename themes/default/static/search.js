@@ -101,8 +101,10 @@
       m.fields = m.fields.map(function (x) {
         var avg = f(f(x[2]) / f(m.docs)), cache = [];
         for (var id = 0; id < 256; id++) cache[id] = f(K1 * f(f(1 - B) + f(f(B * fieldnorm(id)) / avg)));
-        return { name: x[0], boost: f(x[1]), cache: cache };
+        return { name: x[0], boost: f(x[1]), cache: cache, column: x[3] };
       });
+      self.stop = {};
+      m.stop.forEach(function (w) { self.stop[w] = 1; });
       return m;
     }));
   };
@@ -123,9 +125,10 @@
       });
     });
   };
-  // Postings of every stem of a shard: stem -> [per field: null | {docs, tfs, norms}].
-  Engine.prototype.shard = function (n) {
-    return this.file('t/' + n + '.dat', function (b) {
+  // Postings of every stem of a term file: stem -> [per field: null | {docs, tfs, norms}].
+  Engine.prototype.shard = function (path) {
+    var m = this.meta_, bytes = Math.ceil(m.docs / 8);
+    return this.file(path, function (b) {
       var pos = 0, out = {};
       function v() {
         var x = 0, s = 1, c;
@@ -136,21 +139,30 @@
         var len = v(), stem = text.decode(b.subarray(pos, pos + len));
         pos += len;
         var mask = b[pos++], fields = [];
-        for (var i = 0; i < 5; i++) {
+        for (var i = 0; i < m.fields.length; i++) {
           if (!(mask & (1 << i))) { fields.push(null); continue; }
-          var count = v(), docs = new Uint32Array(count), tfs = new Uint32Array(count), d = 0, k;
-          for (k = 0; k < count; k++) { d += v(); docs[k] = d; }
+          var count = v(), docs = new Uint32Array(count), tfs = new Uint32Array(count), d = 0, k = 0;
+          if (b[pos++]) {
+            for (var x = 0; x < bytes; x++) for (var bit = 0, byte = b[pos + x]; byte; bit++, byte >>= 1) if (byte & 1) docs[k++] = x * 8 + bit;
+            pos += bytes;
+          } else for (k = 0; k < count; k++) { d += v(); docs[k] = d; }
           for (k = 0; k < count; k++) tfs[k] = v();
-          fields.push({ docs: docs, tfs: tfs, norms: b.subarray(pos, pos + count) });
-          pos += count;
+          var norms = null;
+          if (!m.fields[i].column) { norms = b.subarray(pos, pos + count); pos += count; }
+          fields.push({ docs: docs, tfs: tfs, norms: norms });
         }
         out[stem] = fields;
       }
       return out;
     });
   };
-  Engine.prototype.postings = function (stem) {
-    return this.shard(fnv1a(stem) % this.meta_.shards).then(function (s) { return s[stem] || null; });
+  // A stem's postings: in its own file when common, else in its hash bucket.
+  Engine.prototype.postings = function (t) {
+    var m = this.meta_, path = t.df >= m.own ? 't/w/' + fileName(t.s) + '.dat' : 't/' + (fnv1a(t.s) % m.shards) + '.dat';
+    return this.shard(path).then(function (s) { return s[t.s] || null; });
+  };
+  Engine.prototype.norms = function (i) {
+    return this.file('n/' + i + '.dat', function (b) { return b; });
   };
   /* Resolves a typed word to stems: exact surface word, else (when typing)
    * completions, else the closest word within the typo allowance. */
@@ -165,11 +177,11 @@
     return Promise.all(files.map(function (k) { return self.vocab(k); })).then(function (lists) {
       var own = lists[0] || [], exact = null, stems = [], seen = {};
       own.forEach(function (e) { if (e.w === word) exact = e; });
-      if (exact) { stems.push(exact.s); seen[exact.s] = 1; }
+      if (exact) { stems.push(exact); seen[exact.s] = 1; }
       if (prefix) {
         var more = [].concat.apply([], lists).filter(function (e) { return e.w.indexOf(word) === 0 && !seen[e.s]; });
         more.sort(function (a, b) { return b.df - a.df || (a.w < b.w ? -1 : 1); });
-        more.forEach(function (e) { if (stems.length < 5 && !seen[e.s]) { seen[e.s] = 1; stems.push(e.s); } });
+        more.forEach(function (e) { if (stems.length < 5 && !seen[e.s]) { seen[e.s] = 1; stems.push(e); } });
       }
       if (stems.length) return { word: word, stems: stems };
       var max = maxTypos(Array.from(word).length), best = null;
@@ -178,23 +190,24 @@
         if (d < 0) return;
         if (!best || d < best.d || (d === best.d && (e.df > best.e.df || (e.df === best.e.df && e.w < best.e.w)))) best = { d: d, e: e };
       });
-      return best ? { word: word, stems: [best.e.s], corrected: best.e.w } : { word: word, stems: [] };
+      return best ? { word: word, stems: [best.e], corrected: best.e.w } : { word: word, stems: [] };
     });
   };
   /* Scores of one clause (a set of stems, summed like tantivy's Should over
    * fields and terms): Map doc -> score. */
   Engine.prototype.score = function (stems) {
-    var m = this.meta_;
-    return Promise.all(stems.map(this.postings, this)).then(function (lists) {
-      var scores = new Map();
+    var m = this.meta_, self = this;
+    var columns = m.fields.map(function (x, i) { return x.column && stems.length ? self.norms(i) : null; });
+    return Promise.all([Promise.all(stems.map(this.postings, this)), Promise.all(columns)]).then(function (r) {
+      var scores = new Map(), lists = r[0], cols = r[1];
       lists.forEach(function (fields) {
         if (!fields) return;
         fields.forEach(function (p, i) {
           if (!p) return;
-          var field = m.fields[i], w = f(idf(p.docs.length, m.docs) * K1P1);
+          var field = m.fields[i], w = f(idf(p.docs.length, m.docs) * K1P1), col = cols[i];
           if (field.boost !== 1) w = f(w * field.boost);
           for (var k = 0; k < p.docs.length; k++) {
-            var tf = p.tfs[k], s = f(w * f(tf / f(tf + field.cache[p.norms[k]])));
+            var tf = p.tfs[k], s = f(w * f(tf / f(tf + field.cache[col ? col[p.docs[k]] : p.norms[k]])));
             var doc = p.docs[k], prev = scores.get(doc);
             scores.set(doc, prev === undefined ? s : f(prev + s));
           }
@@ -238,6 +251,7 @@
       var words = [];
       clauses.forEach(function (c, ci) {
         c.words.forEach(function (w, wi) {
+          if (self.stop[w]) return;
           words.push({ clause: ci, word: w, prefix: typing && ci === clauses.length - 1 && wi === c.words.length - 1 });
         });
       });
@@ -339,7 +353,7 @@
   // Marks the words of `s` whose surface form maps to a matched stem.
   function highlight(s, words) {
     var stems = {}, surfaces = {};
-    words.forEach(function (w) { w.stems.forEach(function (st) { stems[st] = 1; }); surfaces[w.word] = 1; if (w.corrected) surfaces[w.corrected] = 1; });
+    words.forEach(function (w) { w.stems.forEach(function (st) { stems[st.s] = 1; surfaces[st.w] = 1; }); surfaces[w.word] = 1; });
     var frag = document.createDocumentFragment(), last = 0, m;
     WORD.lastIndex = 0;
     while ((m = WORD.exec(s))) {
