@@ -142,7 +142,7 @@ fn repo_path(path: &Path) -> BString {
             if !out.is_empty() {
                 out.push(b'/');
             }
-            out.extend_from_slice(&gix::path::os_str_into_bstr(name).unwrap_or_default()[..]);
+            out.extend_from_slice(gix::path::os_str_into_bstr(name).unwrap_or_default());
         }
     }
     out

@@ -127,7 +127,9 @@ pub struct Section {
     pub anchor: String,
     /// Rendered HTML of the section body (without its heading).
     pub html: String,
-    /// Plain text of the section body, for summaries, search and digests.
+    /// Plain text of the section body, for summaries, search and digests
+    /// (left out of `incidents.json`, which carries the HTML).
+    #[serde(skip_serializing)]
     pub text: String,
 }
 

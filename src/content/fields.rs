@@ -190,6 +190,11 @@ pub fn resolve(input: Input) -> Resolved {
             .hint("write these fields in the front matter to make them explicit"),
         );
     }
+    // The sections are large: move them in rather than copying.
+    let incident = incident.map(|mut incident| {
+        incident.sections = input.document.sections;
+        incident
+    });
     Resolved {
         incident,
         diagnostics,
@@ -301,7 +306,7 @@ fn build(r: &mut Reader) -> Option<Incident> {
         share_with: r.list("share_with"),
         digest: digest_hints(r),
         extra,
-        sections: document.sections.clone(),
+        sections: Vec::new(),
         timeline,
         has_mermaid: document.has_mermaid,
         word_count: document.word_count,
