@@ -65,7 +65,9 @@ enum Command {
     },
     /// Check postmortems without building: schema, required sections, action
     /// items, blameless language, secrets and personal data, placeholders.
-    #[command(after_help = "Exit codes: 0 clean, 1 errors found (or warnings with --strict), 2 usage or internal error.\nRules are documented in docs/rules/; configure them in [check] of casebook.toml or per file with `check: { allow: [rule-id] }`.")]
+    #[command(
+        after_help = "Exit codes: 0 clean, 1 errors found (or warnings with --strict), 2 usage or internal error.\nRules are documented in docs/check.md and docs/rules/; configure them in [check] of casebook.toml or per file with `check: { allow: [rule-id] }`."
+    )]
     Check {
         /// Files or folders to check, e.g. the ones a pull request changed (default: the whole archive).
         paths: Vec<PathBuf>,
@@ -521,7 +523,8 @@ fn check(
         colour: stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = check::format::write(&report, format, &output, &mut out).and_then(|()| out.flush());
+    let written =
+        check::format::write(&report, format, &output, &mut out).and_then(|()| out.flush());
     match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             return Err(e).context("cannot write the findings");

@@ -156,6 +156,18 @@ fn rule_table() {
 }
 
 #[test]
+fn systems_as_subjects_and_people_doing_their_job_are_not_blamed() {
+    let tmp = archive(&["blameless-systems.md"], "");
+    let report = run_check(tmp.path(), Vec::new(), false);
+    let blame: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.diagnostic.rule.starts_with("blameless/"))
+        .collect();
+    assert!(blame.is_empty(), "{}", render(tmp.path(), &report.findings));
+}
+
+#[test]
 fn config_relevels_and_front_matter_allows() {
     let config = "[check.rules]\nblameless = \"error\"\n\"blameless/person\" = \"off\"\n\"personal-data\" = \"off\"\n";
     let tmp = archive(

@@ -21,6 +21,13 @@ fn analysis() {
     for c in &r.clusters { println!("CLUSTER {:?}", c.incidents.iter().map(|&i| archive.incidents[i].id.as_str()).collect::<Vec<_>>()); }
 }
 
+fn cpu_ms() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    (f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()) * 10
+}
+
 #[test]
 #[ignore]
 fn perf() {
@@ -32,9 +39,11 @@ fn perf() {
     let (archive, _) = load_archive(root, None, false, today, &mut t);
     let archive = archive.unwrap();
     println!("incidents {} items {}", archive.incidents.len(), archive.action_items().count());
-    for _ in 0..2 {
+    for _ in 0..3 {
+        let cpu = cpu_ms();
         let c = Instant::now();
         let r = casebook::dashboards::repeats::detect(&archive);
+        println!("detect cpu {} ms", cpu_ms() - cpu);
         println!("detect {:?} pairs {} clusters {} biggest {}", c.elapsed(), r.pairs.len(), r.clusters.len(), r.clusters.first().map_or(0, |c| c.incidents.len()));
         let c = Instant::now();
         let e = casebook::dashboards::actions::entries(&archive);
@@ -52,6 +61,45 @@ fn perf() {
     let staging = casebook::output::Staging::create(&out.path().join("site")).unwrap();
     let views = casebook::render::views::Views::new(&archive);
     let c = Instant::now();
+    let cpu = cpu_ms();
     let n = casebook::dashboards::write_pages(&archive, &theme, &staging, &views).unwrap();
-    println!("write_pages {:?} files {}", c.elapsed(), n);
+    println!("write_pages {:?} cpu {} ms files {}", c.elapsed(), cpu_ms() - cpu, n);
+}
+
+#[test]
+#[ignore]
+fn bigcluster() {
+    let root = std::env::var("ROOT").unwrap();
+    let today = jiff::civil::date(2025, 6, 1);
+    let mut t = Vec::new();
+    let (archive, _) = load_archive(std::path::Path::new(&root), None, false, today, &mut t);
+    let archive = archive.unwrap();
+    let r = casebook::dashboards::repeats::detect(&archive);
+    for c in r.clusters.iter().take(3) {
+        println!("CLUSTER size {}", c.incidents.len());
+        for &i in c.incidents.iter().take(12) { let x = &archive.incidents[i]; println!("  {} | {} | {:?} {:?}", x.id, x.title, x.services, x.tags); }
+    }
+    let mut hist = [0usize; 10];
+    for p in &r.pairs { hist[((p.similarity * 10.0) as usize).min(9)] += 1; }
+    println!("hist {:?}", hist);
+    for p in r.pairs.iter().step_by(700).take(10) {
+        println!("PAIR {:.3} | {} | {}", p.similarity, archive.incidents[p.later].title, archive.incidents[p.earlier].title);
+    }
+}
+
+#[test]
+#[ignore]
+fn chartperf() {
+    let root = std::env::var("ROOT").unwrap();
+    let today = jiff::civil::date(2025, 6, 1);
+    let mut t = Vec::new();
+    let (archive, _) = load_archive(std::path::Path::new(&root), None, false, today, &mut t);
+    let archive = archive.unwrap();
+    let r = casebook::dashboards::repeats::detect(&archive);
+    let all: Vec<usize> = (0..archive.incidents.len()).collect();
+    let m = casebook::dashboards::metrics::compute(&archive, &all, &r);
+    let cpu = cpu_ms();
+    let c = std::time::Instant::now();
+    for _ in 0..200 { let _ = casebook::dashboards::metrics::charts(&m, "").unwrap(); }
+    println!("200x8 charts {:?} cpu {}", c.elapsed(), cpu_ms() - cpu);
 }

@@ -243,7 +243,7 @@ fn is_verb(word: &str) -> bool {
 
 static ALWAYS_VAGUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?ix)\b(
+        r"(?ix)(?-u:\b)(
             be\s+(?:more\s+|extra\s+)?(?:careful|vigilant|cautious|diligent|aware|attentive|thorough)
           | pay\s+(?:more\s+|closer\s+)?attention
           | take\s+(?:more|extra)\s+care

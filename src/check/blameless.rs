@@ -24,12 +24,12 @@ static WORD: LazyLock<Regex> =
 static HUMAN_FAILURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)^\s*(?:(?:had|has|then|also|just|again|unfortunately|simply|apparently|clearly|obviously)\s+){0,2}
-        (forgot|forgotten|accidentally|mistakenly|carelessly|inadvertently|negligently|neglected\s+to|overlooked
+        (forgot|forgotten|carelessly|negligently|neglected\s+to|overlooked
         |messed\s+up|screwed\s+up|botched|fat[-\s]?fingered
         |made\s+(?:a|an|the)\s+(?:\w+\s+)?(?:mistake|error|typo|blunder)
         |(?:was|were)\s+(?:careless|negligent|sloppy|lazy|reckless|to\s+blame|at\s+fault)
         |is\s+(?:to\s+blame|at\s+fault)
-        |did\s*n[o'’]?t\s+bother)\b",
+        |did\s*n[o'’]?t\s+bother)(?-u:\b)",
     )
     .expect("valid regex")
 });
@@ -41,11 +41,11 @@ static FAILURE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?x)^\s*
         (?:['’]s\s+(?:\w+\s+)?(?:change|commit|pr|pull\s+request|deploy|deployment|push|script|code|query|config|configuration|mistake|error|migration|patch|command)\s+)?
         (?:(?:had|has|then|also|just|again|unfortunately|apparently)\s+){0,2}
-        (broke|caused|missed|ignored|misconfigured|mistyped|failed\s+to
+        (broke|caused|missed|ignored|misconfigured|mistyped|failed\s+to|accidentally|mistakenly|inadvertently
         |did\s*n[o'’]?t\s+(?:check|test|notice|verify|review|follow|read|see|realise|realize|catch|validate|run|wait|update|communicate|escalate|ask|tell|look)
         |introduced\s+(?:a|an|the)\s+(?:\w+\s+)?(?:bug|regression|error|typo|breaking\s+change|outage)
         |(?:pushed|deployed|merged|shipped|committed|applied|ran|released)\s+(?:a\s+|an\s+|the\s+|some\s+)?(?:bad|broken|buggy|faulty|untested|wrong|incorrect|unreviewed|bogus)
-        |took\s+down|brought\s+down|should\s+have|should['’]ve)\b",
+        |took\s+down|brought\s+down|should\s+have|should['’]ve)(?-u:\b)",
     )
     .expect("valid regex")
 });
@@ -69,31 +69,31 @@ static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
     };
     vec![
         phrase(
-            r"(?i)\b(?:human|operator)\s+errors?\b",
+            r"(?i)(?-u:\b)(?:human|operator)\s+errors?(?-u:\b)",
             "\"human error\" names a person as the cause",
             "say what made the mistake easy to make and hard to catch: \"the deploy tool accepted a config that failed validation\"",
             false,
         ),
         phrase(
-            r"(?i)\bshould\s+(?:not\s+)?have\b|\bshould(?:n['’]t|['’]ve)\b(?:\s+have)?",
+            r"(?i)(?-u:\b)should\s+(?:not\s+)?have(?-u:\b)|(?-u:\b)should(?:n['’]t|['’]ve)(?-u:\b)(?:\s+have)?",
             "\"should have\" judges a decision with hindsight",
             "describe what the situation made hard at the time: \"the runbook did not say to…\", \"nothing prompted a check of…\"",
             true,
         ),
         phrase(
-            r"(?i)\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppiness|reckless(?:ly|ness)?|incompeten(?:t|ce))\b",
+            r"(?i)(?-u:\b)(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppiness|reckless(?:ly|ness)?|incompeten(?:t|ce))(?-u:\b)",
             "judges a person instead of describing what happened",
             "describe the action and the conditions around it: \"the change was applied without a second review, which the process did not require\"",
             false,
         ),
         phrase(
-            r"(?i)\bfault\s+of\b|\b(?:his|her|their|my|your)\s+fault\b|\b\w+['’]s\s+fault\b|\b(?:is|was|were|are)\s+to\s+blame\b|\bblame\s+(?:lies|falls|rests)\b",
+            r"(?i)(?-u:\b)fault\s+of(?-u:\b)|(?-u:\b)(?:his|her|their|my|your)\s+fault(?-u:\b)|(?-u:\b)\w+['’]s\s+fault(?-u:\b)|(?-u:\b)(?:is|was|were|are)\s+to\s+blame(?-u:\b)|(?-u:\b)blame\s+(?:lies|falls|rests)(?-u:\b)",
             "assigns fault to someone",
             "look for causes in systems: \"our review process didn't catch…\", \"the alert had no runbook…\"",
             false,
         ),
         phrase(
-            r"(?i)\bforg(?:o|e)t(?:ten)?\s+(?:to|about)\b",
+            r"(?i)(?-u:\b)forg(?:o|e)t(?:ten)?\s+(?:to|about)(?-u:\b)",
             "\"forgot to\" makes a lapse of memory the cause",
             "name the missing safeguard instead: \"nothing reminded us to…\", \"the checklist had no step for…\"",
             false,
@@ -103,7 +103,16 @@ static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
 
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:not|no|never|nor|without|rather\s+than|instead\s+of|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|don['’]t|doesn['’]t|didn['’]t|blameless|avoid|beyond)\b",
+        r"(?i)(?-u:\b)(?:not|no|never|nor|without|rather\s+than|instead\s+of|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|don['’]t|doesn['’]t|didn['’]t|blameless|avoid|beyond)(?-u:\b)",
+    )
+    .expect("valid regex")
+});
+
+/// "human error was not the cause", "an error budget": the phrase is
+/// denied or names something else.
+static NEGATED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:(?:was|is|were|are)\s+(?:not|never)(?-u:\b)|(?:wasn|isn|weren|aren)['’]t(?-u:\b)|budgets?(?-u:\b)|rates?(?-u:\b))",
     )
     .expect("valid regex")
 });
@@ -311,9 +320,81 @@ struct Word<'a> {
     range: Range<usize>,
 }
 
+/// Words that can open a failure after a name (see FAILURE and
+/// HUMAN_FAILURE); a cheap test before the regexes run.
+const FAILURE_STARTS: &[&str] = &[
+    "broke",
+    "caused",
+    "missed",
+    "ignored",
+    "misconfigured",
+    "mistyped",
+    "failed",
+    "did",
+    "didn't",
+    "didn’t",
+    "didnt",
+    "introduced",
+    "pushed",
+    "deployed",
+    "merged",
+    "shipped",
+    "committed",
+    "applied",
+    "ran",
+    "released",
+    "took",
+    "brought",
+    "should",
+    "should've",
+    "should’ve",
+    "forgot",
+    "forgotten",
+    "accidentally",
+    "mistakenly",
+    "carelessly",
+    "inadvertently",
+    "negligently",
+    "neglected",
+    "overlooked",
+    "messed",
+    "screwed",
+    "botched",
+    "fat-fingered",
+    "fat",
+    "made",
+    "was",
+    "were",
+    "is",
+];
+
+/// Words FAILURE and HUMAN_FAILURE skip between a name and the failure.
+const FILLERS: &[&str] = &[
+    "had",
+    "has",
+    "then",
+    "also",
+    "just",
+    "again",
+    "unfortunately",
+    "simply",
+    "apparently",
+    "clearly",
+    "obviously",
+];
+
+/// Any word a blaming phrase starts with: segments without one are skipped.
+static PHRASE_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:human|operator|should|careless|negligen|sloppy|reckless|incompeten|fault|blame|forg[oe]t)",
+    )
+    .expect("valid regex")
+});
+
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     let people = People::new(&[&cx.incident.authors, &cx.config.check.people]);
     let prose = &cx.source.prose;
+    let hints: Vec<usize> = PHRASE_HINT.find_iter(prose).map(|m| m.start()).collect();
     for segment in &cx.source.segments {
         let words: Vec<Word> = WORD
             .find_iter(&prose[segment.clone()])
@@ -326,7 +407,10 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
             out.push(finding);
             continue;
         }
-        if let Some(finding) = blaming_phrase(cx, &people, &words, segment) {
+        let first_hint = hints.partition_point(|&h| h < segment.start);
+        if hints.get(first_hint).is_some_and(|&h| h < segment.end)
+            && let Some(finding) = blaming_phrase(cx, &people, &words, segment)
+        {
             out.push(finding);
         }
     }
@@ -341,6 +425,21 @@ fn person_blame(
 ) -> Option<Finding> {
     let prose = &cx.source.prose;
     for (i, word) in words.iter().enumerate() {
+        // Cheap test first: does a failure word follow?
+        let possessive = strip_possessive(word.text).1;
+        let next = words[i + 1..]
+            .iter()
+            .map(|w| w.text.to_lowercase())
+            .find(|w| !FILLERS.contains(&w.as_str()));
+        let failure_follows = next.is_some_and(|w| FAILURE_STARTS.contains(&w.as_str()));
+        // "Dana Scully forgot": the failure follows the surname.
+        let after_surname = words.get(i + 2).is_some_and(|w| {
+            FAILURE_STARTS.contains(&w.text.to_lowercase().as_str())
+                || strip_possessive(words[i + 1].text).1
+        });
+        if !(possessive || failure_follows || after_surname) {
+            continue;
+        }
         let Some((name, name_end, known)) = person_at(people, words, i) else {
             continue;
         };
@@ -461,7 +560,11 @@ fn blaming_phrase(
                 .into_iter()
                 .rev()
                 .collect();
-            if NEGATION.is_match(&tail) || before.trim_end().ends_with(['"', '“', '\'', '‘']) {
+            let after: String = sentence[m.end()..].chars().take(24).collect();
+            if NEGATION.is_match(&tail)
+                || NEGATED_AFTER.is_match(&after)
+                || before.trim_end().ends_with(['"', '“', '\'', '‘'])
+            {
                 continue;
             }
             if phrase.needs_person
@@ -648,7 +751,7 @@ mod tests {
     #[test]
     fn blaming_phrases_with_system_exceptions() {
         let found = findings(
-            "The root cause was human error. We should have checked the config. The alert should have fired at 14:00. It was careless. Nothing reminded the team, so they forgot to rotate the key. This was not human error. We should have a talk with the platform team. The lazy-loaded bundle broke.\n",
+            "The root cause was human error. We should have checked the config. The alert should have fired at 14:00. It was careless. Nothing reminded the team, so they forgot to rotate the key. This was not human error. Human error was not the cause. We should have a talk with the platform team. The lazy-loaded bundle broke.\n",
             &[],
         );
         let phrases: Vec<&str> = found.iter().map(|(_, t)| t.as_str()).collect();

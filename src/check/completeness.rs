@@ -15,25 +15,39 @@ use super::{Context, Finding};
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     let incident = cx.incident;
     let (required, reason, reason_field) = required(incident, &cx.config.check.sections);
-    for name in required {
-        let kind = kind_of(*name);
-        let present = incident.sections.iter().any(|s| s.kind == kind)
-            || (kind == SectionKind::Summary && cx.source.fields.contains_key("summary"))
-            || (kind == SectionKind::ActionItems && cx.source.fields.contains_key("action_items"));
-        if present {
-            continue;
-        }
+    let missing: Vec<&str> = required
+        .iter()
+        .filter(|name| {
+            let kind = kind_of(**name);
+            let present = incident.sections.iter().any(|s| s.kind == kind)
+                || (kind == SectionKind::Summary && cx.source.fields.contains_key("summary"))
+                || (kind == SectionKind::ActionItems
+                    && cx.source.fields.contains_key("action_items"));
+            !present
+        })
+        .map(|name| title(*name))
+        .collect();
+    if !missing.is_empty() {
         let at = match reason_field {
             Some(field) if cx.source.fields.contains_key(field) => cx.source.field(field),
             _ => 0..0,
         };
+        let headings: Vec<String> = missing.iter().map(|t| format!("`## {t}`")).collect();
+        let pronoun = if missing.len() == 1 {
+            "it does"
+        } else {
+            "they do"
+        };
         out.push(cx.finding(
             "sections/missing",
             at,
-            format!("no {} section, which {reason} needs", title(*name)),
             format!(
-                "add a `## {}` section (the sets required are [check.sections] in casebook.toml)",
-                title(*name)
+                "no {} section, which {reason} needs",
+                join_or(&missing)
+            ),
+            format!(
+                "add {} (recognised by heading, with aliases; if {pronoun} not apply, say so under the heading — the required sets are [check.sections] in casebook.toml)",
+                headings.join(", ")
             ),
         ));
     }
@@ -122,6 +136,15 @@ pub(crate) fn kind_of(name: SectionName) -> SectionKind {
         SectionName::WentWrong => SectionKind::WentWrong,
         SectionName::ActionItems => SectionKind::ActionItems,
         SectionName::Lessons => SectionKind::Lessons,
+    }
+}
+
+/// "A", "A or B", "A, B or C".
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 

@@ -368,7 +368,7 @@ fn unknown_rule_hint(key: &str) -> String {
         .filter(|id| id.starts_with(group))
         .collect();
     if near.is_empty() {
-        "rule ids are listed by `casebook check --help` and in docs/rules/".to_string()
+        "the rules and groups are listed in docs/check.md".to_string()
     } else {
         format!("did you mean one of {}?", near.join(", "))
     }

@@ -11,7 +11,7 @@ use regex::Regex;
 use super::{Context, Finding};
 
 static WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:TODO|TBD|FIXME|YYYY-MM-DD|yyyy-mm-dd|YYYY|HH:MM(?::SS)?)\b")
+    Regex::new(r"(?-u:\b)(?:TODO|TBD|FIXME|YYYY-MM-DD|yyyy-mm-dd|YYYY|HH:MM(?::SS)?)(?-u:\b)")
         .expect("valid regex")
 });
 static ANGLE: LazyLock<Regex> =

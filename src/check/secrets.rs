@@ -17,7 +17,8 @@ use regex::Regex;
 use super::{Context, Finding, Source, rules};
 
 static AWS_KEY_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b").expect("valid regex")
+    Regex::new(r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?-u:\b)")
+        .expect("valid regex")
 });
 static AWS_SECRET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)aws.{0,20}?secret.{0,20}?["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)"#)
@@ -25,35 +26,37 @@ static AWS_SECRET: LazyLock<Regex> = LazyLock::new(|| {
 });
 static GITHUB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+        r"(?-u:\b)(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?-u:\b)",
     )
     .expect("valid regex")
 });
 static SLACK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bxox[abposre]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}")
+    Regex::new(r"(?-u:\b)xox[abposre]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}")
         .expect("valid regex")
 });
 static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----").expect("valid regex")
 });
 static PASSWORD_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@<>]+:([^/\s@<>]+)@[^\s/@<>]+")
+    Regex::new(r"(?-u:\b)[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@<>]+:([^/\s@<>]+)@[^\s/@<>]+")
         .expect("valid regex")
 });
 static KEYWORD_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)\b(?:api[_-]?key|apikey|secret(?:[_-]?key)?|client[_-]?secret|access[_-]?token|auth[_-]?token|token|passwd|password|pwd|bearer|authorization)\b["']?\s*(?:[:=]|:?\s+bearer\s|\s)\s*["']?([A-Za-z0-9+/_.=-]{16,})"#,
+        r#"(?i)(?-u:\b)(?:api[_-]?key|apikey|secret(?:[_-]?key)?|client[_-]?secret|access[_-]?token|auth[_-]?token|token|passwd|password|pwd|bearer|authorization)(?-u:\b)["']?\s*(?:[:=]|:?\s+bearer\s|\s)\s*["']?([A-Za-z0-9+/_.=-]{16,})"#,
     )
     .expect("valid regex")
 });
 static CODE_TOKEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_=-]{20,}").expect("valid regex"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
-        .expect("valid regex")
+    Regex::new(
+        r"(?-u:\b)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?-u:\b)",
+    )
+    .expect("valid regex")
 });
 static IPV4: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"(?-u:\b)(?:\d{1,3}\.){3}\d{1,3}(?-u:\b)").expect("valid regex"));
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     check_secrets(cx.source, out);

@@ -22,7 +22,7 @@ use crate::diagnostics::{Diagnostic, Level, Position};
 use super::Finding;
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s<>()\[\]"'`]+"#).expect("valid regex")
+    Regex::new(r#"(?-u:\b)[a-zA-Z][a-zA-Z0-9+.-]*://[^\s<>()\[\]"'`]+"#).expect("valid regex")
 });
 static LINK_DEFINITION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^ {0,3}\[[^\]\n]+\]:[ \t]*\S.*$").expect("valid regex"));

@@ -16,7 +16,7 @@
 //! - *time to done*: days from the incident's date to the item's `closed`
 //!   date, for done items that record one.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -73,7 +73,7 @@ impl<'a> ActionEntry<'a> {
         incident: &'a Incident,
     ) -> Self {
         let today = archive.today;
-        let days = |from: jiff::civil::Date, to: jiff::civil::Date| (to - from).get_days();
+        let days = stats::days_between;
         ActionEntry {
             incident_index,
             incident,
@@ -130,7 +130,7 @@ pub fn entries(archive: &Archive) -> Vec<ActionEntry<'_>> {
                 .map(move |item| ActionEntry::new(archive, index, item, incident))
         })
         .collect();
-    list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    list.sort_by_cached_key(ActionEntry::sort_key);
     list
 }
 
@@ -236,35 +236,49 @@ pub fn days_text(days: Option<f64>) -> String {
     }
 }
 
-/// Groups entries by a key with a display name; `None` keys go last under
-/// `none_name`.
-fn grouped<'a, 'b: 'a>(
+/// Groups entries by names (owners, teams) compared as slugs, in slug
+/// order; entries without a name go last under `none_name`.
+fn grouped<'a, 'b: 'a, I>(
     entries: &'a [ActionEntry<'b>],
-    keys: impl Fn(&ActionEntry<'b>) -> Vec<String>,
+    names: impl Fn(&ActionEntry<'b>) -> I,
     none_name: &str,
-) -> Vec<GroupCompletion> {
-    let mut groups: BTreeMap<String, (String, Vec<&'a ActionEntry<'b>>)> = BTreeMap::new();
+) -> Vec<GroupCompletion>
+where
+    I: IntoIterator<Item = &'b String>,
+{
+    // Name as written → group; spellings with the same slug share a group.
+    let mut by_name: HashMap<&'b str, Option<usize>> = HashMap::new();
+    let mut by_slug: HashMap<String, usize> = HashMap::new();
+    let mut groups: Vec<(String, &'b str, Vec<&'a ActionEntry<'b>>)> = Vec::new();
     let mut none: Vec<&ActionEntry> = Vec::new();
     for entry in entries {
-        let names = keys(entry);
-        if names.is_empty() {
+        let mut named = false;
+        for name in names(entry) {
+            let group = *by_name.entry(name.as_str()).or_insert_with(|| {
+                let slug = slugify(name);
+                (!slug.is_empty()).then(|| {
+                    *by_slug.entry(slug.clone()).or_insert_with(|| {
+                        groups.push((slug, name.as_str(), Vec::new()));
+                        groups.len() - 1
+                    })
+                })
+            });
+            if let Some(group) = group {
+                let list = &mut groups[group].2;
+                if list.last().is_none_or(|last| !std::ptr::eq(*last, entry)) {
+                    list.push(entry);
+                }
+                named = true;
+            }
+        }
+        if !named {
             none.push(entry);
         }
-        for name in names {
-            let slug = slugify(&name);
-            if slug.is_empty() {
-                none.push(entry);
-                continue;
-            }
-            let group = groups.entry(slug).or_insert_with(|| (name, Vec::new()));
-            if group.1.last().is_none_or(|last| !std::ptr::eq(*last, entry)) {
-                group.1.push(entry);
-            }
-        }
     }
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
     let mut rows: Vec<GroupCompletion> = groups
         .into_iter()
-        .map(|(slug, (name, list))| GroupCompletion::new(name, slug, Completion::of(list)))
+        .map(|(slug, name, list)| GroupCompletion::new(name.to_string(), slug, Completion::of(list)))
         .collect();
     if !none.is_empty() {
         rows.push(GroupCompletion::new(
@@ -279,12 +293,12 @@ fn grouped<'a, 'b: 'a>(
 /// Completion per team of the incident (an item counts for each of its
 /// incident's teams).
 pub fn by_team(entries: &[ActionEntry]) -> Vec<GroupCompletion> {
-    grouped(entries, |e| e.incident.teams.clone(), "No team")
+    grouped(entries, |e| &e.incident.teams, "No team")
 }
 
 /// Completion per owner, owners compared as slugs.
 pub fn by_owner(entries: &[ActionEntry]) -> Vec<GroupCompletion> {
-    grouped(entries, |e| e.item.owner.iter().cloned().collect(), "Unassigned")
+    grouped(entries, |e| &e.item.owner, "Unassigned")
 }
 
 /// Completion per severity of the incident, worst first, unrated last.
@@ -478,15 +492,45 @@ fn csv_field(text: &str) -> String {
 
 /// Escapes text for HTML content and attribute values.
 pub(super) fn html_escape(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escaped = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(escaped);
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+}
+
+/// Slugs of the owners, teams and severities of a list of action items,
+/// worked out once for all its rows.
+pub(super) struct Slugs<'a>(HashMap<&'a str, String>);
+
+impl<'a> Slugs<'a> {
+    pub(super) fn of(archive: &'a Archive, entries: &[ActionEntry<'a>]) -> Slugs<'a> {
+        let mut map: HashMap<&'a str, String> = HashMap::new();
+        let mut add = |name: &'a String| {
+            map.entry(name.as_str()).or_insert_with(|| slugify(name));
+        };
+        for incident in &archive.incidents {
+            incident.teams.iter().for_each(&mut add);
+            incident.severity.iter().for_each(|s| add(&s.name));
         }
+        for entry in entries {
+            entry.item.owner.iter().for_each(&mut add);
+        }
+        Slugs(map)
+    }
+
+    fn get(&self, name: &str) -> &str {
+        self.0.get(name).map_or("", String::as_str)
     }
 }
 
@@ -496,21 +540,28 @@ pub(super) fn html_escape(text: &str, out: &mut String) {
 /// postmortems has about 40,000 action items, and a Tera loop over them took
 /// about 260 ms where this takes a few. Everything around the rows — the
 /// page, its headings and summaries — is the theme's `actions.html`.
-pub(super) fn row_html(archive: &Archive, entry: &ActionEntry, base: &str, out: &mut String) {
+pub(super) fn row_html(
+    entry: &ActionEntry,
+    base: &str,
+    slugs: &Slugs<'_>,
+    out: &mut String,
+) {
     let item = entry.item;
     let incident = entry.incident;
     let standing = entry.standing();
-    let owner_slug = item.owner.as_deref().map(slugify).unwrap_or_default();
-    let teams: Vec<String> = incident.teams.iter().map(|t| slugify(t)).collect();
-    let severity = incident.severity.as_ref().map(|s| s.name.as_str());
     out.push_str("<tr data-status=\"");
     out.push_str(standing.as_str());
     out.push_str("\" data-owner=\"");
-    html_escape(&owner_slug, out);
+    html_escape(item.owner.as_deref().map_or("", |o| slugs.get(o)), out);
     out.push_str("\" data-teams=\"");
-    html_escape(&teams.join(" "), out);
+    for (n, team) in incident.teams.iter().enumerate() {
+        if n > 0 {
+            out.push(' ');
+        }
+        html_escape(slugs.get(team), out);
+    }
     out.push_str("\" data-severity=\"");
-    html_escape(&severity.map(slugify).unwrap_or_default(), out);
+    html_escape(incident.severity.as_ref().map_or("", |s| slugs.get(&s.name)), out);
     out.push('"');
     if standing == Standing::Overdue {
         out.push_str(" class=\"is-overdue\"");
@@ -531,7 +582,10 @@ pub(super) fn row_html(archive: &Archive, entry: &ActionEntry, base: &str, out: 
         out.push_str("</span>");
     }
     out.push_str("</td><td><a href=\"");
-    html_escape(&archive.incident_url(incident), out);
+    html_escape(base, out);
+    out.push_str("incidents/");
+    html_escape(&incident.id, out);
+    out.push('/');
     out.push_str("\">");
     html_escape(&incident.title, out);
     out.push_str("</a> <span class=\"muted nowrap\">");
@@ -557,7 +611,7 @@ pub(super) fn row_html(archive: &Archive, entry: &ActionEntry, base: &str, out: 
         out.push_str("<a href=\"");
         html_escape(base, out);
         out.push_str("teams/");
-        html_escape(&slugify(team), out);
+        html_escape(slugs.get(team), out);
         out.push_str("/\">");
         html_escape(team, out);
         out.push_str("</a>");

@@ -7,6 +7,7 @@
 //! [`Repeats`]. Output: [`Metrics`] (numbers, tested directly) and
 //! [`ChartView`]s (an SVG chart and the data table beside it).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::actions::{ActionEntry, Completion};
@@ -110,92 +111,160 @@ fn month_number(date: jiff::civil::Date) -> i32 {
     i32::from(date.year()) * 12 + i32::from(date.month()) - 1
 }
 
-/// Computes the metrics of the incidents at `subset` (indexes into
-/// `archive.incidents`).
-pub fn compute(archive: &Archive, subset: &[usize], repeats: &Repeats) -> Metrics {
-    let mut metrics = Metrics::default();
-    let incidents: Vec<(usize, &Incident)> = subset.iter().map(|&i| (i, &archive.incidents[i])).collect();
-    let Some(first) = incidents.iter().map(|(_, i)| month_number(i.date)).min() else {
-        return metrics;
-    };
-    let last = incidents.iter().map(|(_, i)| month_number(i.date)).max().unwrap_or(first);
-
-    metrics.months = (first..=last)
-        .map(|m| format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1))
-        .collect();
-    metrics.severities = archive.config.severities.iter().map(|s| s.name.clone()).collect();
-    let unrated = incidents.iter().any(|(_, i)| i.severity.is_none());
-    if unrated {
-        metrics.severities.push("Unrated".to_string());
-    }
-    metrics.per_month = vec![vec![0; metrics.months.len()]; metrics.severities.len()];
-    let unrated_row = metrics.severities.len().saturating_sub(1);
-    for (_, incident) in &incidents {
-        let month = (month_number(incident.date) - first) as usize;
-        let row = incident
-            .severity
-            .as_ref()
-            .and_then(|s| archive.config.severities.iter().position(|l| l.name == s.name))
-            .unwrap_or(unrated_row);
-        if let Some(cell) = metrics.per_month.get_mut(row).and_then(|r| r.get_mut(month)) {
-            *cell += 1;
-        }
-    }
-    // Severities nobody used make empty columns: drop them.
-    let used: Vec<bool> = metrics.per_month.iter().map(|r| r.iter().any(|&n| n > 0)).collect();
-    let mut keep = used.iter();
-    metrics.severities.retain(|_| *keep.next().unwrap_or(&false));
-    metrics.per_month.retain(|r| r.iter().any(|&n| n > 0));
-
-    let (first_q, last_q) = (first.div_euclid(3), last.div_euclid(3));
-    let mut by_quarter: Vec<Vec<(usize, &Incident)>> = vec![Vec::new(); (last_q - first_q + 1) as usize];
-    for &(index, incident) in &incidents {
-        by_quarter[(month_number(incident.date).div_euclid(3) - first_q) as usize].push((index, incident));
-    }
-    metrics.quarters = by_quarter
-        .iter()
-        .enumerate()
-        .map(|(n, list)| {
-            let q = first_q + n as i32;
-            let mut period = period_stats(archive, list, repeats);
-            period.label = format!("{} Q{}", q.div_euclid(4), q.rem_euclid(4) + 1);
-            period
-        })
-        .collect();
-    metrics.overall = period_stats(archive, &incidents, repeats);
-    metrics
+/// What one incident adds to the metrics, worked out once per build so
+/// that the pages of every team and service only add numbers up.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFacts {
+    /// Months since year 0 (`year * 12 + month - 1`).
+    month: i32,
+    /// Position in the configured severity scale; `None` when unrated.
+    severity: Option<usize>,
+    customer_impact: bool,
+    /// Minutes; negative durations (bad data) are left out.
+    detect: Option<f64>,
+    mitigate: Option<f64>,
+    resolve: Option<f64>,
+    /// Counts of the incident's action items (rate and median left unset).
+    actions: Completion,
+    /// Days from the incident to each done item's `closed` date.
+    days_to_done: Vec<f64>,
+    complete: bool,
+    repeat: bool,
 }
 
-fn period_stats(archive: &Archive, incidents: &[(usize, &Incident)], repeats: &Repeats) -> PeriodStats {
-    let minutes = |get: fn(&Incident) -> Option<jiff::SignedDuration>| {
-        DurationStats::of(
-            incidents
-                .iter()
-                .filter_map(|(_, i)| get(i))
-                .filter(|d| !d.is_negative())
-                .map(|d| d.as_secs_f64() / 60.0)
+/// The facts of every incident in the archive, by index.
+pub struct Facts(Vec<IncidentFacts>);
+
+impl Facts {
+    pub fn new(archive: &Archive, repeats: &Repeats) -> Facts {
+        let minutes = |d: Option<jiff::SignedDuration>| {
+            d.filter(|d| !d.is_negative()).map(|d| d.as_secs_f64() / 60.0)
+        };
+        Facts(
+            archive
+                .incidents
+                .par_iter()
+                .enumerate()
+                .map(|(index, incident)| {
+                    let entries: Vec<ActionEntry> = incident
+                        .action_items
+                        .iter()
+                        .map(|item| ActionEntry::new(archive, index, item, incident))
+                        .collect();
+                    let mut actions = Completion::of(&entries);
+                    actions.rate = None;
+                    actions.median_days_to_done = None;
+                    IncidentFacts {
+                        month: month_number(incident.date),
+                        severity: incident.severity.as_ref().and_then(|s| {
+                            archive.config.severities.iter().position(|l| l.name == s.name)
+                        }),
+                        customer_impact: incident.customer_impact == Some(true),
+                        detect: minutes(incident.durations.to_detect),
+                        mitigate: minutes(incident.durations.to_mitigate),
+                        resolve: minutes(incident.durations.to_resolve),
+                        actions,
+                        days_to_done: entries
+                            .iter()
+                            .filter_map(|e| e.days_to_done.map(f64::from))
+                            .collect(),
+                        complete: missing_parts(incident).is_empty(),
+                        repeat: repeats.is_repeat(index),
+                    }
+                })
                 .collect(),
         )
+    }
+
+    /// The metrics of the incidents at `subset` (indexes into
+    /// `archive.incidents`).
+    pub fn metrics(&self, archive: &Archive, subset: &[usize]) -> Metrics {
+        let mut metrics = Metrics::default();
+        let facts: Vec<&IncidentFacts> = subset.iter().filter_map(|&i| self.0.get(i)).collect();
+        let Some(first) = facts.iter().map(|f| f.month).min() else {
+            return metrics;
+        };
+        let last = facts.iter().map(|f| f.month).max().unwrap_or(first);
+
+        metrics.months = (first..=last)
+            .map(|m| format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1))
+            .collect();
+        let scale = archive.config.severities.len();
+        metrics.severities = archive.config.severities.iter().map(|s| s.name.clone()).collect();
+        metrics.severities.push("Unrated".to_string());
+        metrics.per_month = vec![vec![0; metrics.months.len()]; scale + 1];
+        for f in &facts {
+            metrics.per_month[f.severity.unwrap_or(scale)][(f.month - first) as usize] += 1;
+        }
+        // Severities nobody used make empty columns: drop them.
+        let used: Vec<bool> = metrics.per_month.iter().map(|r| r.iter().any(|&n| n > 0)).collect();
+        let mut keep = used.iter();
+        metrics.severities.retain(|_| *keep.next().unwrap_or(&false));
+        metrics.per_month.retain(|r| r.iter().any(|&n| n > 0));
+
+        let (first_q, last_q) = (first.div_euclid(3), last.div_euclid(3));
+        let mut by_quarter: Vec<Vec<&IncidentFacts>> = vec![Vec::new(); (last_q - first_q + 1) as usize];
+        for &f in &facts {
+            by_quarter[(f.month.div_euclid(3) - first_q) as usize].push(f);
+        }
+        metrics.quarters = by_quarter
+            .iter()
+            .enumerate()
+            .map(|(n, list)| {
+                let q = first_q + n as i32;
+                let mut period = period_stats(list);
+                period.label = format!("{} Q{}", q.div_euclid(4), q.rem_euclid(4) + 1);
+                period
+            })
+            .collect();
+        metrics.overall = period_stats(&facts);
+        metrics
+    }
+}
+
+impl Facts {
+    /// The figures of the incidents at `subset`, without the per-period
+    /// breakdown: one row of a by-team or by-service table.
+    pub fn summary(&self, subset: &[usize]) -> PeriodStats {
+        let facts: Vec<&IncidentFacts> = subset.iter().filter_map(|&i| self.0.get(i)).collect();
+        period_stats(&facts)
+    }
+}
+
+/// Computes the metrics of the incidents at `subset` (indexes into
+/// `archive.incidents`). For many subsets, build [`Facts`] once.
+pub fn compute(archive: &Archive, subset: &[usize], repeats: &Repeats) -> Metrics {
+    Facts::new(archive, repeats).metrics(archive, subset)
+}
+
+fn period_stats(facts: &[&IncidentFacts]) -> PeriodStats {
+    let minutes = |get: fn(&IncidentFacts) -> Option<f64>| {
+        DurationStats::of(facts.iter().filter_map(|f| get(f)).collect())
     };
-    let entries: Vec<ActionEntry> = incidents
-        .iter()
-        .flat_map(|&(index, incident)| {
-            incident
-                .action_items
-                .iter()
-                .map(move |item| ActionEntry::new(archive, index, item, incident))
-        })
-        .collect();
+    let mut actions = Completion::default();
+    let mut days_to_done = Vec::new();
+    for f in facts {
+        let a = &f.actions;
+        actions.total += a.total;
+        actions.open += a.open;
+        actions.overdue += a.overdue;
+        actions.done += a.done;
+        actions.wont_do += a.wont_do;
+        days_to_done.extend_from_slice(&f.days_to_done);
+    }
+    actions.rate = stats::percent(actions.done, actions.total - actions.wont_do);
+    actions.with_closed_date = days_to_done.len();
+    actions.median_days_to_done = stats::median(&mut days_to_done);
     PeriodStats {
         label: String::new(),
-        incidents: incidents.len(),
-        customer_impact: incidents.iter().filter(|(_, i)| i.customer_impact == Some(true)).count(),
-        detect: minutes(|i| i.durations.to_detect),
-        mitigate: minutes(|i| i.durations.to_mitigate),
-        resolve: minutes(|i| i.durations.to_resolve),
-        actions: Completion::of(&entries),
-        complete: incidents.iter().filter(|(_, i)| missing_parts(i).is_empty()).count(),
-        repeats: incidents.iter().filter(|(index, _)| repeats.is_repeat(*index)).count(),
+        incidents: facts.len(),
+        customer_impact: facts.iter().filter(|f| f.customer_impact).count(),
+        detect: minutes(|f| f.detect),
+        mitigate: minutes(|f| f.mitigate),
+        resolve: minutes(|f| f.resolve),
+        actions,
+        complete: facts.iter().filter(|f| f.complete).count(),
+        repeats: facts.iter().filter(|f| f.repeat).count(),
     }
 }
 
@@ -210,7 +279,25 @@ pub struct ChartView {
     pub wide: bool,
     /// Why there is no chart, or what to keep in mind reading it.
     pub note: Option<String>,
+    /// The numbers behind the chart.
+    #[serde(skip)]
     pub table: TableView,
+    /// `table` as HTML, for the page.
+    pub table_html: String,
+}
+
+impl ChartView {
+    fn new(id: &str, title: String, svg: String, wide: bool, note: Option<String>, table: TableView) -> ChartView {
+        ChartView {
+            id: id.to_string(),
+            title,
+            svg,
+            wide,
+            note,
+            table_html: table.to_html(),
+            table,
+        }
+    }
 }
 
 /// A data table: the first cell of each row is its header.
@@ -219,6 +306,37 @@ pub struct TableView {
     pub caption: String,
     pub head: Vec<String>,
     pub rows: Vec<Vec<String>>,
+}
+
+impl TableView {
+    /// The table in a scrolling region. Written here rather than in a Tera
+    /// loop: a build renders one per chart on every team and service page.
+    pub fn to_html(&self) -> String {
+        let escape = |text: &str, out: &mut String| super::actions::html_escape(text, out);
+        let mut out = String::with_capacity(64 + self.rows.len() * 24 * (self.head.len() + 1));
+        out.push_str("<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+        escape(&self.caption, &mut out);
+        out.push_str("\">\n<table class=\"dash-table\">\n<caption>");
+        escape(&self.caption, &mut out);
+        out.push_str("</caption>\n<thead><tr>");
+        for head in &self.head {
+            out.push_str("<th scope=\"col\">");
+            escape(head, &mut out);
+            out.push_str("</th>");
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for row in &self.rows {
+            out.push_str("<tr>");
+            for (n, cell) in row.iter().enumerate() {
+                out.push_str(if n == 0 { "<th scope=\"row\">" } else { "<td class=\"num\">" });
+                escape(cell, &mut out);
+                out.push_str(if n == 0 { "</th>" } else { "</td>" });
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n</div>");
+        out
+    }
 }
 
 /// `1 h 35 min`, or `—` when unknown.
@@ -307,18 +425,13 @@ fn severity_chart(metrics: &Metrics, scope: &str) -> anyhow::Result<ChartView> {
             row
         })
         .collect();
-    Ok(ChartView {
-        id: "chart-severity".to_string(),
-        title,
-        svg,
-        wide: charts::is_wide(metrics.months.len()),
-        note: None,
-        table: TableView {
-            caption: "Incidents per month and severity".to_string(),
-            head,
-            rows,
-        },
-    })
+    let table = TableView {
+        caption: "Incidents per month and severity".to_string(),
+        head,
+        rows,
+    };
+    let wide = charts::is_wide(metrics.months.len());
+    Ok(ChartView::new("chart-severity", title, svg, wide, None, table))
 }
 
 fn duration_chart(
@@ -354,16 +467,10 @@ fn duration_chart(
     };
     let lower = name.to_lowercase();
     if overall.count == 0 {
-        return Ok(ChartView {
-            id: format!("chart-{id}"),
-            title,
-            svg: String::new(),
-            wide: false,
-            note: Some(format!(
-                "No incident here records its {lower}: add `started`, `detected`, `mitigated` and `resolved` times, or a `durations` map, to the front matter."
-            )),
-            table,
-        });
+        let note = format!(
+            "No incident here records its {lower}: add `started`, `detected`, `mitigated` and `resolved` times, or a `durations` map, to the front matter."
+        );
+        return Ok(ChartView::new(&format!("chart-{id}"), title, String::new(), false, Some(note), table));
     }
     let description = format!(
         "Lines of the median (solid) and 90th percentile (dashed) {lower} per quarter, in {unit}, over the {} incident{} that record it. Overall median {}, p90 {}.",
@@ -387,16 +494,9 @@ fn duration_chart(
         Scale::Amount,
     )?;
     let missing = metrics.overall.incidents - overall.count;
-    Ok(ChartView {
-        id: format!("chart-{id}"),
-        title,
-        svg,
-        wide: charts::is_wide(quarters.len()),
-        note: (missing > 0).then(|| {
-            format!("{missing} incident{} here do not record their {lower}.", plural(missing))
-        }),
-        table,
-    })
+    let note = (missing > 0)
+        .then(|| format!("{missing} incident{} here do not record their {lower}.", plural(missing)));
+    Ok(ChartView::new(&format!("chart-{id}"), title, svg, charts::is_wide(quarters.len()), note, table))
 }
 
 fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::Result<ChartView> {
@@ -424,29 +524,23 @@ fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::
             Series::counts("no customer impact recorded", &other, GREY),
         ],
     )?;
-    Ok(ChartView {
-        id: "chart-impact".to_string(),
-        title,
-        svg,
-        wide: charts::is_wide(quarters.len()),
-        note: None,
-        table: TableView {
-            caption: "Customer-impact incidents per quarter".to_string(),
-            head: ["Quarter", "Incidents", "Customer impact", "Share"].map(String::from).to_vec(),
-            rows: metrics
-                .quarters
-                .iter()
-                .map(|q| {
-                    vec![
-                        q.label.clone(),
-                        q.incidents.to_string(),
-                        q.customer_impact.to_string(),
-                        format_percent(stats::percent(q.customer_impact, q.incidents)),
-                    ]
-                })
-                .collect(),
-        },
-    })
+    let table = TableView {
+        caption: "Customer-impact incidents per quarter".to_string(),
+        head: ["Quarter", "Incidents", "Customer impact", "Share"].map(String::from).to_vec(),
+        rows: metrics
+            .quarters
+            .iter()
+            .map(|q| {
+                vec![
+                    q.label.clone(),
+                    q.incidents.to_string(),
+                    q.customer_impact.to_string(),
+                    format_percent(stats::percent(q.customer_impact, q.incidents)),
+                ]
+            })
+            .collect(),
+    };
+    Ok(ChartView::new("chart-impact", title, svg, charts::is_wide(quarters.len()), None, table))
 }
 
 fn actions_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::Result<ChartView> {
@@ -475,35 +569,29 @@ fn actions_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
             Series::counts("won't do", &pick(|c| c.wont_do), GREY),
         ],
     )?;
-    Ok(ChartView {
-        id: "chart-actions".to_string(),
-        title,
-        svg,
-        wide: charts::is_wide(quarters.len()),
-        note: None,
-        table: TableView {
-            caption: "Action items by the quarter of their incident".to_string(),
-            head: ["Quarter", "Items", "Done", "Open", "Overdue", "Won’t do", "Completion"]
-                .map(String::from)
-                .to_vec(),
-            rows: metrics
-                .quarters
-                .iter()
-                .map(|q| {
-                    let c = &q.actions;
-                    vec![
-                        q.label.clone(),
-                        c.total.to_string(),
-                        c.done.to_string(),
-                        c.open.to_string(),
-                        c.overdue.to_string(),
-                        c.wont_do.to_string(),
-                        format_percent(c.rate),
-                    ]
-                })
-                .collect(),
-        },
-    })
+    let table = TableView {
+        caption: "Action items by the quarter of their incident".to_string(),
+        head: ["Quarter", "Items", "Done", "Open", "Overdue", "Won’t do", "Completion"]
+            .map(String::from)
+            .to_vec(),
+        rows: metrics
+            .quarters
+            .iter()
+            .map(|q| {
+                let c = &q.actions;
+                vec![
+                    q.label.clone(),
+                    c.total.to_string(),
+                    c.done.to_string(),
+                    c.open.to_string(),
+                    c.overdue.to_string(),
+                    c.wont_do.to_string(),
+                    format_percent(c.rate),
+                ]
+            })
+            .collect(),
+    };
+    Ok(ChartView::new("chart-actions", title, svg, charts::is_wide(quarters.len()), None, table))
 }
 
 fn completeness_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::Result<ChartView> {
@@ -527,29 +615,23 @@ fn completeness_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> an
         &[Series::new("complete", shares, PALETTE[2])],
         Scale::Percent,
     )?;
-    Ok(ChartView {
-        id: "chart-complete".to_string(),
-        title,
-        svg,
-        wide: charts::is_wide(quarters.len()),
-        note: None,
-        table: TableView {
-            caption: "Complete postmortems per quarter".to_string(),
-            head: ["Quarter", "Postmortems", "Complete", "Share"].map(String::from).to_vec(),
-            rows: metrics
-                .quarters
-                .iter()
-                .map(|q| {
-                    vec![
-                        q.label.clone(),
-                        q.incidents.to_string(),
-                        q.complete.to_string(),
-                        format_percent(stats::percent(q.complete, q.incidents)),
-                    ]
-                })
-                .collect(),
-        },
-    })
+    let table = TableView {
+        caption: "Complete postmortems per quarter".to_string(),
+        head: ["Quarter", "Postmortems", "Complete", "Share"].map(String::from).to_vec(),
+        rows: metrics
+            .quarters
+            .iter()
+            .map(|q| {
+                vec![
+                    q.label.clone(),
+                    q.incidents.to_string(),
+                    q.complete.to_string(),
+                    format_percent(stats::percent(q.complete, q.incidents)),
+                ]
+            })
+            .collect(),
+    };
+    Ok(ChartView::new("chart-complete", title, svg, charts::is_wide(quarters.len()), None, table))
 }
 
 fn repeats_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::Result<ChartView> {
@@ -576,22 +658,16 @@ fn repeats_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
             Series::counts("first of its kind", &other, GREY),
         ],
     )?;
-    Ok(ChartView {
-        id: "chart-repeats".to_string(),
-        title,
-        svg,
-        wide: charts::is_wide(quarters.len()),
-        note: None,
-        table: TableView {
-            caption: "Likely repeat incidents per quarter".to_string(),
-            head: ["Quarter", "Incidents", "Likely repeats"].map(String::from).to_vec(),
-            rows: metrics
-                .quarters
-                .iter()
-                .map(|q| vec![q.label.clone(), q.incidents.to_string(), q.repeats.to_string()])
-                .collect(),
-        },
-    })
+    let table = TableView {
+        caption: "Likely repeat incidents per quarter".to_string(),
+        head: ["Quarter", "Incidents", "Likely repeats"].map(String::from).to_vec(),
+        rows: metrics
+            .quarters
+            .iter()
+            .map(|q| vec![q.label.clone(), q.incidents.to_string(), q.repeats.to_string()])
+            .collect(),
+    };
+    Ok(ChartView::new("chart-repeats", title, svg, charts::is_wide(quarters.len()), None, table))
 }
 
 fn plural(n: usize) -> &'static str {

@@ -109,8 +109,12 @@ impl Pages<'_> {
 
     fn actions(&self) -> Result<usize> {
         let archive = self.archive;
+        let t = std::time::Instant::now();
         let entries = actions::entries(archive);
+        eprintln!("TMP  entries {:?}", t.elapsed());
         let base = self.views.base();
+        let slugs = actions::Slugs::of(archive, &entries);
+        eprintln!("TMP  slugs {:?}", t.elapsed());
         let section = |id: &'static str, title: &'static str, standings: &[Standing]| {
             let list: Vec<&ActionEntry> = entries.iter().filter(|e| standings.contains(&e.standing())).collect();
             let rows: String = list
@@ -118,21 +122,25 @@ impl Pages<'_> {
                 .map(|chunk| {
                     let mut html = String::with_capacity(chunk.len() * 700);
                     for entry in chunk {
-                        actions::row_html(archive, entry, base, &mut html);
+                        actions::row_html(entry, base, &slugs, &mut html);
                     }
                     html
                 })
                 .collect();
-            ActionSection {
-                id,
-                title,
-                count: list.len(),
+            (
+                ActionSection {
+                    id,
+                    title,
+                    count: list.len(),
+                    rows: format!("{ROWS_MARKER}{id}-->"),
+                },
                 rows,
-            }
+            )
         };
         let overall = Completion::of(&entries);
         let by_owner = actions::by_owner(&entries);
         let by_team = actions::by_team(&entries);
+        eprintln!("TMP  groups {:?}", t.elapsed());
         let page = ActionsPage {
             today: archive.today.to_string(),
             summary: GroupCompletion {
@@ -156,14 +164,38 @@ impl Pages<'_> {
             teams: by_team.iter().filter(|g| !g.slug.is_empty()).map(Choice::from).collect(),
             by_owner,
             by_team,
-            sections: vec![
-                section("overdue", "Overdue", &[Standing::Overdue]),
-                section("open", "Open", &[Standing::Open, Standing::InProgress]),
-                section("done", "Done", &[Standing::Done]),
-                section("wont-do", "Won’t do", &[Standing::WontDo]),
-            ],
+            sections: Vec::new(),
         };
-        self.write("actions.html", "actions", &page, "actions", "actions/index.html")?;
+        let (sections, rows): (Vec<ActionSection>, Vec<String>) = [
+            section("overdue", "Overdue", &[Standing::Overdue]),
+            section("open", "Open", &[Standing::Open, Standing::InProgress]),
+            section("done", "Done", &[Standing::Done]),
+            section("wont-do", "Won’t do", &[Standing::WontDo]),
+        ]
+        .into_iter()
+        .unzip();
+        let page = ActionsPage { sections, ..page };
+        eprintln!("TMP  page {:?}", t.elapsed());
+        // The rows (megabytes in a big archive) go in after Tera has rendered
+        // the page around them, rather than being copied through its context.
+        let mut context = self.base.clone();
+        context.insert("actions", &page);
+        context.insert("dashboards", &self.nav("actions"));
+        let shell = self.theme.render("actions.html", &context)?;
+        let mut html = String::with_capacity(shell.len() + rows.iter().map(String::len).sum::<usize>());
+        let mut rest = shell.as_str();
+        for (section, rows) in page.sections.iter().zip(&rows) {
+            if let Some(at) = rest.find(&section.rows) {
+                html.push_str(&rest[..at]);
+                html.push_str(rows);
+                rest = &rest[at + section.rows.len()..];
+            }
+        }
+        html.push_str(rest);
+        self.staging
+            .write("actions/index.html", html.as_bytes())
+            .context("cannot write actions/index.html")?;
+        eprintln!("TMP  written {:?}", t.elapsed());
         Ok(1)
     }
 
@@ -177,36 +209,61 @@ impl Pages<'_> {
             path: "metrics/index.html".to_string(),
             incidents: all,
         }];
-        for (key, kind) in [("teams", "team"), ("services", "service")] {
-            if let Some(taxonomy) = archive.taxonomy(key) {
-                scopes.extend(taxonomy.terms.iter().map(|term| Scope {
-                    kind,
-                    name: term.name.clone(),
-                    path: format!("metrics/{key}/{}/index.html", term.slug),
-                    incidents: term.incidents.clone(),
-                }));
-            }
+        if let Some(teams) = archive.taxonomy("teams") {
+            scopes.extend(teams.terms.iter().map(|term| Scope {
+                kind: "team",
+                name: term.name.clone(),
+                path: format!("metrics/teams/{}/index.html", term.slug),
+                incidents: term.incidents.clone(),
+            }));
         }
-        let links = |key: &str| -> Vec<FilterLink> {
-            archive
-                .taxonomy(key)
+        let facts = metrics::Facts::new(archive, self.repeats);
+        let team_url = |slug: &str| format!("{base}metrics/teams/{slug}/");
+        let filters = {
+            let teams: Vec<FilterLink> = archive
+                .taxonomy("teams")
                 .map(|t| {
                     t.terms
                         .iter()
                         .map(|term| FilterLink {
                             name: term.name.clone(),
-                            url: format!("{base}metrics/{key}/{}/", term.slug),
+                            url: team_url(&term.slug),
                             count: term.incidents.len(),
                         })
                         .collect()
                 })
-                .unwrap_or_default()
+                .unwrap_or_default();
+            let mut context = self.base.clone();
+            context.insert("teams", &teams);
+            context.insert("all_url", &format!("{base}metrics/"));
+            self.theme.render("dashboards/metrics_filters.html", &context)?
         };
-        let teams = links("teams");
-        let services = links("services");
+        // Figures per team and per service, for the tables of the main page.
+        let breakdown = |key: &'static str, singular: &'static str, url: &(dyn Fn(&str) -> String + Sync)| Breakdown {
+            key,
+            singular,
+            rows: archive
+                .taxonomy(key)
+                .map(|t| {
+                    t.terms
+                        .par_iter()
+                        .map(|term| BreakdownRow::new(&term.name, url(&term.slug), &facts.summary(&term.incidents)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        let breakdowns = [
+            breakdown("teams", "team", &team_url),
+            breakdown("services", "service", &|slug| format!("{base}services/{slug}/")),
+        ];
+        let missing: Vec<String> = archive
+            .incidents
+            .par_iter()
+            .map(|incident| metrics::missing_parts(incident).join(", "))
+            .collect();
         scopes.par_iter().try_for_each(|scope| {
             let clock = std::time::Instant::now();
-            let figures = metrics::compute(archive, &scope.incidents, self.repeats);
+            let figures = facts.metrics(archive, &scope.incidents);
             let t_compute = clock.elapsed();
             let suffix = match scope.kind {
                 "all" => String::new(),
@@ -219,18 +276,17 @@ impl Pages<'_> {
             let mut incomplete: Vec<IncompleteView> = Vec::new();
             let mut incomplete_total = 0;
             for &index in &scope.incidents {
-                let incident = &archive.incidents[index];
-                let missing = metrics::missing_parts(incident);
-                if missing.is_empty() {
+                if missing[index].is_empty() {
                     continue;
                 }
                 incomplete_total += 1;
                 if incomplete.len() < MAX_INCOMPLETE_LISTED {
+                    let incident = &archive.incidents[index];
                     incomplete.push(IncompleteView {
                         title: incident.title.clone(),
                         url: archive.incident_url(incident),
                         date: incident.date.to_string(),
-                        missing: missing.join(", "),
+                        missing: missing[index].clone(),
                     });
                 }
             }
@@ -239,11 +295,7 @@ impl Pages<'_> {
                 kind: scope.kind,
                 name: &scope.name,
                 all_url: format!("{base}metrics/"),
-                term_url: match scope.kind {
-                    "team" => Some(self.views.term_url("teams", &scope.name)),
-                    "service" => Some(self.views.term_url("services", &scope.name)),
-                    _ => None,
-                },
+                term_url: (scope.kind == "team").then(|| self.views.term_url("teams", &scope.name)),
                 headline: Headline {
                     incidents: o.incidents,
                     customer_impact: o.customer_impact,
@@ -259,8 +311,8 @@ impl Pages<'_> {
                 charts,
                 incomplete,
                 incomplete_total,
-                teams: &teams,
-                services: &services,
+                filters: &filters,
+                breakdowns: if scope.kind == "all" { &breakdowns[..] } else { &[] },
             };
             let r = self.write("metrics.html", "metrics", &page, "metrics", &scope.path);
             TMP.lock().unwrap().push((t_compute, t_charts, clock.elapsed()));
@@ -383,7 +435,11 @@ impl From<&GroupCompletion> for Choice {
     }
 }
 
-/// One table of the actions page; its rows are pre-rendered HTML.
+/// Where the rows of a section go in the rendered actions page.
+const ROWS_MARKER: &str = "<!--casebook-action-rows:";
+
+/// One table of the actions page; its rows are pre-rendered HTML, put in
+/// place of the `rows` marker after rendering.
 #[derive(Serialize)]
 struct ActionSection {
     id: &'static str,
@@ -411,8 +467,53 @@ struct MetricsPage<'a> {
     charts: Vec<ChartView>,
     incomplete: Vec<IncompleteView>,
     incomplete_total: usize,
-    teams: &'a [FilterLink],
-    services: &'a [FilterLink],
+    /// Links to every team's metrics, rendered once.
+    filters: &'a str,
+    /// Figures per team and per service (on the main page only).
+    breakdowns: &'a [Breakdown],
+}
+
+/// A table of figures per team or per service.
+#[derive(Serialize)]
+struct Breakdown {
+    /// `teams`, `services`: ids in the page.
+    key: &'static str,
+    /// `team`, `service`.
+    singular: &'static str,
+    rows: Vec<BreakdownRow>,
+}
+
+#[derive(Serialize)]
+struct BreakdownRow {
+    name: String,
+    url: String,
+    incidents: usize,
+    customer_impact: usize,
+    median_detect: String,
+    median_resolve: String,
+    p90_resolve: String,
+    action_completion: String,
+    overdue_actions: usize,
+    complete_share: String,
+    repeats: usize,
+}
+
+impl BreakdownRow {
+    fn new(name: &str, url: String, o: &metrics::PeriodStats) -> BreakdownRow {
+        BreakdownRow {
+            name: name.to_string(),
+            url,
+            incidents: o.incidents,
+            customer_impact: o.customer_impact,
+            median_detect: duration_text(o.detect.median),
+            median_resolve: duration_text(o.resolve.median),
+            p90_resolve: duration_text(o.resolve.p90),
+            action_completion: stats::format_percent(o.actions.rate),
+            overdue_actions: o.actions.overdue,
+            complete_share: stats::format_percent(stats::percent(o.complete, o.incidents)),
+            repeats: o.repeats,
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -12,57 +12,60 @@
 //!   at least [`MIN_SIMILARITY`]; or their text is very similar, at least
 //!   [`MIN_SIMILARITY_TEXT_ONLY`], when they share neither (imported
 //!   archives often have no services or tags, or only a coarse category).
+//!   A tag on more than [`max_common`] incidents (`database` in a big
+//!   archive) is too broad to count as shared.
 //!
 //! Similarity is the mean of two cosine similarities of TF-IDF vectors: of
 //! the titles alone, and of the title (counted twice), summary and
 //! contributing-factors text together. Titles name the failure; the longer
 //! text confirms it, but alone it is diluted by each incident's details.
-//! Title words found in more than a tenth of the titles (at least 5) are
-//! left out of the title vector, so a house style ("Postmortem: …",
-//! "… in Kubernetes") does not make every title alike.
+//! Words of service names (`payments`, `checkout`) are left out of the text:
+//! which system was hit is what shared services measure, and the text
+//! should say whether it failed the same way. Title words in more than half
+//! of the titles (a house style: "Postmortem: …") are left out as well.
 //!
 //! Text is lower-cased, split on anything that is not a letter or digit,
 //! stop words and numbers dropped (except three-digit ones: HTTP status
 //! codes such as 503 say a lot), and stemmed with the Snowball English
-//! stemmer. Weights are `(1 + ln tf) · ln((N + 1) / df)`, vectors are
+//! stemmer. Weights are `(1 + ln tf) · ln((N + 1) / df)`; vectors are
 //! normalised to unit length.
 //!
 //! No pass compares all pairs. As in a search engine's more-like-this query,
-//! each incident looks up only its [`QUERY_TERMS`] highest-weighted terms in
-//! an inverted index that leaves out terms found in more than
-//! [`max_postings`] incidents, accumulates partial scores, and computes the
-//! exact cosine for its best [`CANDIDATES`] only. The work is linear in the
-//! number of incidents.
+//! each incident looks up its [`QUERY_TERMS`] highest-weighted terms (and
+//! every title term) in an inverted index that leaves out terms found in
+//! more than [`max_common`] incidents, accumulates partial scores, and
+//! computes the exact similarity for its best [`CANDIDATES`] only. The work
+//! is linear in the number of incidents.
 //!
 //! This is a self-contained stand-in for tantivy's more-like-this; once the
 //! search stage's index is available at build time, the candidate lookup can
 //! move there without changing what this module returns.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
 
 use crate::archive::Archive;
 use crate::incident::{Incident, SectionKind};
-use crate::slug::slugify;
 
 /// Similarity two incidents sharing a service or tag need to be a likely repeat.
 pub const MIN_SIMILARITY: f32 = 0.20;
 /// Similarity needed when two incidents share no service and no tag.
 pub const MIN_SIMILARITY_TEXT_ONLY: f32 = 0.30;
-/// How many of an incident's terms query the index.
+/// How many of an incident's terms query the index (title terms come on top).
 pub const QUERY_TERMS: usize = 16;
-/// How many candidates per incident get an exact cosine.
+/// How many candidates per incident get an exact similarity.
 pub const CANDIDATES: usize = 8;
 /// How many earlier incidents an incident page lists.
 pub const MAX_EARLIER: usize = 5;
 
-/// Terms found in more incidents than this are left out of the index: they
-/// are too common to find repeats, and their postings would make the
-/// lookup quadratic.
-pub fn max_postings(incidents: usize) -> usize {
-    (incidents / 100).max(25)
+/// Terms and tags found in more incidents than this are too common to find
+/// repeats: terms are left out of the candidate index (their postings would
+/// make the lookup quadratic), tags do not count as shared.
+pub fn max_common(incidents: usize) -> usize {
+    (incidents / 20).max(50)
 }
 
 /// Likely repeat incidents in an archive.
@@ -86,7 +89,7 @@ pub struct RepeatPair {
     pub earlier: usize,
     /// Index of the newer incident.
     pub later: usize,
-    /// Cosine similarity of their text, 0 to 1.
+    /// Similarity of their text, 0 to 1.
     pub similarity: f32,
     /// Linked by `recurrence_of`.
     pub explicit: bool,
@@ -107,16 +110,19 @@ pub fn repeat_candidates(archive: &Archive) -> Vec<Vec<usize>> {
 
 /// Finds likely repeats in the archive.
 pub fn detect(archive: &Archive) -> Repeats {
-    let incidents = &archive.incidents;
-    let count = incidents.len();
-    let texts = Texts::new(incidents);
-    let labels: Vec<Vec<String>> = incidents.par_iter().map(labels).collect();
+    let count = archive.incidents.len();
+    let clock = std::time::Instant::now();
+    let corpus = Corpus::new(archive);
+    eprintln!("TMP corpus {:?}", clock.elapsed());
+    let labels = labels(archive);
+    let clock = std::time::Instant::now();
 
-    let mut pairs: HashMap<(usize, usize), RepeatPair> = HashMap::new();
-    for pair in similar_pairs(&texts, &labels) {
-        pairs.insert((pair.later, pair.earlier), pair);
-    }
-    for (index, incident) in incidents.iter().enumerate() {
+    let mut pairs: HashMap<(usize, usize), RepeatPair> = similar_pairs(&corpus, &labels)
+        .into_iter()
+        .map(|p| ((p.later, p.earlier), p))
+        .collect();
+    eprintln!("TMP similar {:?}", clock.elapsed());
+    for (index, incident) in archive.incidents.iter().enumerate() {
         for id in &incident.recurrence_of {
             let Some(&other) = archive.by_id.get(id) else {
                 continue;
@@ -125,13 +131,12 @@ pub fn detect(archive: &Archive) -> Repeats {
                 continue;
             }
             let (later, earlier) = (index.min(other), index.max(other));
-            let similarity = texts.similarity(later, earlier);
             pairs.insert(
                 (later, earlier),
                 RepeatPair {
                     earlier,
                     later,
-                    similarity,
+                    similarity: corpus.similarity(later, earlier),
                     explicit: true,
                 },
             );
@@ -186,21 +191,36 @@ impl Repeats {
     }
 }
 
-/// Services and tags of an incident, as slugs with a kind prefix, sorted.
-fn labels(incident: &Incident) -> Vec<String> {
-    let mut labels: Vec<String> = incident
-        .services
-        .iter()
-        .map(|s| format!("s:{}", slugify(s)))
-        .chain(incident.tags.iter().map(|t| format!("t:{}", slugify(t))))
-        .filter(|l| l.len() > 2)
-        .collect();
-    labels.sort_unstable();
-    labels.dedup();
-    labels
+/// Per incident: the ids of its services and of its not-too-common tags
+/// (sorted), and whether it has any service or tag at all.
+struct Labels {
+    ids: Vec<Vec<u32>>,
 }
 
-fn share_a_label(a: &[String], b: &[String]) -> bool {
+fn labels(archive: &Archive) -> Labels {
+    let mut ids: Vec<Vec<u32>> = vec![Vec::new(); archive.incidents.len()];
+    let common = max_common(archive.incidents.len());
+    let mut next: u32 = 0;
+    for (key, capped) in [("services", false), ("tags", true)] {
+        let Some(taxonomy) = archive.taxonomy(key) else {
+            continue;
+        };
+        for term in &taxonomy.terms {
+            if !(capped && term.incidents.len() > common) {
+                for &i in &term.incidents {
+                    ids[i].push(next);
+                }
+            }
+            next += 1;
+        }
+    }
+    for list in &mut ids {
+        list.sort_unstable();
+    }
+    Labels { ids }
+}
+
+fn share_a_label(a: &[u32], b: &[u32]) -> bool {
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -213,7 +233,7 @@ fn share_a_label(a: &[String], b: &[String]) -> bool {
 }
 
 /// Whether two incidents with this similarity and these labels are a likely repeat.
-fn accept(similarity: f32, a: &[String], b: &[String]) -> bool {
+fn accept(similarity: f32, a: &[u32], b: &[u32]) -> bool {
     if share_a_label(a, b) {
         similarity >= MIN_SIMILARITY
     } else {
@@ -221,54 +241,130 @@ fn accept(similarity: f32, a: &[String], b: &[String]) -> bool {
     }
 }
 
-/// A unit-length sparse vector, sorted by term.
-type Vector = Vec<(u64, f32)>;
+/// A unit-length sparse vector: (term id, weight), sorted by term id.
+type Vector = Vec<(u32, f32)>;
 
-/// The text of every incident as vectors, for similarity.
-struct Texts {
-    /// Title (twice), summary and contributing factors.
-    full: Vec<Vector>,
-    /// Title alone, without words common to many titles.
-    title: Vec<Vector>,
+/// Term hashes are already FNV-1a hashes: use them as they are.
+#[derive(Default)]
+struct TermHasher(u64);
+
+impl Hasher for TermHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = bytes.iter().fold(self.0, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
-impl Texts {
-    fn new(incidents: &[Incident]) -> Texts {
-        let (title_counts, full_counts): (Vec<_>, Vec<_>) = incidents
+type TermMap<V> = HashMap<u64, V, BuildHasherDefault<TermHasher>>;
+type TermSet = HashSet<u64, BuildHasherDefault<TermHasher>>;
+
+/// The text of every incident as vectors over one vocabulary.
+struct Corpus {
+    /// Title (twice), summary and contributing factors.
+    full: Vec<Vector>,
+    /// Title alone.
+    title: Vec<Vector>,
+    /// Incidents whose full text has each term.
+    full_df: Vec<u32>,
+}
+
+impl Corpus {
+    fn new(archive: &Archive) -> Corpus {
+        CLOCK.with(|c| *c.borrow_mut() = std::time::Instant::now());
+        let incidents = &archive.incidents;
+        let excluded = service_words(archive);
+        eprintln!("TMP   service words {:?} {}", CLOCK.with(|c| c.borrow().elapsed()), excluded.len());
+        let counts: Vec<(Vec<(u64, u32)>, Vec<(u64, u32)>)> = incidents
             .par_iter()
-            .map_init(Tokenizer::new, |tokenizer, incident| {
-                tokenizer.term_counts(incident)
-            })
+            .map_init(
+                || Tokenizer::new(&excluded),
+                |tokenizer, incident| tokenizer.term_counts(incident),
+            )
+            .collect();
+        // Dense ids, in order of first appearance (deterministic).
+        let mut vocabulary: TermMap<u32> = TermMap::default();
+        let mut intern = |list: Vec<(u64, u32)>| -> Vec<(u32, u32)> {
+            let mut ids: Vec<(u32, u32)> = list
+                .into_iter()
+                .map(|(hash, n)| {
+                    let next = vocabulary.len() as u32;
+                    (*vocabulary.entry(hash).or_insert(next), n)
+                })
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        eprintln!("TMP   tokenize {:?} stems {} inits {}", CLOCK.with(|c| c.borrow().elapsed()), STEMS.load(std::sync::atomic::Ordering::Relaxed), INITS.load(std::sync::atomic::Ordering::Relaxed));
+        let (titles, fulls): (Vec<_>, Vec<_>) = counts
+            .into_iter()
+            .map(|(title, full)| (intern(title), intern(full)))
             .unzip();
-        let title_cap = (incidents.len() / 10).max(5);
-        Texts {
-            full: tfidf(full_counts, usize::MAX),
-            title: tfidf(title_counts, title_cap),
+        let size = vocabulary.len();
+        let full_df = frequencies(&fulls, size);
+        let title_df = frequencies(&titles, size);
+        let house_style = (incidents.len() / 10).max(5);
+        Corpus {
+            full: tfidf(fulls, &full_df, usize::MAX),
+            title: tfidf(titles, &title_df, house_style),
+            full_df,
         }
     }
 
     /// Similarity of two incidents' text, 0 to 1.
     fn similarity(&self, a: usize, b: usize) -> f32 {
-        (cosine(&self.title[a], &self.title[b]) + cosine(&self.full[a], &self.full[b])) / 2.0
+        (cosine(&self.title[a], &self.title[b]) * cosine(&self.full[a], &self.full[b])).sqrt()
     }
 }
 
+static STEMS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static INITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+thread_local! { static CLOCK: std::cell::RefCell<std::time::Instant> = std::cell::RefCell::new(std::time::Instant::now()); }
+
+/// Stems of the words in service names, left out of the text.
+fn service_words(archive: &Archive) -> TermSet {
+    let mut words = TermSet::default();
+    let Some(services) = archive.taxonomy("services") else {
+        return words;
+    };
+    let none = TermSet::default();
+    let mut tokenizer = Tokenizer::new(&none);
+    for term in &services.terms {
+        tokenizer.add(&term.name);
+        words.extend(tokenizer.counts.drain().map(|(term, _)| term));
+    }
+    words
+}
+
+fn frequencies(docs: &[Vec<(u32, u32)>], size: usize) -> Vec<u32> {
+    let mut df = vec![0u32; size];
+    for doc in docs {
+        for &(term, _) in doc {
+            df[term as usize] += 1;
+        }
+    }
+    df
+}
+
 /// Unit-length TF-IDF vectors, leaving out terms in more than `max_df` documents.
-fn tfidf(counts: Vec<Vec<(u64, u32)>>, max_df: usize) -> Vec<Vector> {
-    let df = document_frequencies(&counts);
-    let total = (counts.len() + 1) as f32;
-    counts
-        .into_par_iter()
+fn tfidf(docs: Vec<Vec<(u32, u32)>>, df: &[u32], max_df: usize) -> Vec<Vector> {
+    let total = (docs.len() + 1) as f32;
+    docs.into_par_iter()
         .map(|terms| {
             let mut vector: Vector = terms
                 .into_iter()
-                .filter_map(|(term, tf)| {
-                    let df = df.get(&term).copied().unwrap_or(1);
-                    if df as usize > max_df {
-                        return None;
-                    }
-                    let idf = (total / df as f32).ln();
-                    Some((term, (1.0 + (tf as f32).ln()) * idf))
+                .filter(|&(term, _)| (df[term as usize] as usize) <= max_df)
+                .map(|(term, tf)| {
+                    let idf = (total / df[term as usize] as f32).ln();
+                    (term, (1.0 + (tf as f32).ln()) * idf)
                 })
                 .filter(|(_, w)| *w > 0.0)
                 .collect();
@@ -281,16 +377,6 @@ fn tfidf(counts: Vec<Vec<(u64, u32)>>, max_df: usize) -> Vec<Vector> {
             vector
         })
         .collect()
-}
-
-fn document_frequencies(counts: &[Vec<(u64, u32)>]) -> HashMap<u64, u32> {
-    let mut df: HashMap<u64, u32> = HashMap::new();
-    for terms in counts {
-        for (term, _) in terms {
-            *df.entry(*term).or_default() += 1;
-        }
-    }
-    df
 }
 
 fn cosine(a: &Vector, b: &Vector) -> f32 {
@@ -310,64 +396,72 @@ fn cosine(a: &Vector, b: &Vector) -> f32 {
 }
 
 /// Likely-repeat pairs found by text similarity (each pair once).
-fn similar_pairs(texts: &Texts, labels: &[Vec<String>]) -> Vec<RepeatPair> {
-    let vectors = &texts.full;
-    let cap = max_postings(vectors.len());
-    let mut postings: HashMap<u64, Vec<(u32, f32)>> = HashMap::new();
+fn similar_pairs(corpus: &Corpus, labels: &Labels) -> Vec<RepeatPair> {
+    let vectors = &corpus.full;
+    let count = vectors.len();
+    let cap = max_common(count) as u32;
+    let indexed = |term: u32| (2..=cap).contains(&corpus.full_df[term as usize]);
+    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); corpus.full_df.len()];
     for (doc, vector) in vectors.iter().enumerate() {
         for &(term, weight) in vector {
-            postings.entry(term).or_default().push((doc as u32, weight));
+            if indexed(term) {
+                postings[term as usize].push((doc as u32, weight));
+            }
         }
     }
-    postings.retain(|_, list| list.len() >= 2 && list.len() <= cap);
 
-    let mut found: Vec<RepeatPair> = (0..vectors.len())
+    let mut found: Vec<RepeatPair> = (0..count)
         .into_par_iter()
         .map_init(
-            || (vec![0.0f32; vectors.len()], Vec::<u32>::new()),
-            |(scores, touched), doc| {
+            || (vec![0.0f32; count], Vec::<u32>::new(), Vec::<(u32, f32)>::new()),
+            |(scores, touched, query), doc| {
                 // The strongest terms, and every title term: titles name the failure.
-                let mut query: Vec<&(u64, f32)> = vectors[doc]
-                    .iter()
-                    .filter(|(term, _)| postings.contains_key(term))
-                    .collect();
+                query.clear();
+                query.extend(vectors[doc].iter().filter(|(term, _)| indexed(*term)));
                 query.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                let title = &texts.title[doc];
+                let title = &corpus.title[doc];
                 let mut n = 0;
                 query.retain(|(term, _)| {
                     n += 1;
                     n <= QUERY_TERMS || title.binary_search_by_key(term, |t| t.0).is_ok()
                 });
-                for &&(term, weight) in &query {
-                    for &(other, other_weight) in &postings[&term] {
-                        if other as usize == doc {
-                            continue;
-                        }
-                        if scores[other as usize] == 0.0 {
+                for &(term, weight) in query.iter() {
+                    for &(other, other_weight) in &postings[term as usize] {
+                        let slot = &mut scores[other as usize];
+                        if *slot == 0.0 {
                             touched.push(other);
                         }
-                        scores[other as usize] += weight * other_weight;
+                        *slot += weight * other_weight;
                     }
                 }
-                let mut candidates: Vec<(u32, f32)> =
-                    touched.iter().map(|&o| (o, scores[o as usize])).collect();
+                let mut candidates: Vec<(u32, f32)> = touched
+                    .iter()
+                    .filter(|&&o| o as usize != doc)
+                    .map(|&o| (o, scores[o as usize]))
+                    .collect();
                 for &o in touched.iter() {
                     scores[o as usize] = 0.0;
                 }
                 touched.clear();
-                candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                candidates.truncate(CANDIDATES);
+                if candidates.len() > CANDIDATES {
+                    candidates.select_nth_unstable_by(CANDIDATES, |a, b| {
+                        b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+                    });
+                    candidates.truncate(CANDIDATES);
+                }
                 candidates
                     .into_iter()
                     .filter_map(|(other, _)| {
                         let other = other as usize;
-                        let similarity = texts.similarity(doc, other);
-                        accept(similarity, &labels[doc], &labels[other]).then(|| RepeatPair {
-                            earlier: doc.max(other),
-                            later: doc.min(other),
-                            similarity,
-                            explicit: false,
-                        })
+                        let similarity = corpus.similarity(doc, other);
+                        accept(similarity, &labels.ids[doc], &labels.ids[other]).then_some(
+                            RepeatPair {
+                                earlier: doc.max(other),
+                                later: doc.min(other),
+                                similarity,
+                                explicit: false,
+                            },
+                        )
                     })
                     .collect::<Vec<_>>()
             },
@@ -420,26 +514,30 @@ fn clusters(count: usize, pairs: &[RepeatPair]) -> Vec<Cluster> {
 }
 
 /// Splits text into stemmed term hashes, remembering each word's stem.
-struct Tokenizer {
+struct Tokenizer<'a> {
     stemmer: Stemmer,
-    /// Hash of a lower-cased word → hash of its stem, `None` for stop words.
-    cache: HashMap<u64, Option<u64>>,
+    /// Hash of a lower-cased word → hash of its stem, `None` for words left out.
+    cache: TermMap<Option<u64>>,
+    /// Stems left out (the words of service names).
+    excluded: &'a TermSet,
     word: String,
-    counts: HashMap<u64, u32>,
+    counts: TermMap<u32>,
 }
 
-impl Tokenizer {
-    fn new() -> Tokenizer {
+impl<'a> Tokenizer<'a> {
+    fn new(excluded: &'a TermSet) -> Tokenizer<'a> {
+        INITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Tokenizer {
             stemmer: Stemmer::create(Algorithm::English),
-            cache: HashMap::new(),
+            cache: TermMap::default(),
+            excluded,
             word: String::new(),
-            counts: HashMap::new(),
+            counts: TermMap::default(),
         }
     }
 
     /// Term counts of the title, and of the whole text repeats are judged
-    /// on, each sorted by term.
+    /// on, each sorted by term hash.
     fn term_counts(&mut self, incident: &Incident) -> (Vec<(u64, u32)>, Vec<(u64, u32)>) {
         self.counts.clear();
         self.add(&incident.title);
@@ -460,11 +558,26 @@ impl Tokenizer {
     }
 
     fn add(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_alphanumeric() {
-                self.word.extend(c.to_lowercase());
-            } else if !self.word.is_empty() {
-                self.flush();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() {
+                // The common case, without decoding characters.
+                if b.is_ascii_alphanumeric() {
+                    self.word.push(b.to_ascii_lowercase() as char);
+                } else if !self.word.is_empty() {
+                    self.flush();
+                }
+                i += 1;
+            } else {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                if c.is_alphanumeric() {
+                    self.word.extend(c.to_lowercase());
+                } else if !self.word.is_empty() {
+                    self.flush();
+                }
+                i += c.len_utf8();
             }
         }
         if !self.word.is_empty() {
@@ -473,24 +586,29 @@ impl Tokenizer {
     }
 
     fn flush(&mut self) {
-        let word = std::mem::take(&mut self.word);
-        let digits = word.bytes().all(|b| b.is_ascii_digit());
-        let keep = if digits {
+        let word = &self.word;
+        let keep = if word.bytes().all(|b| b.is_ascii_digit()) {
             word.len() == 3
         } else {
-            word.chars().count() >= 3
+            word.len() >= 3 && word.chars().nth(2).is_some()
         };
         if keep {
             let key = fnv1a(word.as_bytes());
-            let term = *self.cache.entry(key).or_insert_with(|| {
-                (!STOP_WORDS.contains(&word.as_str()))
-                    .then(|| fnv1a(self.stemmer.stem(&word).as_bytes()))
-            });
+            let term = match self.cache.get(&key) {
+                Some(&term) => term,
+                None => {
+                    STEMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let stem = fnv1a(self.stemmer.stem(word).as_bytes());
+                    let term = (!STOP_WORDS.contains(word) && !self.excluded.contains(&stem))
+                        .then_some(stem);
+                    self.cache.insert(key, term);
+                    term
+                }
+            };
             if let Some(term) = term {
                 *self.counts.entry(term).or_default() += 1;
             }
         }
-        self.word = word;
         self.word.clear();
     }
 }
@@ -522,8 +640,8 @@ const STOP_WORDS: StopWords = StopWords(&[
 struct StopWords(&'static [&'static str]);
 
 impl StopWords {
-    fn contains(&self, word: &&str) -> bool {
-        self.0.binary_search(word).is_ok()
+    fn contains(&self, word: &str) -> bool {
+        self.0.binary_search(&word).is_ok()
     }
 }
 
@@ -538,8 +656,9 @@ mod tests {
 
     #[test]
     fn tokenizer_stems_and_drops_noise() {
-        let mut tokenizer = Tokenizer::new();
-        tokenizer.add("The certificates expired at 00:00; all services returned 503.");
+        let excluded: TermSet = [fnv1a(b"payment")].into_iter().collect();
+        let mut tokenizer = Tokenizer::new(&excluded);
+        tokenizer.add("The certificates expired at 00:00; all services returned 503 to payments.");
         let stem = |w: &str| fnv1a(w.as_bytes());
         let counts = &tokenizer.counts;
         assert!(counts.contains_key(&stem("certif")));
@@ -548,13 +667,12 @@ mod tests {
         assert!(!counts.contains_key(&stem("00")));
         assert!(!counts.contains_key(&stem("the")));
         assert!(!counts.contains_key(&stem("all")));
+        assert!(!counts.contains_key(&stem("payment")), "service words are left out");
     }
 
     #[test]
     fn shared_labels_lower_the_bar() {
-        let a = vec!["s:payments-db".to_string(), "t:database".to_string()];
-        let b = vec!["t:database".to_string()];
-        let c = vec!["s:cdn".to_string()];
+        let (a, b, c) = (vec![1, 4], vec![4], vec![7]);
         assert!(share_a_label(&a, &b));
         assert!(!share_a_label(&a, &c));
         assert!(accept(0.25, &a, &b));
@@ -568,12 +686,12 @@ mod tests {
 /// TEMPORARY analysis helper: every pair's similarity and label overlap.
 #[doc(hidden)]
 pub fn analysis_all_pairs(archive: &Archive) -> Vec<(usize, usize, f32, f32, f32, bool)> {
-    let t = Texts::new(&archive.incidents);
-    let labels: Vec<Vec<String>> = archive.incidents.iter().map(labels).collect();
+    let t = Corpus::new(archive);
+    let labels = labels(archive);
     let mut out = Vec::new();
     for a in 0..t.full.len() {
         for b in a + 1..t.full.len() {
-            out.push((a, b, t.similarity(a, b), cosine(&t.title[a], &t.title[b]), cosine(&t.full[a], &t.full[b]), accept(t.similarity(a, b), &labels[a], &labels[b])));
+            out.push((a, b, t.similarity(a, b), cosine(&t.title[a], &t.title[b]), cosine(&t.full[a], &t.full[b]), accept(t.similarity(a, b), &labels.ids[a], &labels.ids[b])));
         }
     }
     out.sort_by(|x, y| y.2.total_cmp(&x.2));

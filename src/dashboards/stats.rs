@@ -36,6 +36,24 @@ pub fn format_percent(value: Option<f64>) -> String {
     }
 }
 
+/// Days from `from` to `to` (negative when `to` is earlier), by plain
+/// integer arithmetic on the proleptic Gregorian calendar: the dashboards
+/// do this for every action item, where calendar-aware spans are slow.
+pub fn days_between(from: jiff::civil::Date, to: jiff::civil::Date) -> i32 {
+    day_number(to) - day_number(from)
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+fn day_number(date: jiff::civil::Date) -> i32 {
+    let (year, month, day) = (i32::from(date.year()), i32::from(date.month()), i32::from(date.day()));
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +71,17 @@ mod tests {
         let p90 = percentile(&mut values, 90.0).unwrap_or_default();
         assert!((p90 - 9.1).abs() < 1e-9, "{p90}");
         assert_eq!(percentile(&mut [5.0], 90.0), Some(5.0));
+    }
+
+    #[test]
+    fn days_between_dates() {
+        use jiff::civil::date;
+        assert_eq!(days_between(date(2024, 3, 1), date(2025, 6, 1)), 457);
+        assert_eq!(days_between(date(2025, 6, 1), date(2024, 3, 1)), -457);
+        assert_eq!(day_number(date(1970, 1, 1)), 0);
+        for (a, b) in [(date(1999, 12, 31), date(2000, 3, 1)), (date(2024, 2, 28), date(2024, 3, 1))] {
+            assert_eq!(days_between(a, b), (b - a).get_days());
+        }
     }
 
     #[test]

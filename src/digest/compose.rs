@@ -5,14 +5,17 @@
 //! [`Digest`] whose every spoken string is ready to read aloud: acronyms
 //! spelled out on first use, reading time estimated per item and in total.
 
+use std::collections::HashSet;
+
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use super::periods::Period;
-use super::selection::{Audience, Reason, Role, Selection};
+use super::selection::{Audience, MAX_LISTED_MORE, Reason, Role, Selection};
 use super::speech::{
-    Speaker, capitalise, decapitalise, display_reading_time, duration_words, number_words,
-    reading_seconds, spoken_date, spoken_reading_time, word_count,
+    Speaker, Spoken, capitalise, decapitalise, decapitalise_with, display_reading_time,
+    duration_words, number_words, proper_nouns, reading_seconds, spoken_date, spoken_reading_time,
+    word_count,
 };
 use super::{Digest, DigestItem, Digester, MoreItem, QUESTIONS_LEAD, SeverityCount, TeamRef};
 use crate::config::SeverityLevel;
@@ -46,6 +49,8 @@ pub const STORY_MIN_WORDS: usize = 150;
 pub const STORY_MAX_WORDS: usize = 250;
 /// A generated blurb stops adding sentences past this many words.
 const BLURB_WORDS: usize = 60;
+/// Timeline events considered for the featured story.
+const MAX_STORY_EVENTS: usize = 12;
 /// Open action items read per incident.
 const SPOKEN_ACTIONS: usize = 3;
 
@@ -55,10 +60,7 @@ pub fn opening(incident: &Incident, scale: &[SeverityLevel]) -> String {
     let severity = severity_phrase(incident, scale);
     let teams = team_phrase(&incident.teams);
     match teams {
-        Some(teams) => format!(
-            "On {}, {teams} had {severity}.",
-            spoken_date(incident.date)
-        ),
+        Some(teams) => format!("On {}, {teams} had {severity}.", spoken_date(incident.date)),
         None => format!("On {}, there was {severity}.", spoken_date(incident.date)),
     }
 }
@@ -107,7 +109,12 @@ pub fn join_and(items: &[String]) -> String {
 }
 
 /// Sentences of the first section of `kinds` that has any.
-fn section_sentences(speaker: &Speaker, incident: &Incident, kind: SectionKind, max: usize) -> Vec<String> {
+fn section_sentences(
+    speaker: &Speaker,
+    incident: &Incident,
+    kind: SectionKind,
+    max: usize,
+) -> Vec<String> {
     incident
         .sections
         .iter()
@@ -152,7 +159,12 @@ pub fn lesson(speaker: &Speaker, incident: &Incident) -> Option<String> {
 /// when given, else the opening, the summary, the impact and how long it
 /// took.
 pub fn blurb(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) -> Vec<String> {
-    if let Some(authored) = incident.digest.blurb.as_deref().filter(|b| !b.trim().is_empty()) {
+    if let Some(authored) = incident
+        .digest
+        .blurb
+        .as_deref()
+        .filter(|b| !b.trim().is_empty())
+    {
         let sentences = speaker.sentences(authored);
         if !sentences.is_empty() {
             return sentences;
@@ -203,10 +215,10 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
     let mut parts: Vec<Part> = Vec::new();
     let mut order = 0;
     let push = |parts: &mut Vec<Part>,
-                    order: &mut usize,
-                    priority: usize,
-                    sentences: Vec<String>,
-                    event: Option<EventTime>| {
+                order: &mut usize,
+                priority: usize,
+                sentences: Vec<String>,
+                event: Option<EventTime>| {
         if !sentences.is_empty() {
             parts.push(Part {
                 order: *order,
@@ -219,10 +231,32 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
     };
 
     // 0: the opening.
-    push(&mut parts, &mut order, 0, vec![opening(incident, scale)], None);
+    push(
+        &mut parts,
+        &mut order,
+        0,
+        vec![opening(incident, scale)],
+        None,
+    );
 
     // 1: the timeline, in the order people saw things.
-    let events = ordered_events(&incident.timeline);
+    let mut events = ordered_events(&incident.timeline);
+    if events.len() > MAX_STORY_EVENTS {
+        // Only so many events fit in 250 words: keep the first, then the
+        // turning points, and clean only those.
+        let mut ranked: Vec<(usize, usize)> = events
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(n, e)| (turning_point(&e.text).unwrap_or(8), n))
+            .collect();
+        ranked.sort_unstable();
+        let mut keep: Vec<usize> = std::iter::once(0)
+            .chain(ranked.iter().take(MAX_STORY_EVENTS - 1).map(|&(_, n)| n))
+            .collect();
+        keep.sort_unstable();
+        events = keep.into_iter().map(|n| events[n]).collect();
+    }
     let spoken_events: Vec<(Vec<String>, EventTime)> = events
         .iter()
         .filter_map(|e| {
@@ -248,7 +282,13 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
     }
     if order == 1 {
         // No timeline: the summary tells what happened.
-        push(&mut parts, &mut order, 1, summary_sentences(speaker, incident, 3), None);
+        push(
+            &mut parts,
+            &mut order,
+            1,
+            summary_sentences(speaker, incident, 3),
+            None,
+        );
     }
 
     // What was going on underneath, the impact, and how long it took.
@@ -268,9 +308,21 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
 
     // The ending: what surprised the team and why it was not worse.
     let surprised = surprise(speaker, incident);
-    push(&mut parts, &mut order, 2, with_lead("What surprised the team?", surprised), None);
+    push(
+        &mut parts,
+        &mut order,
+        2,
+        with_lead("What surprised the team?", surprised),
+        None,
+    );
     let not_worse = section_sentences(speaker, incident, SectionKind::WentWell, 2);
-    push(&mut parts, &mut order, 2, with_lead("Why was it not worse?", not_worse), None);
+    push(
+        &mut parts,
+        &mut order,
+        2,
+        with_lead("Why was it not worse?", not_worse),
+        None,
+    );
 
     // Fillers for thin postmortems, placed before the ending.
     let fillers: Vec<String> = summary_sentences(speaker, incident, 4);
@@ -282,7 +334,14 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
         .unwrap_or(0);
 
     let chosen = fit(parts, fillers, filler_order);
-    paragraphs(chosen)
+    let all_text: String = incident
+        .sections
+        .iter()
+        .map(|s| s.text.as_str())
+        .chain(incident.timeline.iter().map(|e| e.text.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    paragraphs(chosen, &proper_nouns(&all_text))
 }
 
 fn with_lead(lead: &str, sentences: Vec<String>) -> Vec<String> {
@@ -308,13 +367,34 @@ fn surprise(speaker: &Speaker, incident: &Incident) -> Vec<String> {
 /// point: surprise first, then mitigation, then detection.
 fn turning_point(text: &str) -> Option<usize> {
     const SURPRISE: &[&str] = &[
-        "puzzl", "surpris", "unexpected", "confus", "not recover", "still fail", "did not", "no effect",
+        "puzzl",
+        "surpris",
+        "unexpected",
+        "confus",
+        "not recover",
+        "still fail",
+        "did not",
+        "no effect",
     ];
     const MITIGATION: &[&str] = &[
-        "recover", "mitigat", "restor", "fixed", "rolled back", "rollback", "revert", "disabled",
-        "back to", "reconnect", "failover", "promot", "found", "identif",
+        "recover",
+        "mitigat",
+        "restor",
+        "fixed",
+        "rolled back",
+        "rollback",
+        "revert",
+        "disabled",
+        "back to",
+        "reconnect",
+        "failover",
+        "promot",
+        "found",
+        "identif",
     ];
-    const DETECTION: &[&str] = &["page", "alert", "declared", "noticed", "reported", "escalat"];
+    const DETECTION: &[&str] = &[
+        "page", "alert", "declared", "noticed", "reported", "escalat",
+    ];
     let lower = text.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     if has(SURPRISE) {
@@ -381,9 +461,7 @@ fn fit(mut parts: Vec<Part>, fillers: Vec<String>, filler_order: usize) -> Vec<P
             if total + w > STORY_MAX_WORDS {
                 break;
             }
-            let already = chosen
-                .iter()
-                .any(|p| p.sentences.iter().any(|s| *s == sentence));
+            let already = chosen.iter().any(|p| p.sentences.contains(&sentence));
             if !already {
                 total += w;
                 extra.push(sentence);
@@ -416,7 +494,7 @@ fn join_lead(mut sentences: Vec<String>) -> Vec<String> {
 
 /// Adds time connectors to events and groups parts into paragraphs: the
 /// unfolding, the aftermath, the ending.
-fn paragraphs(chosen: Vec<Part>) -> Vec<String> {
+fn paragraphs(chosen: Vec<Part>, proper: &HashSet<String>) -> Vec<String> {
     let mut out: Vec<Vec<String>> = vec![Vec::new()];
     let mut previous: Option<EventTime> = None;
     let mut first_event = true;
@@ -434,7 +512,10 @@ fn paragraphs(chosen: Vec<Part>) -> Vec<String> {
                     match (previous.and_then(|p| p.minute), time.minute) {
                         (Some(a), Some(b)) if b > a + 12 * 60 => "Later, ".to_string(),
                         (Some(a), Some(b)) if b > a => {
-                            format!("{} later, ", capitalise(&duration_words(SignedDuration::from_mins(b - a))))
+                            format!(
+                                "{} later, ",
+                                capitalise(&duration_words(SignedDuration::from_mins(b - a)))
+                            )
                         }
                         (Some(a), Some(b)) if b == a => "Moments later, ".to_string(),
                         _ if seen_events == event_count => "Finally, ".to_string(),
@@ -444,15 +525,19 @@ fn paragraphs(chosen: Vec<Part>) -> Vec<String> {
                 first_event = false;
                 previous = Some(time);
                 let mut sentences = part.sentences;
-                sentences[0] = format!("{connector}{}", decapitalise(&sentences[0]));
-                out.last_mut().map(|p| p.extend(sentences));
+                sentences[0] = format!("{connector}{}", decapitalise_with(&sentences[0], proper));
+                if let Some(p) = out.last_mut() {
+                    p.extend(sentences);
+                }
             }
             None => {
                 if in_events || part.priority == 2 {
                     out.push(Vec::new());
                     in_events = false;
                 }
-                out.last_mut().map(|p| p.extend(part.sentences));
+                if let Some(p) = out.last_mut() {
+                    p.extend(part.sentences);
+                }
             }
         }
     }
@@ -463,7 +548,6 @@ fn paragraphs(chosen: Vec<Part>) -> Vec<String> {
 }
 
 /// Assembles one digest from its selection.
-pub static T: [std::sync::atomic::AtomicU64; 3] = [std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0)];
 pub fn assemble(
     digester: &Digester,
     period: Period,
@@ -504,10 +588,15 @@ pub fn assemble(
         }
     }
     let unrated = counted.iter().filter(|i| i.severity.is_none()).count();
-    let repeats = counted.iter().filter(|i| !i.recurrence_of.is_empty()).count();
+    let repeats = counted
+        .iter()
+        .filter(|i| !i.recurrence_of.is_empty())
+        .count();
     let actions_completed = digester.actions_completed(period, audience);
     let total = counted.len();
 
+    // Acronyms are spelled out on first use, in the order they are heard.
+    let mut acronyms = speaker.glossary.first_use();
     let mut intro = Vec::new();
     intro.push(match &team {
         None => format!("This is the incident digest for {}.", period.spoken()),
@@ -529,7 +618,10 @@ pub fn assemble(
         })
         .collect();
     if unrated > 0 {
-        mix.push(format!("{} without a severity", number_words(unrated as u64)));
+        mix.push(format!(
+            "{} without a severity",
+            number_words(unrated as u64)
+        ));
     }
     let incidents = plural(total, "incident", "incidents");
     intro.push(match &team {
@@ -548,25 +640,29 @@ pub fn assemble(
     });
     let trend = trend_line(&period, total, previous_total, repeats, actions_completed);
     intro.push(trend.clone());
+    for line in &mut intro {
+        *line = acronyms.expand(line);
+    }
 
-    let t_items = std::time::Instant::now();
-    // Items.
-    let mut items: Vec<DigestItem> = selection
+    // Items, from the per-incident text computed once per build.
+    let items: Vec<DigestItem> = selection
         .picks
         .iter()
         .map(|pick| {
             let incident = &archive.incidents[pick.index];
-            let title = digester.title(pick.index);
+            let title = acronyms.expand_spoken(digester.title(pick.index));
             let heading = match pick.role {
                 Role::Featured => format!("Our featured story: {title}."),
                 Role::Other => format!("Next: {title}."),
-                Role::OrgFeatured => {
-                    format!("From elsewhere in the organisation: {title}.")
-                }
+                Role::OrgFeatured => format!("From elsewhere in the organisation: {title}."),
             };
-            let paragraphs = match pick.role {
-                Role::Featured => digester.story(pick.index).to_vec(),
-                _ => vec![digester.blurb(pick.index).join(" ")],
+            let paragraphs: Vec<String> = match pick.role {
+                Role::Featured => digester
+                    .story(pick.index)
+                    .iter()
+                    .map(|p| acronyms.expand_spoken(p))
+                    .collect(),
+                _ => vec![acronyms.expand_spoken(digester.blurb(pick.index))],
             };
             let lesson = digester.lesson(pick.index).map(|lesson| {
                 let lead = match (&pick.role, &pick.reason, &team) {
@@ -580,9 +676,9 @@ pub fn assemble(
                         "The authors wanted your team to hear this:".to_string()
                     }
                 };
-                format!("{lead} {lesson}")
+                format!("{lead} {}", acronyms.expand_spoken(lesson))
             });
-            let open: Vec<&String> = digester
+            let open: Vec<&Spoken> = digester
                 .open_actions(pick.index)
                 .iter()
                 .filter(|(n, _)| match &team {
@@ -591,16 +687,28 @@ pub fn assemble(
                 })
                 .map(|(_, line)| line)
                 .collect();
-            let mut actions: Vec<String> =
-                open.iter().take(SPOKEN_ACTIONS).map(|s| s.to_string()).collect();
+            let mut actions: Vec<String> = open
+                .iter()
+                .take(SPOKEN_ACTIONS)
+                .map(|s| acronyms.expand_spoken(s))
+                .collect();
             let more_actions = open.len().saturating_sub(SPOKEN_ACTIONS);
             if more_actions > 0 {
                 actions.push(format!(
                     "And {} more open {}.",
                     number_words(more_actions as u64),
-                    if more_actions == 1 { "action" } else { "actions" }
+                    if more_actions == 1 {
+                        "action"
+                    } else {
+                        "actions"
+                    }
                 ));
             }
+            let words = word_count(&heading)
+                + paragraphs.iter().map(|p| word_count(p)).sum::<usize>()
+                + lesson.as_deref().map_or(0, word_count)
+                + actions.iter().map(|a| word_count(a)).sum::<usize>();
+            let seconds = reading_seconds(words);
             DigestItem {
                 id: incident.id.clone(),
                 title: incident.title.clone(),
@@ -625,60 +733,40 @@ pub fn assemble(
                 paragraphs,
                 lesson,
                 actions,
-                words: 0,
-                reading_seconds: 0,
-                reading_time: String::new(),
+                words,
+                reading_seconds: seconds,
+                reading_time: display_reading_time(seconds),
             }
         })
         .collect();
 
-    T[0].fetch_add(t_items.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
-    let t_q = std::time::Instant::now();
-    let questions = questions(digester, audience, selection, repeats);
-    T[1].fetch_add(t_q.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
-    let t_a = std::time::Instant::now();
+    let questions: Vec<String> = questions(digester, audience, selection, repeats)
+        .iter()
+        .map(|q| acronyms.expand(q))
+        .collect();
     let outro = format!(
         "That is all for {}. The written digest links to every full postmortem.",
         period.spoken()
     );
 
-    // Acronyms spelled out on first use, in the order they are heard.
-    let mut acronyms = speaker.glossary.first_use();
-    for line in &mut intro {
-        *line = acronyms.expand(line);
-    }
-    for item in &mut items {
-        item.heading = acronyms.expand(&item.heading);
-        for p in &mut item.paragraphs {
-            *p = acronyms.expand(p);
-        }
-        if let Some(lesson) = &mut item.lesson {
-            *lesson = acronyms.expand(lesson);
-        }
-        for a in &mut item.actions {
-            *a = acronyms.expand(a);
-        }
-        item.words = word_count(&item.heading)
-            + item.paragraphs.iter().map(|p| word_count(p)).sum::<usize>()
-            + item.lesson.as_deref().map_or(0, word_count)
-            + item.actions.iter().map(|a| word_count(a)).sum::<usize>();
-        item.reading_seconds = reading_seconds(item.words);
-        item.reading_time = display_reading_time(item.reading_seconds);
-    }
-    let questions: Vec<String> = questions.iter().map(|q| acronyms.expand(q)).collect();
-    T[2].fetch_add(t_a.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
-
     let spoken_words = intro.iter().map(|l| word_count(l)).sum::<usize>()
         + items.iter().map(|i| i.words).sum::<usize>()
         + questions.iter().map(|q| word_count(q)).sum::<usize>()
         + word_count(&outro)
-        + if questions.is_empty() { 0 } else { word_count(QUESTIONS_LEAD) };
+        + if questions.is_empty() {
+            0
+        } else {
+            word_count(QUESTIONS_LEAD)
+        };
     // The spoken reading time is itself part of the intro ("Reading it
     // takes about four minutes."): count its own words too.
     let mut sentence = String::new();
     let mut words = spoken_words;
     for _ in 0..3 {
-        sentence = format!("Reading it takes {}.", spoken_reading_time(reading_seconds(words)));
+        sentence = format!(
+            "Reading it takes {}.",
+            spoken_reading_time(reading_seconds(words))
+        );
         let with_sentence = spoken_words + word_count(&sentence);
         if with_sentence == words {
             break;
@@ -691,6 +779,7 @@ pub fn assemble(
     let more = selection
         .more
         .iter()
+        .take(MAX_LISTED_MORE)
         .map(|&i| {
             let incident = &archive.incidents[i];
             MoreItem {
@@ -723,6 +812,7 @@ pub fn assemble(
         intro,
         items,
         more,
+        more_total: selection.more.len(),
         questions,
         outro,
         words,
@@ -764,12 +854,18 @@ fn trend_line(
     let repeats = match repeats {
         0 => "None was a repeat.".to_string(),
         1 => "One was a repeat of an earlier incident.".to_string(),
-        n => format!("{} were repeats of earlier incidents.", capitalise(&number_words(n as u64))),
+        n => format!(
+            "{} were repeats of earlier incidents.",
+            capitalise(&number_words(n as u64))
+        ),
     };
     let completed = match completed {
         0 => "No action items were completed.".to_string(),
         1 => "One action item was completed.".to_string(),
-        n => format!("{} action items were completed.", capitalise(&number_words(n as u64))),
+        n => format!(
+            "{} action items were completed.",
+            capitalise(&number_words(n as u64))
+        ),
     };
     format!("{versus} {repeats} {completed}")
 }
@@ -806,9 +902,7 @@ fn questions(
                 "The featured incident took {} to notice. How soon would we have noticed?",
                 duration_words(detect)
             )),
-            _ => out.push(
-                "Where could the featured story happen in our own systems?".to_string(),
-            ),
+            _ => out.push("Where could the featured story happen in our own systems?".to_string()),
         }
     }
     if let Some((_, pick)) = featured

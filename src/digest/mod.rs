@@ -30,7 +30,7 @@ use crate::incident::ActionStatus;
 pub use periods::{Period, PeriodKind};
 pub use render::{Format, render_one, write_pages};
 pub use selection::{Audience, Reason, Role, Selection};
-use speech::Speaker;
+use speech::{Speaker, Spoken};
 
 /// One digest: a period, an audience, and everything read aloud.
 #[derive(Debug, Clone, Serialize)]
@@ -64,8 +64,11 @@ pub struct Digest {
     pub intro: Vec<String>,
     /// Read aloud in order: featured, others, org-wide featured.
     pub items: Vec<DigestItem>,
-    /// Further incidents, listed in the written version only.
+    /// Further incidents, listed in the written version only (at most
+    /// [`selection::MAX_LISTED_MORE`]).
     pub more: Vec<MoreItem>,
+    /// How many further incidents there are in all.
+    pub more_total: usize,
     /// Open questions for discussion, spoken.
     pub questions: Vec<String>,
     /// The closing sentence, spoken.
@@ -168,13 +171,13 @@ pub struct Digester<'a> {
     pub speaker: Speaker,
     /// Listed incidents of every period that has any, newest first.
     periods: BTreeMap<Period, Vec<usize>>,
-    /// Completed action items (incident, item) by period.
-    completed: BTreeMap<Period, Vec<(usize, usize)>>,
-    stories: Vec<OnceLock<Vec<String>>>,
-    blurbs: Vec<OnceLock<Vec<String>>>,
-    lessons: Vec<OnceLock<Option<String>>>,
-    titles: Vec<OnceLock<String>>,
-    open_actions: Vec<OnceLock<Vec<(usize, String)>>>,
+    /// Completed action items by period: org-wide, and per team slug.
+    completed: BTreeMap<Period, (usize, BTreeMap<String, usize>)>,
+    stories: Vec<OnceLock<Vec<Spoken>>>,
+    blurbs: Vec<OnceLock<Spoken>>,
+    lessons: Vec<OnceLock<Option<Spoken>>>,
+    titles: Vec<OnceLock<Spoken>>,
+    open_actions: Vec<OnceLock<Vec<(usize, Spoken)>>>,
     /// Each action item's owner as `-slug-`, for matching team names.
     owners: Vec<Vec<Option<String>>>,
 }
@@ -182,7 +185,22 @@ pub struct Digester<'a> {
 impl<'a> Digester<'a> {
     pub fn new(archive: &'a Archive) -> Digester<'a> {
         let mut periods: BTreeMap<Period, Vec<usize>> = BTreeMap::new();
-        let mut completed: BTreeMap<Period, Vec<(usize, usize)>> = BTreeMap::new();
+        let routing = selection::Routing::new(archive);
+        let owners: Vec<Vec<Option<String>>> = archive
+            .incidents
+            .iter()
+            .map(|i| {
+                i.action_items
+                    .iter()
+                    .map(|a| {
+                        a.owner
+                            .as_deref()
+                            .map(|o| format!("-{}-", crate::slug::slugify(o)))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut completed: BTreeMap<Period, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
         for (index, incident) in archive.incidents.iter().enumerate() {
             if selection::is_listed(incident) {
                 for kind in PeriodKind::ALL {
@@ -196,12 +214,30 @@ impl<'a> Digester<'a> {
                 if item.status != ActionStatus::Done {
                     continue;
                 }
-                if let Some(day) = item.closed.or(item.due) {
-                    for kind in PeriodKind::ALL {
-                        completed
-                            .entry(Period::containing(kind, day))
-                            .or_default()
-                            .push((index, n));
+                let Some(day) = item.closed.or(item.due) else {
+                    continue;
+                };
+                // The teams it concerns: those the incident touches, and
+                // those its owner names.
+                let mut teams: BTreeSet<&str> = routing.touches[index]
+                    .iter()
+                    .map(|(slug, _)| slug.as_str())
+                    .collect();
+                if let Some(owner) = owners[index][n].as_deref() {
+                    teams.extend(
+                        routing
+                            .team_names
+                            .keys()
+                            .filter(|slug| names_team(owner, slug))
+                            .map(String::as_str),
+                    );
+                }
+                for kind in PeriodKind::ALL {
+                    let (org, by_team) =
+                        completed.entry(Period::containing(kind, day)).or_default();
+                    *org += 1;
+                    for team in &teams {
+                        *by_team.entry(team.to_string()).or_default() += 1;
                     }
                 }
             }
@@ -209,7 +245,7 @@ impl<'a> Digester<'a> {
         let n = archive.incidents.len();
         Digester {
             archive,
-            routing: selection::Routing::new(archive),
+            routing,
             speaker: Speaker::new(archive),
             periods,
             completed,
@@ -218,16 +254,7 @@ impl<'a> Digester<'a> {
             lessons: (0..n).map(|_| OnceLock::new()).collect(),
             titles: (0..n).map(|_| OnceLock::new()).collect(),
             open_actions: (0..n).map(|_| OnceLock::new()).collect(),
-            owners: archive
-                .incidents
-                .iter()
-                .map(|i| {
-                    i.action_items
-                        .iter()
-                        .map(|a| a.owner.as_deref().map(|o| format!("-{}-", crate::slug::slugify(o))))
-                        .collect()
-                })
-                .collect(),
+            owners,
         }
     }
 
@@ -294,71 +321,79 @@ impl<'a> Digester<'a> {
         }
     }
 
-    /// Action items completed in the period that concern the audience.
+    /// Action items completed in the period (closed then, or done and due
+    /// then) that concern the audience.
     pub fn actions_completed(&self, period: Period, audience: &Audience) -> usize {
-        let Some(done) = self.completed.get(&period) else {
+        let Some((org, by_team)) = self.completed.get(&period) else {
             return 0;
         };
         match audience.team_slug() {
-            None => done.len(),
-            Some(slug) => done
-                .iter()
-                .filter(|&&(i, n)| {
-                    self.routing.reason(i, slug).is_some() || self.involves(i, n, slug)
-                })
-                .count(),
+            None => *org,
+            Some(slug) => by_team.get(slug).copied().unwrap_or(0),
         }
     }
 
-    /// The featured story of an incident, computed once.
-    pub fn story(&self, index: usize) -> &[String] {
+    /// The featured story of an incident (paragraphs), computed once.
+    pub fn story(&self, index: usize) -> &[Spoken] {
         self.stories[index].get_or_init(|| {
             compose::story(
                 &self.speaker,
                 &self.archive.incidents[index],
                 &self.archive.config.severities,
             )
+            .into_iter()
+            .map(|p| self.speaker.glossary.spoken(p))
+            .collect()
         })
     }
 
     /// The blurb of an incident, computed once.
-    pub fn blurb(&self, index: usize) -> &[String] {
+    pub fn blurb(&self, index: usize) -> &Spoken {
         self.blurbs[index].get_or_init(|| {
-            compose::blurb(
+            let sentences = compose::blurb(
                 &self.speaker,
                 &self.archive.incidents[index],
                 &self.archive.config.severities,
-            )
+            );
+            self.speaker.glossary.spoken(sentences.join(" "))
         })
     }
 
     /// The lesson of an incident, computed once.
-    pub fn lesson(&self, index: usize) -> Option<&str> {
+    pub fn lesson(&self, index: usize) -> Option<&Spoken> {
         self.lessons[index]
-            .get_or_init(|| compose::lesson(&self.speaker, &self.archive.incidents[index]))
-            .as_deref()
+            .get_or_init(|| {
+                compose::lesson(&self.speaker, &self.archive.incidents[index])
+                    .map(|l| self.speaker.glossary.spoken(l))
+            })
+            .as_ref()
     }
 
     /// The incident's title made speakable, computed once.
-    pub fn title(&self, index: usize) -> &str {
+    pub fn title(&self, index: usize) -> &Spoken {
         self.titles[index].get_or_init(|| {
             let title = self
                 .speaker
                 .clean(&self.archive.incidents[index].title)
                 .unwrap_or_else(|| "An incident".to_string());
-            title.trim_end_matches('.').to_string()
+            self.speaker
+                .glossary
+                .spoken(title.trim_end_matches('.').to_string())
         })
     }
 
     /// The incident's open action items, each with its index and spoken
     /// line ("Open action: …, due the thirtieth of June."), computed once.
-    pub fn open_actions(&self, index: usize) -> &[(usize, String)] {
+    pub fn open_actions(&self, index: usize) -> &[(usize, Spoken)] {
         self.open_actions[index].get_or_init(|| {
             compose::open_actions(
                 &self.speaker,
                 &self.archive.incidents[index],
                 self.archive.today,
             )
+            .into_iter()
+            .map(|(n, line)| (n, self.speaker.glossary.spoken(line)))
+            .collect()
         })
     }
 
@@ -367,15 +402,16 @@ impl<'a> Digester<'a> {
     /// team's own.
     pub fn involves(&self, index: usize, n: usize, team_slug: &str) -> bool {
         match self.owners[index].get(n).and_then(Option::as_deref) {
-            Some(owner) => owner
-                .match_indices(team_slug)
-                .any(|(at, _)| {
-                    owner[..at].ends_with('-') && owner[at + team_slug.len()..].starts_with('-')
-                }),
-            None => matches!(
-                self.routing.reason(index, team_slug),
-                Some(Reason::OwnTeam)
-            ),
+            Some(owner) => names_team(owner, team_slug),
+            None => matches!(self.routing.reason(index, team_slug), Some(Reason::OwnTeam)),
         }
     }
+}
+
+/// Whether an owner (as `-slug-`) names a team: `-platform-database-team-`
+/// names `platform`.
+fn names_team(owner: &str, team_slug: &str) -> bool {
+    owner
+        .match_indices(team_slug)
+        .any(|(at, _)| owner[..at].ends_with('-') && owner[at + team_slug.len()..].starts_with('-'))
 }

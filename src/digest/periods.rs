@@ -137,9 +137,7 @@ impl Period {
             PeriodKind::Week => ISOWeekDate::new(self.year, self.number, Weekday::Monday)
                 .map(|w| w.date())
                 .unwrap_or(Date::MIN),
-            PeriodKind::Month => {
-                Date::new(self.year, self.number, 1).unwrap_or(Date::MIN)
-            }
+            PeriodKind::Month => Date::new(self.year, self.number, 1).unwrap_or(Date::MIN),
             PeriodKind::Quarter => {
                 Date::new(self.year, (self.number - 1) * 3 + 1, 1).unwrap_or(Date::MIN)
             }
@@ -203,7 +201,13 @@ impl Period {
                 end.year()
             )
         } else {
-            format!("{}–{} {} {}", start.day(), end.day(), short(end), end.year())
+            format!(
+                "{}–{} {} {}",
+                start.day(),
+                end.day(),
+                short(end),
+                end.year()
+            )
         }
     }
 
@@ -211,7 +215,11 @@ impl Period {
     /// "March 2024", "the first quarter of 2024".
     pub fn spoken(&self) -> String {
         match self.kind {
-            PeriodKind::Week => format!("the week of {}, {}", spoken_date(self.start()), self.start().year()),
+            PeriodKind::Week => format!(
+                "the week of {}, {}",
+                spoken_date(self.start()),
+                self.start().year()
+            ),
             PeriodKind::Month => format!("{} {}", month_name(self.number), self.year),
             PeriodKind::Quarter => format!(
                 "the {} quarter of {}",
@@ -253,7 +261,9 @@ mod tests {
             assert_eq!(Period::parse(key).unwrap().key(), key);
         }
         assert_eq!(Period::parse("2024-w01").unwrap().key(), "2024-W01");
-        for bad in ["2024", "2024-13", "2024-Q5", "2023-W53", "24-03", "2024-3x", ""] {
+        for bad in [
+            "2024", "2024-13", "2024-Q5", "2023-W53", "24-03", "2024-3x", "",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
     }
@@ -266,12 +276,18 @@ mod tests {
         assert_eq!(week.start(), date(2024, 3, 11));
         assert_eq!(week.end(), date(2024, 3, 17));
         let month = Period::containing(PeriodKind::Month, d);
-        assert_eq!((month.start(), month.end()), (date(2024, 3, 1), date(2024, 3, 31)));
+        assert_eq!(
+            (month.start(), month.end()),
+            (date(2024, 3, 1), date(2024, 3, 31))
+        );
         let quarter = Period::containing(PeriodKind::Quarter, d);
         assert_eq!(quarter.key(), "2024-Q1");
         assert_eq!(quarter.end(), date(2024, 3, 31));
         // ISO weeks cross years.
-        assert_eq!(Period::containing(PeriodKind::Week, date(2021, 1, 2)).key(), "2020-W53");
+        assert_eq!(
+            Period::containing(PeriodKind::Week, date(2021, 1, 2)).key(),
+            "2020-W53"
+        );
     }
 
     #[test]

@@ -44,10 +44,12 @@ pub enum Format {
 }
 
 /// Whether a period kind gets a digest per team as well as the org-wide
-/// one. Every kind does: per-team digests are only written for teams that
-/// some incident of the period touches, which keeps the work linear.
-fn team_digests(_kind: PeriodKind) -> bool {
-    true
+/// one. Months and quarters do (for the teams some incident of the period
+/// touches); weeks are org-wide only, which keeps a large archive's build
+/// fast (a week has few incidents per team, and `casebook digest --period
+/// 2024-W12 --audience TEAM` still prints any team's weekly digest).
+fn team_digests(kind: PeriodKind) -> bool {
+    kind != PeriodKind::Week
 }
 
 /// A link in the digest navigation.
@@ -242,7 +244,8 @@ pub fn write_pages(
         .collect::<Result<_>>()?;
     let files = jobs.len() * 3;
 
-    let mut entries: Vec<(Period, IndexEntry, FeedEntry)> = summaries.into_iter().flatten().collect();
+    let mut entries: Vec<(Period, IndexEntry, FeedEntry)> =
+        summaries.into_iter().flatten().collect();
     // The feed: newest period end first; longer periods first on the same day.
     let mut feed: Vec<&(Period, IndexEntry, FeedEntry)> = entries.iter().collect();
     feed.sort_by(|a, b| {
@@ -263,10 +266,13 @@ pub fn write_pages(
     let mut context = Context::new();
     context.insert("feed", &feed_view);
     context.insert("entries", &feed_entries);
-    staging.write("digests/atom.xml", theme.render("atom.xml", &context)?.as_bytes())?;
+    staging.write(
+        "digests/atom.xml",
+        theme.render("atom.xml", &context)?.as_bytes(),
+    )?;
 
     // The index: quarters, months, weeks; each newest first, by year.
-    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut kinds: Vec<IndexKind> = PeriodKind::ALL
         .iter()
         .map(|&kind| IndexKind {
@@ -463,6 +469,9 @@ pub fn markdown(digest: &Digest, urls: &Urls) -> String {
                 more.date
             );
         }
+        if digest.more_total > digest.more.len() {
+            let _ = writeln!(out, "- and {} more", digest.more_total - digest.more.len());
+        }
         out.push('\n');
     }
     if !digest.questions.is_empty() {
@@ -518,10 +527,19 @@ pub fn text(digest: &Digest, urls: &Urls) -> String {
     let _ = writeln!(out, "{}\n", digest.outro);
     let _ = writeln!(out, "-- \nFull postmortems (not read aloud):");
     for (n, item) in digest.items.iter().enumerate() {
-        let _ = writeln!(out, "{}. {} <{}>", n + 1, item.title, urls.absolute(&item.url));
+        let _ = writeln!(
+            out,
+            "{}. {} <{}>",
+            n + 1,
+            item.title,
+            urls.absolute(&item.url)
+        );
     }
     for more in &digest.more {
         let _ = writeln!(out, "- {} <{}>", more.title, urls.absolute(&more.url));
+    }
+    if digest.more_total > digest.more.len() {
+        let _ = writeln!(out, "- and {} more", digest.more_total - digest.more.len());
     }
     out
 }
@@ -557,7 +575,11 @@ pub fn render_one(
             "no incident of {} touches team {:?} (its own incidents, services it depends_on, or share_with); teams with a digest then: {}",
             period.key(),
             audience.team_slug().unwrap_or(""),
-            if teams.is_empty() { "none".to_string() } else { teams.join(", ") }
+            if teams.is_empty() {
+                "none".to_string()
+            } else {
+                teams.join(", ")
+            }
         );
     };
     let urls = Urls::new(&archive.config);

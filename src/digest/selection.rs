@@ -24,6 +24,10 @@ use crate::slug::slugify;
 /// rest are listed (with links) in the written version only.
 pub const MAX_SPOKEN_OTHERS: usize = 6;
 
+/// How many further incidents the written version lists by name; the rest
+/// are counted.
+pub const MAX_LISTED_MORE: usize = 25;
+
 /// Who a digest is for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Audience {
@@ -103,7 +107,9 @@ impl Routing {
         let mut name = |team: &str| {
             let slug = slugify(team);
             if !slug.is_empty() {
-                team_names.entry(slug).or_insert_with(|| team.trim().to_string());
+                team_names
+                    .entry(slug)
+                    .or_insert_with(|| team.trim().to_string());
             }
         };
         for team in archive.config.teams.keys() {
@@ -239,10 +245,9 @@ fn reading_key<'a>(
 
 /// The organisation's featured incident among `indexes`.
 pub fn org_featured(archive: &Archive, indexes: &[usize]) -> Option<usize> {
-    indexes
-        .iter()
-        .copied()
-        .min_by(|&a, &b| feature_key(&archive.incidents[a]).cmp(&feature_key(&archive.incidents[b])))
+    indexes.iter().copied().min_by(|&a, &b| {
+        feature_key(&archive.incidents[a]).cmp(&feature_key(&archive.incidents[b]))
+    })
 }
 
 /// Chooses and orders the incidents of one digest. `in_period` holds the

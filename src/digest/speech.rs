@@ -132,7 +132,11 @@ pub fn number_words(n: u64) -> String {
             0 => String::new(),
             1..=19 => ONES[rest as usize].to_string(),
             _ if rest % 10 == 0 => TENS[(rest / 10) as usize].to_string(),
-            _ => format!("{}-{}", TENS[(rest / 10) as usize], ONES[(rest % 10) as usize]),
+            _ => format!(
+                "{}-{}",
+                TENS[(rest / 10) as usize],
+                ONES[(rest % 10) as usize]
+            ),
         };
         match (hundreds, rest) {
             (0, _) => rest_words,
@@ -208,14 +212,10 @@ pub fn duration_words(duration: SignedDuration) -> String {
     }
     let minutes = (seconds + 30) / 60;
     let about = |exact: bool, text: String| {
-        if exact {
-            text
-        } else {
-            format!("about {text}")
-        }
+        if exact { text } else { format!("about {text}") }
     };
     if minutes <= 10 {
-        let exact = seconds % 60 == 0;
+        let exact = seconds.is_multiple_of(60);
         return about(
             exact,
             if minutes == 1 {
@@ -291,36 +291,70 @@ pub fn spoken_clock(hour: u32, minute: u32) -> String {
 /// Acronyms and their spelled-out forms: the built-in list plus the
 /// config's `[glossary]`, which wins on conflicts.
 pub struct Glossary {
-    entries: BTreeMap<String, String>,
+    /// Acronyms and expansions, by index.
+    entries: Vec<(String, String)>,
     pattern: Option<Regex>,
+}
+
+/// A spoken text with the places its acronyms occur, found once so that
+/// each digest only rewrites a text where an acronym is used first.
+#[derive(Debug, Clone, Default)]
+pub struct Spoken {
+    pub text: String,
+    /// (start, end, glossary index, plural), in text order.
+    acronyms: Vec<(usize, usize, usize, bool)>,
 }
 
 impl Glossary {
     pub fn new(configured: &BTreeMap<String, String>) -> Glossary {
-        let mut entries: BTreeMap<String, String> = BUILT_IN_GLOSSARY
+        let mut map: BTreeMap<String, String> = BUILT_IN_GLOSSARY
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         for (key, value) in configured {
             let (key, value) = (key.trim(), value.trim());
             if !key.is_empty() && !value.is_empty() {
-                entries.insert(key.to_string(), value.to_string());
+                map.insert(key.to_string(), value.to_string());
             }
         }
-        let mut keys: Vec<&String> = entries.keys().collect();
-        keys.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        let alternation: Vec<String> = keys.iter().map(|k| regex::escape(k)).collect();
+        let mut entries: Vec<(String, String)> = map.into_iter().collect();
+        // Longest first, so the alternation prefers `SLOs` over `SLO`.
+        entries.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        let alternation: Vec<String> = entries
+            .iter()
+            .map(|(k, _)| format!("({})", regex::escape(k)))
+            .collect();
         // ASCII word boundaries keep matching on the fast DFA engines.
-        let pattern =
-            Regex::new(&format!(r"(?-u:\b)({})(s)?(?-u:\b)", alternation.join("|"))).ok();
+        let pattern = Regex::new(&format!(
+            r"(?-u:\b)(?:{})(s)?(?-u:\b)",
+            alternation.join("|")
+        ))
+        .ok();
         Glossary { entries, pattern }
+    }
+
+    /// Finds the acronyms in a text once.
+    pub fn spoken(&self, text: String) -> Spoken {
+        let mut acronyms = Vec::new();
+        if let Some(pattern) = self.pattern.as_ref().filter(|p| p.is_match(&text)) {
+            let plural_group = self.entries.len() + 1;
+            for caps in pattern.captures_iter(&text) {
+                let Some(whole) = caps.get(0) else { continue };
+                let Some(index) = (1..=self.entries.len()).find(|&g| caps.get(g).is_some()) else {
+                    continue;
+                };
+                let plural = caps.get(plural_group).is_some();
+                acronyms.push((whole.start(), whole.end(), index - 1, plural));
+            }
+        }
+        Spoken { text, acronyms }
     }
 
     /// A fresh first-use tracker for one digest.
     pub fn first_use(&self) -> Acronyms<'_> {
         Acronyms {
             glossary: self,
-            seen: HashSet::new(),
+            seen: vec![false; self.entries.len()],
         }
     }
 }
@@ -328,43 +362,49 @@ impl Glossary {
 /// Spells out each acronym the first time a digest uses it.
 pub struct Acronyms<'g> {
     glossary: &'g Glossary,
-    seen: HashSet<String>,
+    seen: Vec<bool>,
 }
 
 impl Acronyms<'_> {
     /// `TTL` → "time to live (TTL)" on first use, `TTL` afterwards.
     pub fn expand(&mut self, text: &str) -> String {
-        let Some(pattern) = self.glossary.pattern.as_ref().filter(|p| p.is_match(text)) else {
-            return text.to_string();
-        };
-        let lowered = text.to_lowercase();
-        pattern
-            .replace_all(text, |caps: &Captures| {
-                let key = &caps[1];
-                let plural = caps.get(2).is_some();
-                let whole = caps[0].to_string();
-                let Some(expansion) = self.glossary.entries.get(key) else {
-                    return whole;
-                };
-                if !self.seen.insert(key.to_string()) {
-                    return whole;
-                }
-                // Already spelled out by the author just before: keep as is.
-                let start = caps.get(0).map_or(0, |m| m.start());
-                if lowered
-                    .get(..start)
-                    .is_some_and(|before| before.contains(&expansion.to_lowercase()))
-                {
-                    return whole;
-                }
-                if plural {
-                    // "TTLs (time to live)": plural expansions read badly.
-                    format!("{whole} ({expansion})")
-                } else {
-                    format!("{expansion} ({whole})")
-                }
-            })
-            .into_owned()
+        let spoken = self.glossary.spoken(text.to_string());
+        self.expand_spoken(&spoken)
+    }
+
+    /// Like [`Acronyms::expand`], for a text whose acronyms are known.
+    pub fn expand_spoken(&mut self, spoken: &Spoken) -> String {
+        let text = &spoken.text;
+        if spoken.acronyms.iter().all(|a| self.seen[a.2]) {
+            return text.clone();
+        }
+        let mut out = String::with_capacity(text.len() + 40);
+        let mut last = 0;
+        let mut lowered: Option<String> = None;
+        for &(start, end, index, plural) in &spoken.acronyms {
+            if std::mem::replace(&mut self.seen[index], true) {
+                continue;
+            }
+            let (key, expansion) = &self.glossary.entries[index];
+            // Already spelled out by the author just before: keep as is.
+            let lowered = lowered.get_or_insert_with(|| text.to_lowercase());
+            if lowered
+                .get(..start)
+                .is_some_and(|before| before.contains(&expansion.to_lowercase()))
+            {
+                continue;
+            }
+            out.push_str(&text[last..start]);
+            if plural {
+                // "TTLs (time to live)": plural expansions read badly.
+                out.push_str(&format!("{key}s ({expansion})"));
+            } else {
+                out.push_str(&format!("{expansion} ({key})"));
+            }
+            last = end;
+        }
+        out.push_str(&text[last..]);
+        out
     }
 }
 
@@ -382,10 +422,10 @@ const FIRST_NAMES: &[&str] = &[
     "Anna", "Anne", "Arjun", "Ben", "Carlos", "Chen", "Chloe", "Chloé", "Chris", "Daniel", "David",
     "Dev", "Diego", "Elena", "Emily", "Emma", "Eric", "Erik", "Fatima", "Hannah", "Hans", "Ivan",
     "Jack", "James", "Jane", "Jason", "Jennifer", "Jessica", "John", "Jonas", "Jose", "José",
-    "Juan", "Julia", "Kate", "Kevin", "Laura", "Lisa", "Lucas", "Lukas", "Maria", "María",
-    "Marta", "Martin", "Matt", "Mei", "Michael", "Mike", "Mohammed", "Nadia", "Nina", "Noah",
-    "Olivia", "Omar", "Owen", "Paul", "Pedro", "Peter", "Priya", "Rahul", "Raj", "Robert", "Ryan",
-    "Sam", "Samuel", "Sara", "Sarah", "Sofia", "Sophie", "Steve", "Tom", "Wei", "Yuki", "Zoe",
+    "Juan", "Julia", "Kate", "Kevin", "Laura", "Lisa", "Lucas", "Lukas", "Maria", "María", "Marta",
+    "Martin", "Matt", "Mei", "Michael", "Mike", "Mohammed", "Nadia", "Nina", "Noah", "Olivia",
+    "Omar", "Owen", "Paul", "Pedro", "Peter", "Priya", "Rahul", "Raj", "Robert", "Ryan", "Sam",
+    "Samuel", "Sara", "Sarah", "Sofia", "Sophie", "Steve", "Tom", "Wei", "Yuki", "Zoe",
 ];
 
 /// Name parts that are also everyday words; a lone one is not stripped.
@@ -403,7 +443,18 @@ macro_rules! regex {
     };
 }
 
-regex!(URL, r"(?i)(?-u:\b)(?:https?://|ftp://|www\.)[^\s<>()]+|<[a-z]+://[^>]*>");
+regex!(
+    URL,
+    r#"(?i)(?:(?-u:\b)(?:at|on|in|via|see|from|here:?)\s+)?(?:(?-u:\b)(?:https?://|ftp://|www\.)[^\s<>()]*[^\s<>().,;:!?'"]|<[a-z]+://[^>]*>)"#
+);
+regex!(
+    SEE_URL,
+    r"(?i)(?:^|[.!?]\s+)(?:see|visit|details|more|read)(?-u:\b)[^.!?]*?(?:https?://|www\.)[^.!?\s]*(?:\.[^.!?\s]+)*[^.!?]*[.!?]?"
+);
+regex!(
+    PERSON_AT_START,
+    r"(^|[.!?]\s+)(an engineer|two engineers|several engineers)"
+);
 regex!(EMAIL, r"[\w.+-]+@[\w-]+\.[\w.-]+");
 regex!(HANDLE, r"(?:^|\s)@[A-Za-z][\w.-]*");
 regex!(
@@ -448,7 +499,10 @@ regex!(PERCENT, r"(\d+(?:\.\d+)?)\s?%");
 regex!(PERCENTILE, r"(?-u:\b)[pP](\d{2}(?:\.\d)?)(?-u:\b)");
 regex!(TIMES, r"(?-u:\b)(\d+(?:\.\d+)?)x(?-u:\b)");
 regex!(FOOTNOTE, r"\[\^[^\]]*\]");
-regex!(SLASH_WORDS, r"(?-u:\b)([A-Za-z]{2,})/([A-Za-z]{2,})(?-u:\b)");
+regex!(
+    SLASH_WORDS,
+    r"(?-u:\b)([A-Za-z]{2,})/([A-Za-z]{2,})(?-u:\b)"
+);
 regex!(
     ENGINEERS,
     r"(?i:an engineer)(?:(?:,\s*|\s+and\s+|,\s+and\s+)(?i:an engineer))+"
@@ -477,7 +531,11 @@ impl Speaker {
             for author in &incident.authors {
                 add_person(&mut names, author);
             }
-            for owner in incident.action_items.iter().filter_map(|a| a.owner.as_deref()) {
+            for owner in incident
+                .action_items
+                .iter()
+                .filter_map(|a| a.owner.as_deref())
+            {
                 if looks_like_person(owner, &team_slugs) {
                     add_person(&mut names, owner);
                 }
@@ -527,82 +585,41 @@ impl Speaker {
 
     /// One line made speakable, or `None` if nothing speakable is left.
     pub fn clean(&self, line: &str) -> Option<String> {
-        let line = line.trim().trim_start_matches(['-', '*', '+', '•', '>']).trim();
+        let line = line
+            .trim()
+            .trim_start_matches(['-', '*', '+', '•', '>'])
+            .trim();
         if line.is_empty() || !speakable(line) {
             return None;
         }
         let mut text = line.to_string();
-        let replace = |text: &mut String, re: &Regex, with: &dyn Fn(&Captures) -> String| {
-            if re.is_match(text) {
-                *text = re.replace_all(text, |c: &Captures| with(c)).into_owned();
-            }
-        };
-        replace(&mut text, &URL, &|_| String::new());
-        replace(&mut text, &EMAIL, &|_| " someone".to_string());
-        replace(&mut text, &HANDLE, &|_| format!(" {PERSON}"));
-        replace(&mut text, &FOOTNOTE, &|_| String::new());
-        replace(&mut text, &ISO_DATETIME, &|c| {
-            let date = Date::new(
-                c[1].parse().unwrap_or(2000),
-                c[2].parse().unwrap_or(1),
-                c[3].parse().unwrap_or(1),
-            );
-            match date {
-                Ok(date) => spoken_date(date),
-                Err(_) => String::new(),
-            }
-        });
-        replace(&mut text, &PAREN_TIME, &|_| String::new());
-        replace(&mut text, &LEADING_AT, &|_| String::new());
-        replace(&mut text, &MID_AT, &|_| String::new());
-        replace(&mut text, &TIME_RANGE, &|c| {
-            let clock = |h: &str, m: &str| {
-                spoken_clock(h.parse().unwrap_or(0) % 24, m.parse().unwrap_or(0) % 60)
-            };
-            format!("between {} and {}", clock(&c[1], &c[2]), clock(&c[3], &c[4]))
-        });
-        replace(&mut text, &CLOCK, &|c| {
-            spoken_clock(
-                c[1].parse().unwrap_or(0) % 24,
-                c[2].parse().unwrap_or(0) % 60,
-            )
-        });
-        replace(&mut text, &DAY_MONTH, &|c| {
-            spoken_day_of_month(&c[1], &c[2]).unwrap_or_else(|| c[0].to_string())
-        });
-        replace(&mut text, &MONTH_DAY, &|c| {
-            spoken_day_of_month(&c[2], &c[1]).unwrap_or_else(|| c[0].to_string())
-        });
-        replace(&mut text, &IP, &|_| "an internal address".to_string());
-        replace(&mut text, &COMPACT_DURATION, &|c| {
-            let hours: i64 = c[1].parse().unwrap_or(0);
-            let minutes: i64 = c[2].parse().unwrap_or(0);
-            duration_words(SignedDuration::from_mins(hours * 60 + minutes))
-        });
-        replace(&mut text, &DURATION, &|c| {
-            let unit = match &c[2] {
-                "ms" | "millisecond" | "milliseconds" => "millisecond",
-                "s" | "sec" | "secs" | "second" | "seconds" => "second",
-                "min" | "mins" | "minute" | "minutes" => "minute",
-                "h" | "hr" | "hrs" | "hour" | "hours" => "hour",
-                _ => "day",
-            };
-            let amount = decimal_words(&c[1]);
-            let plural = if &c[1] == "1" { "" } else { "s" };
-            format!("{amount} {unit}{plural}")
-        });
-        replace(&mut text, &PERCENT, &|c| {
-            format!("{} percent", decimal_words(&c[1]))
-        });
-        replace(&mut text, &PERCENTILE, &|c| match &c[1] {
-            "50" => "median".to_string(),
-            n => match n.parse::<u32>() {
-                Ok(n) => format!("{} percentile", ordinal_words(n)),
-                Err(_) => format!("{n} percentile"),
-            },
-        });
-        replace(&mut text, &TIMES, &|c| format!("{} times", decimal_words(&c[1])));
-        replace(&mut text, &SLASH_WORDS, &|c| format!("{} or {}", &c[1], &c[2]));
+        // Cheap checks first: most lines need only a few of the patterns.
+        if text.contains("://") || text.contains("www.") || text.contains('<') {
+            // "See https://… for details." says nothing once the link is gone.
+            replace(&mut text, &SEE_URL, &|c| {
+                if c[0].starts_with(['.', '!', '?']) {
+                    c[0][..1].to_string()
+                } else {
+                    String::new()
+                }
+            });
+            replace(&mut text, &URL, &|_| String::new());
+        }
+        if text.contains('@') {
+            replace(&mut text, &EMAIL, &|_| " someone".to_string());
+            replace(&mut text, &HANDLE, &|_| format!(" {PERSON}"));
+        }
+        if text.contains("[^") {
+            replace(&mut text, &FOOTNOTE, &|_| String::new());
+        }
+        if text.bytes().any(|b| b.is_ascii_digit()) {
+            Self::numbers(&mut text);
+        }
+        if text.contains('/') {
+            replace(&mut text, &SLASH_WORDS, &|c| {
+                format!("{} or {}", &c[1], &c[2])
+            });
+        }
         if let Some(people) = &self.people {
             replace(&mut text, people, &|c| {
                 if c.get(1).is_some() {
@@ -619,15 +636,98 @@ impl Speaker {
                 PERSON.to_string()
             }
         });
-        replace(&mut text, &ENGINEERS, &|c| {
-            let count = c[0].to_lowercase().matches(PERSON).count();
-            if count == 2 {
-                "two engineers".to_string()
-            } else {
-                "several engineers".to_string()
+        if text.contains("ngineer") {
+            replace(&mut text, &ENGINEERS, &|c| {
+                let count = c[0].to_lowercase().matches(PERSON).count();
+                if count == 2 {
+                    "two engineers".to_string()
+                } else {
+                    "several engineers".to_string()
+                }
+            });
+            replace(&mut text, &PERSON_AT_START, &|c| {
+                format!("{}{}", &c[1], capitalise(&c[2]))
+            });
+        }
+        Some(tidy(&text)).filter(|t| t.chars().any(char::is_alphabetic))
+    }
+
+    /// Dates, times, durations and other numbers, in words.
+    fn numbers(text: &mut String) {
+        replace(text, &ISO_DATETIME, &|c| {
+            let date = Date::new(
+                c[1].parse().unwrap_or(2000),
+                c[2].parse().unwrap_or(1),
+                c[3].parse().unwrap_or(1),
+            );
+            match date {
+                Ok(date) => spoken_date(date),
+                Err(_) => String::new(),
             }
         });
-        Some(tidy(&text)).filter(|t| t.chars().any(char::is_alphabetic))
+        if text.contains(':') {
+            replace(text, &PAREN_TIME, &|_| String::new());
+            replace(text, &LEADING_AT, &|_| String::new());
+            replace(text, &MID_AT, &|_| String::new());
+            replace(text, &TIME_RANGE, &|c| {
+                let clock = |h: &str, m: &str| {
+                    spoken_clock(h.parse().unwrap_or(0) % 24, m.parse().unwrap_or(0) % 60)
+                };
+                format!(
+                    "between {} and {}",
+                    clock(&c[1], &c[2]),
+                    clock(&c[3], &c[4])
+                )
+            });
+            replace(text, &CLOCK, &|c| {
+                spoken_clock(
+                    c[1].parse().unwrap_or(0) % 24,
+                    c[2].parse().unwrap_or(0) % 60,
+                )
+            });
+        }
+        replace(text, &DAY_MONTH, &|c| {
+            spoken_day_of_month(&c[1], &c[2]).unwrap_or_else(|| c[0].to_string())
+        });
+        replace(text, &MONTH_DAY, &|c| {
+            spoken_day_of_month(&c[2], &c[1]).unwrap_or_else(|| c[0].to_string())
+        });
+        replace(text, &IP, &|_| "an internal address".to_string());
+        replace(text, &COMPACT_DURATION, &|c| {
+            let hours: i64 = c[1].parse().unwrap_or(0);
+            let minutes: i64 = c[2].parse().unwrap_or(0);
+            duration_words(SignedDuration::from_mins(hours * 60 + minutes))
+        });
+        replace(text, &DURATION, &|c| {
+            let unit = match &c[2] {
+                "ms" | "millisecond" | "milliseconds" => "millisecond",
+                "s" | "sec" | "secs" | "second" | "seconds" => "second",
+                "min" | "mins" | "minute" | "minutes" => "minute",
+                "h" | "hr" | "hrs" | "hour" | "hours" => "hour",
+                _ => "day",
+            };
+            let amount = decimal_words(&c[1]);
+            let plural = if &c[1] == "1" { "" } else { "s" };
+            format!("{amount} {unit}{plural}")
+        });
+        replace(text, &PERCENT, &|c| {
+            format!("{} percent", decimal_words(&c[1]))
+        });
+        replace(text, &PERCENTILE, &|c| match &c[1] {
+            "50" => "median".to_string(),
+            n => match n.parse::<u32>() {
+                Ok(n) => format!("{} percentile", ordinal_words(n)),
+                Err(_) => format!("{n} percentile"),
+            },
+        });
+        replace(text, &TIMES, &|c| format!("{} times", decimal_words(&c[1])));
+    }
+}
+
+/// Replaces every match of `re` in `text`, allocating only on a match.
+fn replace(text: &mut String, re: &Regex, with: &dyn Fn(&Captures) -> String) {
+    if re.is_match(text) {
+        *text = re.replace_all(text, |c: &Captures| with(c)).into_owned();
     }
 }
 
@@ -643,7 +743,8 @@ static FIRST_LAST: LazyLock<Regex> = LazyLock::new(|| {
 
 fn spoken_day_of_month(day: &str, month: &str) -> Option<String> {
     let day: u32 = day.parse().ok()?;
-    let month_number = (1..=12).find(|&m| month_name(m).starts_with(&month[..3.min(month.len())]))?;
+    let month_number =
+        (1..=12).find(|&m| month_name(m).starts_with(&month[..3.min(month.len())]))?;
     (1..=31)
         .contains(&day)
         .then(|| format!("the {} of {}", ordinal_words(day), month_name(month_number)))
@@ -706,12 +807,14 @@ fn tidy(text: &str) -> String {
             _ => out.push(' '),
         }
     }
-    let mut text = SPACES.replace_all(&out, " ").into_owned();
+    let mut text = out;
     for _ in 0..2 {
-        text = EMPTY_PARENS.replace_all(&text, "").into_owned();
-        text = SPACE_PUNCT.replace_all(&text, "$1").into_owned();
-        text = DOUBLE_PUNCT.replace_all(&text, "$1").into_owned();
-        text = SPACES.replace_all(&text, " ").into_owned();
+        if text.contains('(') {
+            replace(&mut text, &EMPTY_PARENS, &|_| String::new());
+        }
+        replace(&mut text, &SPACE_PUNCT, &|c| c[1].to_string());
+        replace(&mut text, &DOUBLE_PUNCT, &|c| c[1].to_string());
+        replace(&mut text, &SPACES, &|_| " ".to_string());
     }
     let text = text
         .trim()
@@ -751,19 +854,54 @@ fn starts_with_identifier(text: &str) -> bool {
         || (first.contains('-') && first.split('-').any(|part| SUFFIXES.contains(&part)))
 }
 
-/// Lower-cases the first word when it is an everyday word, so a sentence
-/// can follow a connector ("Two minutes later, the pager…") without
-/// lower-casing names ("…, Patroni promotes…").
+/// Capitalised words used mid-sentence in a text: probably proper nouns
+/// ("Patroni", "Kafka"), which keep their capital after a connector.
+pub fn proper_nouns(text: &str) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for line in text.lines() {
+        let mut after_stop = true;
+        for word in line.split_whitespace() {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+            if !after_stop
+                && bare.chars().next().is_some_and(char::is_uppercase)
+                && !EVERYDAY.contains(&bare)
+            {
+                out.insert(bare.to_string());
+            }
+            after_stop = word.ends_with(['.', '!', '?', ':', '|', '—', '–'])
+                || matches!(word, "|" | "-" | "—" | "–" | "*" | "•");
+        }
+    }
+    out
+}
+
+/// Lower-cases the first word unless it is a name: an acronym, a
+/// mixed-case word ("PgBouncer"), one of `proper`, or an identifier.
+pub fn decapitalise_with(text: &str, proper: &HashSet<String>) -> String {
+    let first = text.split([' ', ',', ':', ';', '.']).next().unwrap_or("");
+    let mut chars = first.chars();
+    let lower_rest =
+        chars.next().is_some_and(char::is_uppercase) && chars.all(|c| !c.is_uppercase());
+    if lower_rest && first.chars().count() > 1 && !proper.contains(first) {
+        let mut chars = text.chars();
+        return chars
+            .next()
+            .map(|c| c.to_lowercase().chain(chars).collect())
+            .unwrap_or_default();
+    }
+    if first == "A" || first == "I" {
+        return if first == "A" {
+            format!("a{}", &text[1..])
+        } else {
+            text.to_string()
+        };
+    }
+    text.to_string()
+}
+
+/// Lower-cases the first word when it is an everyday word, for joining
+/// sentences where nothing is known about the names in them.
 pub fn decapitalise(text: &str) -> String {
-    const EVERYDAY: &[&str] = &[
-        "The", "A", "An", "Our", "We", "It", "Its", "This", "That", "These", "Those", "They",
-        "Their", "There", "All", "Every", "Some", "No", "One", "Two", "Three", "Customers",
-        "Users", "Requests", "Traffic", "Errors", "Latency", "Alerts", "Someone", "Support",
-        "Engineers", "Several", "Most", "Many", "After", "Before", "When", "While", "Once",
-        "Incident", "On-call", "Dashboards", "Monitoring", "Rolling", "Disk", "Queue", "Retries",
-        "Replication", "Clock", "Handoff", "Checkout", "Success", "Full", "Outbox", "Order",
-        "Error", "Payments",
-    ];
     let first = text.split([' ', ',']).next().unwrap_or("");
     if EVERYDAY.contains(&first) {
         let mut chars = text.chars();
@@ -776,10 +914,73 @@ pub fn decapitalise(text: &str) -> String {
     }
 }
 
+/// Everyday words that start sentences; never names.
+const EVERYDAY: &[&str] = &[
+    "The",
+    "A",
+    "An",
+    "Our",
+    "We",
+    "It",
+    "Its",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "They",
+    "Their",
+    "There",
+    "All",
+    "Every",
+    "Some",
+    "No",
+    "One",
+    "Two",
+    "Three",
+    "Customers",
+    "Users",
+    "Requests",
+    "Traffic",
+    "Errors",
+    "Latency",
+    "Alerts",
+    "Someone",
+    "Support",
+    "Engineers",
+    "Several",
+    "Most",
+    "Many",
+    "After",
+    "Before",
+    "When",
+    "While",
+    "Once",
+    "Incident",
+    "On-call",
+    "Dashboards",
+    "Monitoring",
+    "Rolling",
+    "Disk",
+    "Queue",
+    "Retries",
+    "Replication",
+    "Clock",
+    "Handoff",
+    "Checkout",
+    "Success",
+    "Full",
+    "Outbox",
+    "Order",
+    "Error",
+    "Payments",
+];
+
 /// Splits text into sentences, then splits long sentences at natural
 /// joints (semicolons, dashes, "but", "so") so each is short to say.
 pub fn split_sentences(text: &str) -> Vec<String> {
-    const ABBREVIATIONS: &[&str] = &["e.g", "i.e", "vs", "etc", "approx", "cf", "no", "dr", "mr", "ms", "st"];
+    const ABBREVIATIONS: &[&str] = &[
+        "e.g", "i.e", "vs", "etc", "approx", "cf", "no", "dr", "mr", "ms", "st",
+    ];
     let mut sentences = Vec::new();
     let mut start = 0;
     let bytes = text.as_bytes();
@@ -861,7 +1062,10 @@ fn shorten(sentence: &str) -> Vec<String> {
 
 /// Capitalised, ending in a full stop.
 fn finish(sentence: &str) -> String {
-    let trimmed = sentence.trim().trim_end_matches([',', ';', ':', '-', '–', '—']).trim();
+    let trimmed = sentence
+        .trim()
+        .trim_end_matches([',', ';', ':', '-', '–', '—'])
+        .trim();
     let mut s = capitalise(trimmed);
     if !s.ends_with(['.', '!', '?', '"', '”']) {
         s.push('.');
@@ -891,8 +1095,18 @@ fn add_person(names: &mut BTreeSet<String>, person: &str) {
 fn looks_like_person(owner: &str, team_slugs: &HashSet<String>) -> bool {
     let words: Vec<&str> = owner.split_whitespace().collect();
     const TEAMISH: &[&str] = &[
-        "team", "on-call", "oncall", "squad", "group", "guild", "crew", "rotation", "owners",
-        "engineering", "ops", "infra",
+        "team",
+        "on-call",
+        "oncall",
+        "squad",
+        "group",
+        "guild",
+        "crew",
+        "rotation",
+        "owners",
+        "engineering",
+        "ops",
+        "infra",
     ];
     (2..=3).contains(&words.len())
         && words.iter().all(|w| {
@@ -947,7 +1161,10 @@ mod tests {
         assert_eq!(m(95), "about an hour and a half");
         assert_eq!(m(150), "two and a half hours");
         assert_eq!(m(60 * 50), "about two days");
-        assert_eq!(duration_words(SignedDuration::from_secs(20)), "under a minute");
+        assert_eq!(
+            duration_words(SignedDuration::from_secs(20)),
+            "under a minute"
+        );
     }
 
     #[test]
@@ -975,20 +1192,32 @@ mod tests {
             .clean("At 14:32 UTC on 14 March 2024, Jonas Weber saw the volume stall (see https://status.example.com/x).")
             .unwrap();
         assert_eq!(text, "An engineer saw the volume stall.");
-        let text = s.clean("We found them in SHOW SERVERS at 14:47 and fixed it by 15:04.").unwrap();
+        let text = s
+            .clean("We found them in SHOW SERVERS at 14:47 and fixed it by 15:04.")
+            .unwrap();
         assert_eq!(
             text,
             "We found them in SHOW SERVERS and fixed it by about three o'clock in the afternoon."
         );
-        let text = s.clean("Priya's fix cut p99 latency from 480 ms to 20 s, 4x better (99.2%).").unwrap();
+        let text = s
+            .clean("Priya's fix cut p99 latency from 480 ms to 20 s, 4x better (99.2%).")
+            .unwrap();
         assert_eq!(
             text,
             "An engineer's fix cut ninety-ninth percentile latency from four hundred and eighty milliseconds to twenty seconds, four times better (ninety-nine point two percent)."
         );
         assert_eq!(s.clean("| 14:32 | Alert | fired |"), None);
-        assert_eq!(s.clean("2024-03-14T14:32:01Z ERROR pool=primary active=3"), None);
-        let text = s.clean("Sarah Connor and Jonas restarted it on 2024-03-14.").unwrap();
-        assert_eq!(text, "Two engineers restarted it on the fourteenth of March.");
+        assert_eq!(
+            s.clean("2024-03-14T14:32:01Z ERROR pool=primary active=3"),
+            None
+        );
+        let text = s
+            .clean("Sarah Connor and Jonas restarted it on 2024-03-14.")
+            .unwrap();
+        assert_eq!(
+            text,
+            "Two engineers restarted it on the fourteenth of March."
+        );
     }
 
     #[test]

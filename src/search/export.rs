@@ -151,18 +151,21 @@ fn vocabulary(
     let surfaces: BTreeSet<String> = archive
         .incidents
         .par_iter()
-        .fold(HashSet::new, |mut set: HashSet<String>, incident| {
-            let mut buffer = String::new();
-            for text in index::field_texts(incident) {
-                index::for_each_surface(&text, &mut buffer, |word| {
-                    if !set.contains(word) {
-                        set.insert(word.to_string());
-                    }
-                });
-            }
-            set
-        })
-        .reduce(HashSet::new, |mut a, b| {
+        .fold(
+            HashSet::default,
+            |mut set: HashSet<String, FnvBuild>, incident| {
+                let mut buffer = String::new();
+                for text in index::field_texts(incident) {
+                    index::for_each_surface(&text, &mut buffer, |word| {
+                        if !set.contains(word) {
+                            set.insert(word.to_string());
+                        }
+                    });
+                }
+                set
+            },
+        )
+        .reduce(HashSet::default, |mut a, b| {
             a.extend(b);
             a
         })
@@ -183,6 +186,32 @@ fn vocabulary(
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// FNV-1a as a `Hasher`: the vocabulary pass hashes every token of the
+/// archive, and SipHash's protection against crafted keys buys nothing here.
+#[derive(Default, Clone, Copy)]
+struct FnvBuild;
+
+struct FnvHasher(u64);
+
+impl std::hash::BuildHasher for FnvBuild {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Documents in which any field holds the term.
@@ -343,11 +372,7 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
             (stem, own_file, encode_term(stem, lists, num_docs))
         })
         .collect();
-    let bucketed: usize = entries
-        .iter()
-        .filter(|e| !e.1)
-        .map(|e| e.2.len())
-        .sum();
+    let bucketed: usize = entries.iter().filter(|e| !e.1).map(|e| e.2.len()).sum();
     let shards = bucketed.div_ceil(SHARD_TARGET_BYTES).max(1);
     let mut buckets: Vec<Vec<u8>> = vec![Vec::new(); shards];
     let mut term_files: Vec<(String, &[u8])> = Vec::new();
@@ -386,9 +411,16 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
             let mut text = String::new();
             for &w in members {
                 let (stem, df) = &analysis.vocabulary[words[w]];
-                text.push_str(&format!("{}\t{}\t{df}\n", words[w], stem_edit(words[w], stem)));
+                text.push_str(&format!(
+                    "{}\t{}\t{df}\n",
+                    words[w],
+                    stem_edit(words[w], stem)
+                ));
             }
-            Ok((format!("v/{}.dat", key_file_name(key)), gzip(text.as_bytes())?))
+            Ok((
+                format!("v/{}.dat", key_file_name(key)),
+                gzip(text.as_bytes())?,
+            ))
         })
         .collect::<Result<_>>()?;
     files.extend(compressed);
@@ -448,10 +480,7 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
                 .collect(),
             docs: docs.join(";"),
         };
-        files.push((
-            format!("f/{key}.dat"),
-            gzip(&serde_json::to_vec(&column)?)?,
-        ));
+        files.push((format!("f/{key}.dat"), gzip(&serde_json::to_vec(&column)?)?));
     }
     facets.push(("years", "Year"));
 
@@ -565,7 +594,10 @@ fn base36(mut n: u64) -> String {
 
 /// Gzip with a fixed header (no time, no name), so output is reproducible.
 pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::new(GZIP_LEVEL));
+    let mut encoder = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 3),
+        Compression::new(GZIP_LEVEL),
+    );
     encoder.write_all(bytes).context("cannot compress")?;
     encoder.finish().context("cannot compress")
 }
@@ -600,7 +632,10 @@ mod tests {
         refs.sort();
         let files = vocabulary_files(&refs);
         assert!(files.contains_key("db"));
-        assert!(files.contains_key("co"), "the short word keeps the short key");
+        assert!(
+            files.contains_key("co"),
+            "the short word keeps the short key"
+        );
         assert!(files.keys().any(|k| k.len() > 2));
         assert!(files.values().all(|v| v.len() <= VOCAB_MAX_WORDS));
         let keys: BTreeSet<String> = files.keys().cloned().collect();

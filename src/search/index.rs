@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
@@ -165,11 +164,7 @@ pub fn facet_values(incident: &Incident) -> [Vec<String>; 4] {
         out
     };
     [
-        incident
-            .severity
-            .iter()
-            .map(|s| slugify(&s.name))
-            .collect(),
+        incident.severity.iter().map(|s| slugify(&s.name)).collect(),
         slugs(&incident.teams),
         slugs(&incident.services),
         slugs(&incident.tags),
@@ -302,15 +297,25 @@ pub fn positioned_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize,
 /// Calls `visit` with each surface word of `text` as the analyzer's
 /// tokenizer, length filter and lowercaser produce it (stop words
 /// included), without allocating per token: the export's vocabulary pass
-/// over the whole archive.
+/// over the whole archive. ASCII is scanned byte by byte; other characters
+/// are decoded to ask Unicode whether they are alphanumeric, as tantivy's
+/// tokenizer does.
 pub fn for_each_surface(text: &str, buffer: &mut String, mut visit: impl FnMut(&str)) {
-    let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-        if i < text.len() && c.is_alphanumeric() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut start: Option<usize> = None;
+    while i <= bytes.len() {
+        let (alphanumeric, width) = match bytes.get(i) {
+            None => (false, 1),
+            Some(b) if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
+            Some(_) => {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                (c.is_alphanumeric(), c.len_utf8())
+            }
+        };
+        if alphanumeric {
             start.get_or_insert(i);
-            continue;
-        }
-        if let Some(s) = start.take() {
+        } else if let Some(s) = start.take() {
             let word = &text[s..i];
             if word.len() < 40 {
                 buffer.clear();
@@ -323,6 +328,25 @@ pub fn for_each_surface(text: &str, buffer: &mut String, mut visit: impl FnMut(&
                 visit(buffer);
             }
         }
+        i += width;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surface_scan_matches_the_analyzer() {
+        let text = "The DB's connection-pool hit 100% in Zürich → 東京; ünïcode ok. x";
+        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .build();
+        let expected = tokens(&mut analyzer, text);
+        let mut seen = Vec::new();
+        for_each_surface(text, &mut String::new(), |w| seen.push(w.to_string()));
+        assert_eq!(seen, expected);
     }
 }
 
@@ -354,9 +378,7 @@ fn write_documents(index: &Index, fields: &Fields, archive: &Archive) -> Result<
             .add_document(doc)
             .context("cannot add an incident to the search index")?;
     }
-    writer
-        .commit()
-        .context("cannot commit the search index")?;
+    writer.commit().context("cannot commit the search index")?;
     writer
         .wait_merging_threads()
         .context("cannot finish the search index")?;

@@ -33,18 +33,11 @@ pub const VOCABULARY_FILE: &str = "vocab.tsv";
 /// into the staging folder. Returns the number of files written.
 pub fn build(archive: &Archive, theme: &Theme, root: &Path, staging: &Staging) -> Result<usize> {
     let cache = index::cache_dir(root);
-    let t = std::time::Instant::now();
     let search_index = SearchIndex::create(archive, &cache.join("index"))?;
-    let t1 = t.elapsed();
     let analysis = export::analyse(&search_index, archive)?;
-    let t2 = t.elapsed();
     export::write_vocabulary(&analysis, &cache.join(VOCABULARY_FILE))?;
     let report = export::export(archive, &analysis, staging)?;
-    let t3 = t.elapsed();
     write_page(archive, theme, staging)?;
-    if std::env::var_os("CASEBOOK_SEARCH_DEBUG").is_some() {
-        eprintln!("search: index {t1:?} analyse {t2:?} export {t3:?} {report:?}");
-    }
     Ok(report.files + 1)
 }
 

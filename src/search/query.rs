@@ -93,7 +93,8 @@ impl Vocabulary {
         let mut sorted = Vec::new();
         for line in text.lines() {
             let mut parts = line.split('\t');
-            if let (Some(surface), Some(stem), Some(df)) = (parts.next(), parts.next(), parts.next())
+            if let (Some(surface), Some(stem), Some(df)) =
+                (parts.next(), parts.next(), parts.next())
             {
                 words.insert(
                     surface.to_string(),
@@ -106,7 +107,10 @@ impl Vocabulary {
     }
 
     /// Builds the vocabulary from surface → (stem, df).
-    pub fn from_words(words: HashMap<String, (String, u32)>, mut sorted: Vec<String>) -> Vocabulary {
+    pub fn from_words(
+        words: HashMap<String, (String, u32)>,
+        mut sorted: Vec<String>,
+    ) -> Vocabulary {
         sorted.sort();
         let refs: Vec<&str> = sorted.iter().map(String::as_str).collect();
         let files: HashMap<String, Vec<String>> = vocabulary_files(&refs)
@@ -216,7 +220,10 @@ pub fn search(
     vocabulary: Option<&Vocabulary>,
     request: &SearchRequest,
 ) -> Result<SearchResults> {
-    let reader = index.index.reader().context("cannot open the search index")?;
+    let reader = index
+        .index
+        .reader()
+        .context("cannot open the search index")?;
     let searcher = reader.searcher();
     let fields = index.fields;
     let mut stemmer = SearchIndex::analyzer();
@@ -332,10 +339,7 @@ pub fn search(
     let limit = request.limit.max(1);
     // Collect every match and order by (score, archive order), so ties break
     // as in the browser whatever the segment layout.
-    let all = searcher.search(
-        &query,
-        &TopDocs::with_limit(total.max(1)).order_by_score(),
-    )?;
+    let all = searcher.search(&query, &TopDocs::with_limit(total.max(1)).order_by_score())?;
     let ord_column: Vec<_> = searcher
         .segment_readers()
         .iter()

@@ -23,10 +23,16 @@ pub(super) fn write(report: &CheckReport, output: &Output, out: &mut dyn Write) 
     let mut files: HashMap<PathBuf, Vec<String>> = HashMap::new();
     for finding in &report.findings {
         let d = &finding.diagnostic;
+        // A path the terminal can open: under the root unless it is `.`.
+        let path = if output.root == Path::new(".") || output.root.as_os_str().is_empty() {
+            d.path.clone()
+        } else {
+            output.root.join(&d.path)
+        };
         let location = match (d.line, d.column) {
-            (0, _) => d.path.display().to_string(),
-            (line, 0) => format!("{}:{line}", d.path.display()),
-            (line, column) => format!("{}:{line}:{column}", d.path.display()),
+            (0, _) => path.display().to_string(),
+            (line, 0) => format!("{}:{line}", path.display()),
+            (line, column) => format!("{}:{line}:{column}", path.display()),
         };
         let style = match d.level {
             Level::Error => "1;31",

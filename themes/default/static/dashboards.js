@@ -1,7 +1,25 @@
-// Casebook action items: filters the tables of /actions/ in the page (status,
-// owner, team, severity, words) and groups rows by owner or team. Without
-// this script the page is complete: every item, sorted, in sections.
-// The filter is kept in the address (?owner=…&team=…), so a view can be shared.
+// Casebook dashboards, progressive: without this script every page is
+// complete. On /actions/ it filters the tables in the page (status, owner,
+// team, severity, words) and groups rows by owner or team, keeping the
+// filter in the address (?owner=…&team=…) so a view can be shared. On
+// /metrics/ it finds rows of the by-team and by-service tables by name.
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-filter-table]"), function (input) {
+    var table = document.getElementById(input.dataset.filterTable);
+    if (!table) return;
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    input.closest("label").hidden = false;
+    input.addEventListener("input", function () {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      rows.forEach(function (row) {
+        var name = row.cells[0].textContent.toLowerCase();
+        row.hidden = !words.every(function (w) { return name.indexOf(w) >= 0; });
+      });
+    });
+  });
+})();
+
 (function () {
   "use strict";
   var form = document.querySelector(".dash-filter");

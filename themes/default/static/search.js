@@ -105,6 +105,8 @@
       });
       self.stop = {};
       m.stop.forEach(function (w) { self.stop[w] = 1; });
+      // Nearly every query needs the norms columns: fetch them with the first words.
+      m.fields.forEach(function (x, i) { if (x.column) self.norms(i); });
       return m;
     }));
   };
@@ -195,25 +197,28 @@
   };
   /* Scores of one clause (a set of stems, summed like tantivy's Should over
    * fields and terms): Map doc -> score. */
+  /* Scores of one clause (a set of stems, summed like tantivy's Should over
+   * fields and terms) in f32 accumulators indexed by document, and which
+   * fields matched. */
   Engine.prototype.score = function (stems) {
     var m = this.meta_, self = this;
     var columns = m.fields.map(function (x, i) { return x.column && stems.length ? self.norms(i) : null; });
     return Promise.all([Promise.all(stems.map(this.postings, this)), Promise.all(columns)]).then(function (r) {
-      var scores = new Map(), lists = r[0], cols = r[1];
+      var acc = new Float32Array(m.docs), hit = new Uint8Array(m.docs), lists = r[0], cols = r[1];
       lists.forEach(function (fields) {
         if (!fields) return;
         fields.forEach(function (p, i) {
           if (!p) return;
-          var field = m.fields[i], w = f(idf(p.docs.length, m.docs) * K1P1), col = cols[i];
+          var field = m.fields[i], w = f(idf(p.docs.length, m.docs) * K1P1), col = cols[i], cache = field.cache, bit = 1 << i;
           if (field.boost !== 1) w = f(w * field.boost);
           for (var k = 0; k < p.docs.length; k++) {
-            var tf = p.tfs[k], s = f(w * f(tf / f(tf + field.cache[col ? col[p.docs[k]] : p.norms[k]])));
-            var doc = p.docs[k], prev = scores.get(doc);
-            scores.set(doc, prev === undefined ? s : f(prev + s));
+            var tf = p.tfs[k], doc = p.docs[k];
+            acc[doc] += f(w * f(tf / f(tf + cache[col ? col[doc] : p.norms[k]])));
+            hit[doc] |= bit;
           }
         });
       });
-      return scores;
+      return { acc: acc, hit: hit };
     });
   };
   Engine.prototype.facet = function (key) {
@@ -269,19 +274,15 @@
         var resolved = r[0], columns = {};
         wanted.forEach(function (k, i) { columns[k] = r[1][i]; });
         return Promise.all(resolved.map(function (w) { return self.score(w.stems); })).then(function (scored) {
-          var all = null;
+          // Every clause must match; scores add up clause by clause, in f32.
+          var N = m.docs, total = new Float32Array(N), where = new Uint8Array(N), count = new Uint8Array(N), docs = [], d;
           scored.forEach(function (s) {
-            if (!all) { all = s; return; }
-            var next = new Map();
-            all.forEach(function (v, doc) { var o = s.get(doc); if (o !== undefined) next.set(doc, f(v + o)); });
-            all = next;
+            for (var d = 0; d < N; d++) if (s.hit[d]) { count[d]++; total[d] += s.acc[d]; where[d] |= s.hit[d]; }
           });
-          var docs = [];
-          if (all) all.forEach(function (v, doc) { docs.push([doc, v]); });
-          else for (var d = 0; d < m.docs; d++) docs.push([d, 0]);
+          for (d = 0; d < N; d++) if (count[d] === scored.length) docs.push(d);
           var from = opts.from ? Date.parse(opts.from) / 864e5 : -Infinity;
           var to = opts.to ? Date.parse(opts.to) / 864e5 : Infinity;
-          if (needDates) docs = docs.filter(function (x) { var day = columns.years.days[x[0]]; return day >= from && day <= to; });
+          if (needDates) docs = docs.filter(function (x) { var day = columns.years.days[x]; return day >= from && day <= to; });
           // Facets are OR within, AND across; counts leave out their own filter.
           var selected = {};
           facetKeys.forEach(function (k) {
@@ -299,14 +300,23 @@
           (opts.facets || []).forEach(function (k) {
             var col = columns[k], c = {};
             docs.forEach(function (x) {
-              if (!passes(x[0], k)) return;
-              col.docs[x[0]].forEach(function (id) { var s = col.values[id][0]; c[s] = (c[s] || 0) + 1; });
+              if (!passes(x, k)) return;
+              col.docs[x].forEach(function (id) { var s = col.values[id][0]; c[s] = (c[s] || 0) + 1; });
             });
             counts[k] = c;
           });
-          docs = docs.filter(function (x) { return passes(x[0]); });
-          docs.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-          return { total: docs.length, docs: docs, words: resolved, counts: counts, columns: columns };
+          if (facetKeys.length) docs = docs.filter(function (x) { return passes(x); });
+          // The best `limit` by score, ties by archive order (tantivy's doc order).
+          var limit = opts.limit || 100, best = [];
+          function before(a, b) { return total[a] > total[b] || (total[a] === total[b] && a < b); }
+          docs.forEach(function (x) {
+            if (best.length === limit && !before(x, best[limit - 1])) return;
+            var lo = 0, hi = best.length;
+            while (lo < hi) { var mid = (lo + hi) >> 1; if (before(best[mid], x)) lo = mid + 1; else hi = mid; }
+            best.splice(lo, 0, x);
+            if (best.length > limit) best.pop();
+          });
+          return { total: docs.length, docs: best.map(function (x) { return [x, total[x], where[x]]; }), words: resolved, counts: counts, columns: columns };
         });
       });
     });
@@ -366,9 +376,10 @@
     frag.append(s.slice(last));
     return frag;
   }
+  // Runs fn once after the current burst of events (keystrokes, toggles).
   function debounceFrame(fn) {
     var pending = false;
-    return function () { if (!pending) { pending = true; requestAnimationFrame(function () { pending = false; fn(); }); } };
+    return function () { if (!pending) { pending = true; setTimeout(function () { pending = false; fn(); }, 0); } };
   }
 
   var page = $('#cb-search');
@@ -405,11 +416,13 @@
       }
     });
   }
-  function resultItem(card, doc, words, n) {
+  function resultItem(card, doc, words, n, mask) {
+    var fields = (engine.meta_.fields || []).filter(function (x, i) { return mask & (1 << i); }).map(function (x) { return x.name; });
     var sev = card[3] ? h('span', { class: 'badge sev-' + (card[4] + 1) }, [card[3]]) : h('span', { class: 'badge sev-none' }, ['Unrated']);
     return h('li', { id: 'cb-r' + n, role: 'option', 'aria-selected': 'false', class: 'cb-result', 'data-doc': doc }, [
       h('a', { href: url(card[0]), class: 'cb-title' }, [highlight(card[1], words)]),
-      h('p', { class: 'cb-meta' }, [sev, ' ', h('time', { datetime: card[2] }, [card[2]]), card[5].length ? ' · ' + card[5].join(', ') : null]),
+      h('p', { class: 'cb-meta' }, [sev, ' ', h('time', { datetime: card[2] }, [card[2]]), card[5].length ? ' · ' + card[5].join(', ') : null,
+        fields.length ? h('span', { class: 'cb-where' }, [' · matches in ' + fields.join(', ')]) : null]),
       card[6] ? h('p', { class: 'cb-snippet' }, [highlight(card[6], words)]) : null
     ]);
   }
@@ -428,7 +441,7 @@
         return engine.cards(r.docs.slice(0, 5).map(function (x) { return x[0]; })).then(function (cards) {
           if (mine !== seq) return;
           list.replaceChildren();
-          cards.forEach(function (c, n) { list.append(resultItem(c, r.docs[n][0], r.words, n)); });
+          cards.forEach(function (c, n) { list.append(resultItem(c, r.docs[n][0], r.words, n, r.docs[n][2])); });
           list.append(h('li', { class: 'cb-all' }, [h('a', { href: base + 'search/?q=' + encodeURIComponent(q) }, [r.total ? 'All ' + r.total + ' results' : 'No results — open search'])]));
           list.hidden = false;
           input.setAttribute('aria-expanded', 'true');
@@ -447,7 +460,8 @@
     if (headerInput) headerInput.closest('form').hidden = true;
     root.classList.add('cb-ready');
     navigable(input, list);
-    var state = { q: '', filters: {}, from: '', to: '', shown: PAGE };
+    // typing: the last word is still being typed, so it also matches as a prefix.
+    var state = { q: '', filters: {}, from: '', to: '', shown: PAGE, typing: false };
     var params = new URLSearchParams(location.search);
     state.q = params.get('q') || '';
     var titles = {};
@@ -495,7 +509,7 @@
     var go = debounceFrame(function () {
       var mine = ++seq;
       syncUrl();
-      var opts = { filters: state.filters, from: state.from, to: state.to, prefix: document.activeElement === input, facets: openFacets() };
+      var opts = { filters: state.filters, from: state.from, to: state.to, prefix: state.typing, facets: openFacets(), limit: state.shown };
       var t0 = performance.now();
       if (!active() && !opts.facets.length) { render(null, [], t0); return; }
       engine.search(state.q, opts).then(function (r) {
@@ -525,7 +539,7 @@
       if (fixed.length) msg.push(' (showing ' + fixed.map(function (w) { return '“' + w.corrected + '” for “' + w.word + '”'; }).join(', ') + ')');
       msg.push(' · ' + Math.max(1, Math.round(performance.now() - t0)) + ' ms');
       status.textContent = msg.join('');
-      cards.forEach(function (c, n) { list.append(resultItem(c, r.docs[n][0], r.words, n)); });
+      cards.forEach(function (c, n) { list.append(resultItem(c, r.docs[n][0], r.words, n, r.docs[n][2])); });
       more.hidden = r.total <= cards.length;
       renderFacets(r);
     }
@@ -551,8 +565,8 @@
         });
       });
     }
-    input.addEventListener('input', function () { state.q = input.value; state.shown = PAGE; go(); });
-    form.addEventListener('submit', function (e) { e.preventDefault(); if (!list.querySelector('[aria-selected=true]')) { state.q = input.value; go(); } });
+    input.addEventListener('input', function () { state.q = input.value; state.shown = PAGE; state.typing = true; go(); });
+    form.addEventListener('submit', function (e) { e.preventDefault(); if (!list.querySelector('[aria-selected=true]')) { state.q = input.value; state.typing = false; go(); } });
     [from, to].forEach(function (el) {
       el.addEventListener('change', function () { state.from = from.value; state.to = to.value; state.shown = PAGE; go(); });
     });

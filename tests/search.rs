@@ -1,0 +1,478 @@
+//! Search: the tantivy index and its static export, the CLI, the browser
+//! client under Node (same top results as the CLI), and the search page in
+//! headless Chromium.
+//!
+//! Node and Chromium tests need `node` and `chromium` on PATH; without them
+//! they are skipped locally and fail when `CI` is set.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use casebook::search::{self, SearchRequest};
+use casebook::site::{self, BuildOptions, NoProgress};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/search/archive");
+const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/search/client.mjs");
+
+/// Queries compared between the browser client and tantivy.
+const QUERIES: &[&str] = &[
+    "connection pool",
+    "replication lag",
+    "certificate expired",
+    "memory leak",
+    "deadlock",
+    "deadlok",
+    "canary stage",
+    "retry storm",
+    "queue depth consumers",
+    "clock skew tokens",
+    "third-party provider",
+    "disk usage",
+    "feature flag",
+    "ledger",
+    "settlement jobs",
+    "out of memory",
+    "\"lock ordering\"",
+    "conection pool",
+];
+
+/// A fixture archive copied into a temporary folder and built there.
+struct Built {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    public: PathBuf,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn build_fixture() -> Built {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("archive");
+    copy_dir(Path::new(FIXTURE), &root);
+    let options = BuildOptions {
+        root: root.clone(),
+        output: None,
+        base_url: None,
+        include_drafts: false,
+        today: jiff::civil::date(2025, 1, 1),
+        no_search: false,
+    };
+    let report = site::build(&options, &NoProgress).unwrap();
+    assert!(!report.has_errors(), "{:?}", report.diagnostics);
+    Built {
+        public: root.join("public"),
+        root,
+        _tmp: tmp,
+    }
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let name = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            out.insert(name, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn build_indexes_and_exports_a_sharded_static_index() {
+    let built = build_fixture();
+    let dir = built.public.join("search");
+    let meta: serde_json::Value =
+        serde_json::from_slice(&gunzip(&std::fs::read(dir.join("meta.dat")).unwrap())).unwrap();
+    assert_eq!(meta["docs"], 31);
+    assert_eq!(meta["fields"][0][0], "title");
+    assert!(dir.join("index.html").is_file());
+    let files = files_under(&dir);
+    assert!(files.keys().any(|k| k.starts_with("t/")), "term files");
+    assert!(
+        files.keys().any(|k| k.starts_with("v/")),
+        "vocabulary files"
+    );
+    assert!(files.contains_key("c/0.dat") && files.contains_key("f/severity.dat"));
+    let biggest = files.values().map(Vec::len).max().unwrap();
+    assert!(biggest < 64 * 1024, "no single big file ({biggest} bytes)");
+    for (name, bytes) in &files {
+        if name.ends_with(".dat") {
+            assert_eq!(&bytes[..2], &[0x1f, 0x8b], "{name} is gzip");
+        }
+    }
+    // The vocabulary maps surface words to tantivy's stems.
+    let vocab = String::from_utf8(gunzip(&files["v/de.dat"])).unwrap();
+    assert!(
+        vocab.lines().any(|l| l.starts_with("deadlocked\t2\t")),
+        "{vocab}"
+    );
+    // The tantivy index stays in the build cache.
+    assert!(
+        built
+            .root
+            .join(".casebook-cache/search/index/meta.json")
+            .is_file()
+    );
+    assert!(
+        built
+            .root
+            .join(".casebook-cache/search/vocab.tsv")
+            .is_file()
+    );
+}
+
+#[test]
+fn export_is_deterministic() {
+    let a = build_fixture();
+    let b = build_fixture();
+    assert_eq!(
+        files_under(&a.public.join("search")),
+        files_under(&b.public.join("search"))
+    );
+}
+
+#[test]
+fn tantivy_query_filters_and_typos() {
+    let built = build_fixture();
+    let (index, vocabulary) = search::open(&built.root).unwrap();
+    let request = |query: &str| SearchRequest {
+        query: query.into(),
+        limit: 10,
+        ..SearchRequest::default()
+    };
+    let results = search::query::search(&index, vocabulary.as_ref(), &request("deadlok")).unwrap();
+    assert_eq!(results.hits[0].id, "2024/ledger-deadlock");
+    assert_eq!(
+        results.corrections,
+        vec![("deadlok".into(), "deadlock".into())]
+    );
+    assert!(!results.hits[0].highlights.is_empty());
+
+    let all =
+        search::query::search(&index, vocabulary.as_ref(), &request("connection pool")).unwrap();
+    let mut filtered = request("connection pool");
+    filtered.severity = vec!["SEV-2".into()];
+    filtered.since = Some(jiff::civil::date(2022, 1, 1));
+    let some = search::query::search(&index, vocabulary.as_ref(), &filtered).unwrap();
+    assert!(some.total > 0 && some.total < all.total);
+    assert!(
+        some.hits
+            .iter()
+            .all(|h| h.severity.as_deref() == Some("SEV-2") && h.date.as_str() >= "2022-01-01")
+    );
+
+    let phrase =
+        search::query::search(&index, vocabulary.as_ref(), &request("\"lock ordering\"")).unwrap();
+    assert_eq!(phrase.total, 1);
+}
+
+fn cli_top_ids(root: &Path, query: &str) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args(["--root"])
+        .arg(root)
+        .args(["search", query, "--json", "-n", "10"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    json["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Whether a tool is installed; fails under CI when it is not.
+fn have(tool: &str) -> bool {
+    let found = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is required under CI (apt-get install -y {tool})"
+        );
+        eprintln!("skipped: {tool} is not installed");
+    }
+    found
+}
+
+#[test]
+fn browser_client_under_node_ranks_like_tantivy() {
+    if !have("node") {
+        return;
+    }
+    let built = build_fixture();
+    let queries = built.root.join("queries.json");
+    std::fs::write(&queries, serde_json::to_vec(QUERIES).unwrap()).unwrap();
+    let output = Command::new("node")
+        .arg(CLIENT)
+        .arg(&built.public)
+        .arg(&queries)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut disagreements = Vec::new();
+    for (query, answer) in QUERIES.iter().zip(json["queries"].as_array().unwrap()) {
+        let js: Vec<String> = answer["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let cli = cli_top_ids(&built.root, query);
+        let phrase = query.starts_with('"');
+        // Phrases are approximate in the browser: its results must contain tantivy's.
+        let agrees = if phrase {
+            cli.iter().all(|id| js.contains(id))
+        } else {
+            js == cli
+        };
+        if !agrees {
+            disagreements.push(format!("{query}: js {js:?} cli {cli:?}"));
+        }
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    let deadlok = &json["queries"][5];
+    assert_eq!(deadlok["ids"][0], "2024/ledger-deadlock");
+}
+
+/// Serves `dir` over HTTP on loopback until the process ends.
+fn serve(dir: PathBuf) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let dir = dir.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).map_or(true, |n| n == 0) || header == "\r\n" {
+                        break;
+                    }
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/");
+                let path = path.split(['?', '#']).next().unwrap_or("/");
+                let mut file = dir.join(path.trim_start_matches('/'));
+                if file.is_dir() {
+                    file = file.join("index.html");
+                }
+                let (status, body) = match std::fs::read(&file) {
+                    Ok(body) if !path.contains("..") => ("200 OK", body),
+                    _ => ("404 Not Found", b"not found".to_vec()),
+                };
+                let kind = match file.extension().and_then(|e| e.to_str()) {
+                    Some("html") => "text/html; charset=utf-8",
+                    Some("js") => "text/javascript",
+                    Some("css") => "text/css",
+                    _ => "application/octet-stream",
+                };
+                let mut stream = &stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    port
+}
+
+/// Types a query, sees results, opens and applies a facet, moves with the
+/// arrow key, follows a result, and collects console errors: the outcome is
+/// written into the page for `--dump-dom`.
+const HARNESS: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>harness</title><body>
+<pre id="result"></pre>
+<script>
+const out = { errors: [], steps: [] };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, fn, ms = 8000) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) { const v = fn(); if (v) return v; await sleep(25); }
+  throw new Error('timed out waiting for ' + what);
+}
+function hook(w) {
+  w.addEventListener('error', (e) => out.errors.push('error: ' + e.message));
+  w.addEventListener('unhandledrejection', (e) => out.errors.push('rejection: ' + e.reason));
+  const original = w.console.error;
+  w.console.error = (...a) => { out.errors.push('console: ' + a.join(' ')); original.apply(w.console, a); };
+}
+(async () => {
+  const frame = document.createElement('iframe');
+  frame.style.width = '1200px'; frame.style.height = '900px';
+  let loads = 0;
+  frame.addEventListener('load', () => { loads++; hook(frame.contentWindow); });
+  frame.src = '/search/';
+  document.body.append(frame);
+  await until('search page', () => loads >= 1 && frame.contentDocument.querySelector('#cb-search.cb-ready'));
+  const d = frame.contentDocument;
+  const input = d.querySelector('#cb-q');
+  input.focus();
+  for (const c of 'retry storm') {
+    input.value += c;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    await sleep(15);
+  }
+  const results = () => [...d.querySelectorAll('#cb-results .cb-result')];
+  await until('results', () => results().length >= 3 && /result/.test(d.querySelector('#cb-status').textContent));
+  out.steps.push('typed');
+  out.status = d.querySelector('#cb-status').textContent;
+  out.results = results().length;
+  out.marked = d.querySelectorAll('#cb-results mark').length;
+  const facet = d.querySelector('details[data-facet=severity]');
+  facet.open = true;
+  const box = await until('facet values', () => facet.querySelector('input[type=checkbox]'));
+  out.facetLabel = box.parentElement.textContent.trim();
+  box.click();
+  await until('filtered url', () => frame.contentWindow.location.search.includes('severity='));
+  await until('filtered results', () => results().length && d.querySelector('#cb-status').textContent !== out.status);
+  out.steps.push('faceted');
+  out.filteredStatus = d.querySelector('#cb-status').textContent;
+  out.badges = [...new Set(results().map((li) => li.querySelector('.badge').textContent))];
+  out.url = frame.contentWindow.location.search;
+  input.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+  out.selected = results()[0].getAttribute('aria-selected');
+  const link = results()[0].querySelector('a');
+  out.title = link.textContent;
+  link.click();
+  await until('incident page', () => loads >= 2 && frame.contentWindow.location.pathname.startsWith('/incidents/'));
+  out.steps.push('followed');
+  out.page = frame.contentWindow.location.pathname;
+  out.h1 = frame.contentDocument.querySelector('h1') && frame.contentDocument.querySelector('h1').textContent.trim();
+  await sleep(200);
+})().catch((e) => out.errors.push('harness: ' + e.message)).finally(() => {
+  document.getElementById('result').textContent = JSON.stringify(out);
+});
+</script>"#;
+
+#[test]
+fn search_page_works_in_headless_chromium() {
+    if !have("chromium") {
+        return;
+    }
+    let built = build_fixture();
+    std::fs::write(built.public.join("harness.html"), HARNESS).unwrap();
+    let port = serve(built.public.clone());
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--virtual-time-budget=60000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("http://127.0.0.1:{port}/harness.html"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!("chromium did not finish in 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let json = dom
+        .split("<pre id=\"result\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no result in the page:\n{dom}\n{stderr}"));
+    let json = json
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    let out: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(out["errors"], serde_json::json!([]), "{out:#}\n{stderr}");
+    assert_eq!(
+        out["steps"],
+        serde_json::json!(["typed", "faceted", "followed"]),
+        "{out:#}"
+    );
+    assert!(out["results"].as_u64().unwrap() >= 3, "{out:#}");
+    assert!(
+        out["marked"].as_u64().unwrap() > 0,
+        "matched words are highlighted: {out:#}"
+    );
+    assert_eq!(
+        out["badges"].as_array().unwrap().len(),
+        1,
+        "one severity after the facet: {out:#}"
+    );
+    assert_eq!(
+        out["selected"], "true",
+        "arrow keys move through results: {out:#}"
+    );
+    assert_eq!(
+        out["h1"], out["title"],
+        "the followed result is the incident page: {out:#}"
+    );
+    let console_errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains("ERROR")))
+        .collect();
+    assert!(console_errors.is_empty(), "{console_errors:#?}");
+}
