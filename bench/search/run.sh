@@ -25,6 +25,8 @@ python3 -c "import pagefind_bin" 2>/dev/null || pip install --quiet pagefind-bin
 PAGEFIND="$(python3 -c 'import os, pagefind_bin; print(os.path.dirname(pagefind_bin.__file__))')/pagefind"
 [ -x "$PAGEFIND" ] || PAGEFIND="python3 -m pagefind_bin"
 
+# REUSE=1 keeps WORK's corpus, builds and Pagefind index (to rerun the measurements).
+if [ -z "${REUSE:-}" ]; then
 rm -rf "$WORK" && mkdir -p "$WORK/archive"
 python3 "$GEN" "$N" "$WORK/gen" >/dev/null
 mv "$WORK/gen/incidents" "$WORK/archive/content"
@@ -47,6 +49,8 @@ rm -rf "$WORK/pf" && cp -r "$WORK/plain" "$WORK/pf"
 # Only the incident pages: the documents Casebook's index holds (the listing
 # pages would repeat every card in Pagefind's index).
 /usr/bin/time -v $PAGEFIND --site "$WORK/pf" --glob "incidents/**/*.html" >/dev/null 2>"$WORK/pf.time" || { cat "$WORK/pf.time"; exit 1; }
+
+fi
 
 cb_bundle=$(find "$WORK/site/search" -type f ! -name index.html -printf '%s\n' | awk '{s+=$1} END {print s}')
 cb_js=$(gzip -9c "$WORK/site/search.js" | wc -c)

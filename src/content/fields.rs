@@ -694,7 +694,9 @@ fn action_item(
         });
     // "done 2024-05-02" or "Done (2024-05-02)": a status with its closing date.
     let dated_status = draft.status.as_deref().and_then(|text| {
-        let word = text.split(|c: char| c.is_ascii_digit() || c == '(').next()?;
+        let word = text
+            .split(|c: char| c.is_ascii_digit() || c == '(')
+            .next()?;
         Some((ActionStatus::parse(word)?, timeline::find_date(text, None)?))
     });
     let closed = match (draft.closed.as_deref(), dated_status) {

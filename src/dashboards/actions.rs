@@ -109,7 +109,12 @@ impl<'a> ActionEntry<'a> {
             i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
         });
         match self.standing() {
-            Standing::Overdue => (0, -i64::from(self.overdue_days.unwrap_or(0)), self.incident_index, &self.item.id),
+            Standing::Overdue => (
+                0,
+                -i64::from(self.overdue_days.unwrap_or(0)),
+                self.incident_index,
+                &self.item.id,
+            ),
             Standing::Open | Standing::InProgress => (1, due, self.incident_index, &self.item.id),
             Standing::Done => (2, 0, self.incident_index, &self.item.id),
             Standing::WontDo => (3, 0, self.incident_index, &self.item.id),
@@ -278,7 +283,9 @@ where
     groups.sort_by(|a, b| a.0.cmp(&b.0));
     let mut rows: Vec<GroupCompletion> = groups
         .into_iter()
-        .map(|(slug, name, list)| GroupCompletion::new(name.to_string(), slug, Completion::of(list)))
+        .map(|(slug, name, list)| {
+            GroupCompletion::new(name.to_string(), slug, Completion::of(list))
+        })
         .collect();
     if !none.is_empty() {
         rows.push(GroupCompletion::new(
@@ -307,7 +314,12 @@ pub fn by_severity(archive: &Archive, entries: &[ActionEntry]) -> Vec<GroupCompl
     for level in &archive.config.severities {
         let list: Vec<&ActionEntry> = entries
             .iter()
-            .filter(|e| e.incident.severity.as_ref().is_some_and(|s| s.name == level.name))
+            .filter(|e| {
+                e.incident
+                    .severity
+                    .as_ref()
+                    .is_some_and(|s| s.name == level.name)
+            })
             .collect();
         if !list.is_empty() {
             rows.push(GroupCompletion::new(
@@ -317,7 +329,10 @@ pub fn by_severity(archive: &Archive, entries: &[ActionEntry]) -> Vec<GroupCompl
             ));
         }
     }
-    let unrated: Vec<&ActionEntry> = entries.iter().filter(|e| e.incident.severity.is_none()).collect();
+    let unrated: Vec<&ActionEntry> = entries
+        .iter()
+        .filter(|e| e.incident.severity.is_none())
+        .collect();
     if !unrated.is_empty() {
         rows.push(GroupCompletion::new(
             "Unrated".to_string(),
@@ -348,7 +363,7 @@ pub struct ActionRecord<'a> {
     pub incident_date: String,
     pub severity: Option<&'a str>,
     pub teams: &'a [String],
-    /// Path of the incident page under the site's base path.
+    /// The incident page: absolute when `base_url` in casebook.toml is.
     pub url: String,
 }
 
@@ -373,7 +388,11 @@ impl<'a> ActionRecord<'a> {
             incident_date: entry.incident.date.to_string(),
             severity: entry.incident.severity.as_ref().map(|s| s.name.as_str()),
             teams: &entry.incident.teams,
-            url: archive.incident_url(entry.incident),
+            url: format!(
+                "{}incidents/{}/",
+                archive.config.absolute_base(),
+                entry.incident.id
+            ),
         }
     }
 }
@@ -401,7 +420,14 @@ fn human(entries: &[ActionEntry]) -> String {
     let mut out = String::new();
     let owner_width = entries
         .iter()
-        .map(|e| e.item.owner.as_deref().unwrap_or("unassigned").chars().count())
+        .map(|e| {
+            e.item
+                .owner
+                .as_deref()
+                .unwrap_or("unassigned")
+                .chars()
+                .count()
+        })
         .max()
         .unwrap_or(0)
         .min(24);
@@ -410,8 +436,18 @@ fn human(entries: &[ActionEntry]) -> String {
             Some(days) => format!("overdue {days}d"),
             None => e.item.status.as_str().to_string(),
         };
-        let due = e.item.due.map_or_else(|| "no due date".to_string(), |d| format!("due {d}"));
-        let owner: String = e.item.owner.as_deref().unwrap_or("unassigned").chars().take(24).collect();
+        let due = e
+            .item
+            .due
+            .map_or_else(|| "no due date".to_string(), |d| format!("due {d}"));
+        let owner: String = e
+            .item
+            .owner
+            .as_deref()
+            .unwrap_or("unassigned")
+            .chars()
+            .take(24)
+            .collect();
         let _ = writeln!(
             out,
             "{state:<12} {due:<14} {owner:<owner_width$}  {}  ({})",
@@ -442,7 +478,10 @@ fn json(archive: &Archive, entries: &[ActionEntry]) -> String {
     let report = Report {
         today: archive.today.to_string(),
         count: entries.len(),
-        action_items: entries.iter().map(|e| ActionRecord::new(archive, e)).collect(),
+        action_items: entries
+            .iter()
+            .map(|e| ActionRecord::new(archive, e))
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string());
     text.push('\n');
@@ -540,12 +579,7 @@ impl<'a> Slugs<'a> {
 /// postmortems has about 40,000 action items, and a Tera loop over them took
 /// about 260 ms where this takes a few. Everything around the rows — the
 /// page, its headings and summaries — is the theme's `actions.html`.
-pub(super) fn row_html(
-    entry: &ActionEntry,
-    base: &str,
-    slugs: &Slugs<'_>,
-    out: &mut String,
-) {
+pub(super) fn row_html(entry: &ActionEntry, base: &str, slugs: &Slugs<'_>, out: &mut String) {
     let item = entry.item;
     let incident = entry.incident;
     let standing = entry.standing();
@@ -561,12 +595,18 @@ pub(super) fn row_html(
         html_escape(slugs.get(team), out);
     }
     out.push_str("\" data-severity=\"");
-    html_escape(incident.severity.as_ref().map_or("", |s| slugs.get(&s.name)), out);
+    html_escape(
+        incident
+            .severity
+            .as_ref()
+            .map_or("", |s| slugs.get(&s.name)),
+        out,
+    );
     out.push('"');
     if standing == Standing::Overdue {
         out.push_str(" class=\"is-overdue\"");
     }
-    out.push_str("><td class=\"action-title-cell\">");
+    out.push_str("><td>");
     html_escape(&item.title, out);
     if let Some(ticket) = &item.ticket {
         out.push_str(" <span class=\"ticket\">");
@@ -574,7 +614,10 @@ pub(super) fn row_html(
             out.push_str("<a href=\"");
             html_escape(ticket, out);
             out.push_str("\">");
-            html_escape(ticket.rsplit('/').find(|s| !s.is_empty()).unwrap_or(ticket), out);
+            html_escape(
+                ticket.rsplit('/').find(|s| !s.is_empty()).unwrap_or(ticket),
+                out,
+            );
             out.push_str("</a>");
         } else {
             html_escape(ticket, out);
@@ -630,13 +673,12 @@ pub(super) fn row_html(
         ActionStatus::Done => ("done", "Done"),
         ActionStatus::WontDo => ("wont-do", "Won’t do"),
     };
-    let _ = write!(out, "<span class=\"action-status action-{class}\">{label}</span>");
+    let _ = write!(
+        out,
+        "<span class=\"action-status action-{class}\">{label}</span>"
+    );
     if let Some(days) = entry.overdue_days {
-        let _ = write!(
-            out,
-            " <span class=\"overdue\" title=\"{days} day{s} past its due date\">{days} d overdue</span>",
-            s = if days == 1 { "" } else { "s" }
-        );
+        let _ = write!(out, " <span class=\"overdue\">{days} d overdue</span>");
     }
     out.push_str("</td><td class=\"num\">");
     match (entry.age_days, entry.days_to_done, item.closed) {

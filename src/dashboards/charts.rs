@@ -111,35 +111,47 @@ pub enum Scale {
 /// Bars per category, the series stacked bottom to top in order.
 pub fn stacked_bars(spec: &ChartSpec, series: &[Series]) -> Result<String> {
     let totals: Vec<f64> = (0..spec.categories.len())
-        .map(|i| series.iter().filter_map(|s| s.values.get(i).copied().flatten()).sum())
+        .map(|i| {
+            series
+                .iter()
+                .filter_map(|s| s.values.get(i).copied().flatten())
+                .sum()
+        })
         .collect();
     let max = totals.iter().copied().fold(0.0, f64::max);
-    draw(spec, series, Mark::Block, Scale::Count, max, |chart, series| {
-        let mut base = vec![0.0f64; spec.categories.len()];
-        for s in series {
-            let bars: Vec<Rectangle<(SegmentValue<u32>, f64)>> = s
-                .values
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| {
-                    let v = v.filter(|v| *v > 0.0)?;
-                    let (low, high) = (base[i], base[i] + v);
-                    base[i] = high;
-                    let mut bar = Rectangle::new(
-                        [
-                            (SegmentValue::Exact(i as u32), low),
-                            (SegmentValue::Exact(i as u32 + 1), high),
-                        ],
-                        s.colour.filled(),
-                    );
-                    bar.set_margin(0, 0, 1, 1);
-                    Some(bar)
-                })
-                .collect();
-            chart.draw_series(bars).map_err(plot_error)?;
-        }
-        Ok(())
-    })
+    draw(
+        spec,
+        series,
+        Mark::Block,
+        Scale::Count,
+        max,
+        |chart, series| {
+            let mut base = vec![0.0f64; spec.categories.len()];
+            for s in series {
+                let bars: Vec<Rectangle<(SegmentValue<u32>, f64)>> = s
+                    .values
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| {
+                        let v = v.filter(|v| *v > 0.0)?;
+                        let (low, high) = (base[i], base[i] + v);
+                        base[i] = high;
+                        let mut bar = Rectangle::new(
+                            [
+                                (SegmentValue::Exact(i as u32), low),
+                                (SegmentValue::Exact(i as u32 + 1), high),
+                            ],
+                            s.colour.filled(),
+                        );
+                        bar.set_margin(0, 0, 1, 1);
+                        Some(bar)
+                    })
+                    .collect();
+                chart.draw_series(bars).map_err(plot_error)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// One line per series, joining the known values.
@@ -176,9 +188,9 @@ pub fn lines(spec: &ChartSpec, series: &[Series], scale: Scale) -> Result<String
             let dashed = s.dashed;
             chart
                 .draw_series(
-                    runs.iter()
-                        .flatten()
-                        .map(|p| Circle::new(p.clone(), if dashed { 2 } else { 3 }, colour.filled())),
+                    runs.iter().flatten().map(|p| {
+                        Circle::new(p.clone(), if dashed { 2 } else { 3 }, colour.filled())
+                    }),
                 )
                 .map_err(plot_error)?;
         }
@@ -213,10 +225,15 @@ fn draw(
 ) -> Result<String> {
     let mut svg = String::new();
     {
-        let width = if is_wide(spec.categories.len()) { WIDE_WIDTH } else { WIDTH };
+        let width = if is_wide(spec.categories.len()) {
+            WIDE_WIDTH
+        } else {
+            WIDTH
+        };
         let root = SVGBackend::with_string(&mut svg, (width, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_error)?;
-        let (legend, plot) = root.split_vertically(if series.len() > 1 { LEGEND_HEIGHT } else { 0 });
+        let (legend, plot) =
+            root.split_vertically(if series.len() > 1 { LEGEND_HEIGHT } else { 0 });
         if series.len() > 1 {
             draw_legend(&legend, series, mark)?;
         }
@@ -256,7 +273,11 @@ fn draw(
             .x_label_formatter(&x_formatter)
             .y_label_formatter(&y_formatter)
             .y_desc(spec.y_label)
-            .label_style(("sans-serif", 13).into_font().color(&RGBColor(0x1b, 0x1f, 0x24)))
+            .label_style(
+                ("sans-serif", 13)
+                    .into_font()
+                    .color(&RGBColor(0x1b, 0x1f, 0x24)),
+            )
             .draw()
             .map_err(plot_error)?;
         body(&mut chart, series)?;
@@ -266,24 +287,39 @@ fn draw(
 }
 
 /// A one-line legend: a swatch and the name of each series, left to right.
-fn draw_legend(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, series: &[Series], mark: Mark) -> Result<()> {
-    let font = ("sans-serif", 13).into_font().color(&RGBColor(0x1b, 0x1f, 0x24));
+fn draw_legend(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    series: &[Series],
+    mark: Mark,
+) -> Result<()> {
+    let font = ("sans-serif", 13)
+        .into_font()
+        .color(&RGBColor(0x1b, 0x1f, 0x24));
     let mut x: i32 = 62;
     let y: i32 = LEGEND_HEIGHT as i32 / 2 + 2;
     for s in series {
         match mark {
             Mark::Block => area
-                .draw(&Rectangle::new([(x, y - 6), (x + 12, y + 6)], s.colour.filled()))
+                .draw(&Rectangle::new(
+                    [(x, y - 6), (x + 12, y + 6)],
+                    s.colour.filled(),
+                ))
                 .map_err(plot_error)?,
             Mark::Line if s.dashed => {
                 for dash in 0..3 {
                     let start = x + dash * 7;
-                    area.draw(&PathElement::new(vec![(start, y), (start + 4, y)], s.colour.stroke_width(2)))
-                        .map_err(plot_error)?;
+                    area.draw(&PathElement::new(
+                        vec![(start, y), (start + 4, y)],
+                        s.colour.stroke_width(2),
+                    ))
+                    .map_err(plot_error)?;
                 }
             }
             Mark::Line => area
-                .draw(&PathElement::new(vec![(x, y), (x + 18, y)], s.colour.stroke_width(3)))
+                .draw(&PathElement::new(
+                    vec![(x, y), (x + 18, y)],
+                    s.colour.stroke_width(3),
+                ))
                 .map_err(plot_error)?,
         }
         let label_x = x + if mark == Mark::Block { 18 } else { 24 };
@@ -293,7 +329,9 @@ fn draw_legend(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, series: &
             font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
         ))
         .map_err(plot_error)?;
-        let (text_width, _) = area.estimate_text_size(&s.name, &font).map_err(plot_error)?;
+        let (text_width, _) = area
+            .estimate_text_size(&s.name, &font)
+            .map_err(plot_error)?;
         x = label_x + text_width as i32 + 18;
     }
     Ok(())
@@ -382,7 +420,11 @@ mod tests {
         let categories: Vec<String> = ["Q1", "Q2", "Q3"].map(String::from).to_vec();
         let svg = lines(
             &spec(&categories),
-            &[Series::new("median", vec![Some(3.0), None, Some(5.0)], PALETTE[0])],
+            &[Series::new(
+                "median",
+                vec![Some(3.0), None, Some(5.0)],
+                PALETTE[0],
+            )],
             Scale::Amount,
         )
         .expect("chart");

@@ -138,7 +138,8 @@ pub struct Facts(Vec<IncidentFacts>);
 impl Facts {
     pub fn new(archive: &Archive, repeats: &Repeats) -> Facts {
         let minutes = |d: Option<jiff::SignedDuration>| {
-            d.filter(|d| !d.is_negative()).map(|d| d.as_secs_f64() / 60.0)
+            d.filter(|d| !d.is_negative())
+                .map(|d| d.as_secs_f64() / 60.0)
         };
         Facts(
             archive
@@ -157,7 +158,11 @@ impl Facts {
                     IncidentFacts {
                         month: month_number(incident.date),
                         severity: incident.severity.as_ref().and_then(|s| {
-                            archive.config.severities.iter().position(|l| l.name == s.name)
+                            archive
+                                .config
+                                .severities
+                                .iter()
+                                .position(|l| l.name == s.name)
                         }),
                         customer_impact: incident.customer_impact == Some(true),
                         detect: minutes(incident.durations.to_detect),
@@ -190,20 +195,32 @@ impl Facts {
             .map(|m| format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1))
             .collect();
         let scale = archive.config.severities.len();
-        metrics.severities = archive.config.severities.iter().map(|s| s.name.clone()).collect();
+        metrics.severities = archive
+            .config
+            .severities
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
         metrics.severities.push("Unrated".to_string());
         metrics.per_month = vec![vec![0; metrics.months.len()]; scale + 1];
         for f in &facts {
             metrics.per_month[f.severity.unwrap_or(scale)][(f.month - first) as usize] += 1;
         }
         // Severities nobody used make empty columns: drop them.
-        let used: Vec<bool> = metrics.per_month.iter().map(|r| r.iter().any(|&n| n > 0)).collect();
+        let used: Vec<bool> = metrics
+            .per_month
+            .iter()
+            .map(|r| r.iter().any(|&n| n > 0))
+            .collect();
         let mut keep = used.iter();
-        metrics.severities.retain(|_| *keep.next().unwrap_or(&false));
+        metrics
+            .severities
+            .retain(|_| *keep.next().unwrap_or(&false));
         metrics.per_month.retain(|r| r.iter().any(|&n| n > 0));
 
         let (first_q, last_q) = (first.div_euclid(3), last.div_euclid(3));
-        let mut by_quarter: Vec<Vec<&IncidentFacts>> = vec![Vec::new(); (last_q - first_q + 1) as usize];
+        let mut by_quarter: Vec<Vec<&IncidentFacts>> =
+            vec![Vec::new(); (last_q - first_q + 1) as usize];
         for &f in &facts {
             by_quarter[(f.month.div_euclid(3) - first_q) as usize].push(f);
         }
@@ -287,7 +304,14 @@ pub struct ChartView {
 }
 
 impl ChartView {
-    fn new(id: &str, title: String, svg: String, wide: bool, note: Option<String>, table: TableView) -> ChartView {
+    fn new(
+        id: &str,
+        title: String,
+        svg: String,
+        wide: bool,
+        note: Option<String>,
+        table: TableView,
+    ) -> ChartView {
         ChartView {
             id: id.to_string(),
             title,
@@ -328,7 +352,11 @@ impl TableView {
         for row in &self.rows {
             out.push_str("<tr>");
             for (n, cell) in row.iter().enumerate() {
-                out.push_str(if n == 0 { "<th scope=\"row\">" } else { "<td class=\"num\">" });
+                out.push_str(if n == 0 {
+                    "<th scope=\"row\">"
+                } else {
+                    "<td class=\"num\">"
+                });
                 escape(cell, &mut out);
                 out.push_str(if n == 0 { "</th>" } else { "</td>" });
             }
@@ -356,9 +384,17 @@ pub fn charts(metrics: &Metrics, scope: &str) -> anyhow::Result<Vec<ChartView>> 
     let mut views = Vec::new();
     views.push(severity_chart(metrics, scope)?);
     for (id, name, get) in [
-        ("time-to-detect", "Time to detect", (|q: &PeriodStats| &q.detect) as fn(&PeriodStats) -> &DurationStats),
-        ("time-to-mitigate", "Time to mitigate", |q: &PeriodStats| &q.mitigate),
-        ("time-to-resolve", "Time to resolve", |q: &PeriodStats| &q.resolve),
+        (
+            "time-to-detect",
+            "Time to detect",
+            (|q: &PeriodStats| &q.detect) as fn(&PeriodStats) -> &DurationStats,
+        ),
+        ("time-to-mitigate", "Time to mitigate", |q: &PeriodStats| {
+            &q.mitigate
+        }),
+        ("time-to-resolve", "Time to resolve", |q: &PeriodStats| {
+            &q.resolve
+        }),
     ] {
         views.push(duration_chart(metrics, &quarters, id, name, get, scope)?);
     }
@@ -396,7 +432,10 @@ fn severity_chart(metrics: &Metrics, scope: &str) -> anyhow::Result<ChartView> {
             let colour = if name == "Unrated" {
                 GREY
             } else {
-                SEVERITY_COLOURS.get(n).copied().unwrap_or(PALETTE[n % PALETTE.len()])
+                SEVERITY_COLOURS
+                    .get(n)
+                    .copied()
+                    .unwrap_or(PALETTE[n % PALETTE.len()])
             };
             Series::counts(name.clone(), counts, colour)
         })
@@ -431,7 +470,14 @@ fn severity_chart(metrics: &Metrics, scope: &str) -> anyhow::Result<ChartView> {
         rows,
     };
     let wide = charts::is_wide(metrics.months.len());
-    Ok(ChartView::new("chart-severity", title, svg, wide, None, table))
+    Ok(ChartView::new(
+        "chart-severity",
+        title,
+        svg,
+        wide,
+        None,
+        table,
+    ))
 }
 
 fn duration_chart(
@@ -449,19 +495,34 @@ fn duration_chart(
         .iter()
         .filter_map(|q| get(q).p90)
         .fold(0.0, f64::max);
-    let (unit, divisor) = if max >= 180.0 { ("hours", 60.0) } else { ("minutes", 1.0) };
+    let (unit, divisor) = if max >= 180.0 {
+        ("hours", 60.0)
+    } else {
+        ("minutes", 1.0)
+    };
     let values = |pick: fn(&DurationStats) -> Option<f64>| -> Vec<Option<f64>> {
-        metrics.quarters.iter().map(|q| pick(get(q)).map(|m| m / divisor)).collect()
+        metrics
+            .quarters
+            .iter()
+            .map(|q| pick(get(q)).map(|m| m / divisor))
+            .collect()
     };
     let table = TableView {
         caption: format!("{name}: median and 90th percentile per quarter"),
-        head: ["Quarter", "Incidents measured", "Median", "p90"].map(String::from).to_vec(),
+        head: ["Quarter", "Incidents measured", "Median", "p90"]
+            .map(String::from)
+            .to_vec(),
         rows: metrics
             .quarters
             .iter()
             .map(|q| {
                 let d = get(q);
-                vec![q.label.clone(), d.count.to_string(), duration_text(d.median), duration_text(d.p90)]
+                vec![
+                    q.label.clone(),
+                    d.count.to_string(),
+                    duration_text(d.median),
+                    duration_text(d.p90),
+                ]
             })
             .collect(),
     };
@@ -470,7 +531,14 @@ fn duration_chart(
         let note = format!(
             "No incident here records its {lower}: add `started`, `detected`, `mitigated` and `resolved` times, or a `durations` map, to the front matter."
         );
-        return Ok(ChartView::new(&format!("chart-{id}"), title, String::new(), false, Some(note), table));
+        return Ok(ChartView::new(
+            &format!("chart-{id}"),
+            title,
+            String::new(),
+            false,
+            Some(note),
+            table,
+        ));
     }
     let description = format!(
         "Lines of the median (solid) and 90th percentile (dashed) {lower} per quarter, in {unit}, over the {} incident{} that record it. Overall median {}, p90 {}.",
@@ -494,9 +562,20 @@ fn duration_chart(
         Scale::Amount,
     )?;
     let missing = metrics.overall.incidents - overall.count;
-    let note = (missing > 0)
-        .then(|| format!("{missing} incident{} here do not record their {lower}.", plural(missing)));
-    Ok(ChartView::new(&format!("chart-{id}"), title, svg, charts::is_wide(quarters.len()), note, table))
+    let note = (missing > 0).then(|| {
+        format!(
+            "{missing} incident{} here do not record their {lower}.",
+            plural(missing)
+        )
+    });
+    Ok(ChartView::new(
+        &format!("chart-{id}"),
+        title,
+        svg,
+        charts::is_wide(quarters.len()),
+        note,
+        table,
+    ))
 }
 
 fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::Result<ChartView> {
@@ -510,7 +589,11 @@ fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::
         format_percent(stats::percent(o.customer_impact, o.incidents)),
     );
     let impact: Vec<usize> = metrics.quarters.iter().map(|q| q.customer_impact).collect();
-    let other: Vec<usize> = metrics.quarters.iter().map(|q| q.incidents - q.customer_impact).collect();
+    let other: Vec<usize> = metrics
+        .quarters
+        .iter()
+        .map(|q| q.incidents - q.customer_impact)
+        .collect();
     let svg = charts::stacked_bars(
         &ChartSpec {
             id: "chart-impact",
@@ -526,7 +609,9 @@ fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::
     )?;
     let table = TableView {
         caption: "Customer-impact incidents per quarter".to_string(),
-        head: ["Quarter", "Incidents", "Customer impact", "Share"].map(String::from).to_vec(),
+        head: ["Quarter", "Incidents", "Customer impact", "Share"]
+            .map(String::from)
+            .to_vec(),
         rows: metrics
             .quarters
             .iter()
@@ -540,7 +625,14 @@ fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::
             })
             .collect(),
     };
-    Ok(ChartView::new("chart-impact", title, svg, charts::is_wide(quarters.len()), None, table))
+    Ok(ChartView::new(
+        "chart-impact",
+        title,
+        svg,
+        charts::is_wide(quarters.len()),
+        None,
+        table,
+    ))
 }
 
 fn actions_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::Result<ChartView> {
@@ -553,7 +645,9 @@ fn actions_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
         format_percent(a.rate),
         a.overdue,
     );
-    let pick = |f: fn(&Completion) -> usize| -> Vec<usize> { metrics.quarters.iter().map(|q| f(&q.actions)).collect() };
+    let pick = |f: fn(&Completion) -> usize| -> Vec<usize> {
+        metrics.quarters.iter().map(|q| f(&q.actions)).collect()
+    };
     let svg = charts::stacked_bars(
         &ChartSpec {
             id: "chart-actions",
@@ -571,9 +665,17 @@ fn actions_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
     )?;
     let table = TableView {
         caption: "Action items by the quarter of their incident".to_string(),
-        head: ["Quarter", "Items", "Done", "Open", "Overdue", "Won’t do", "Completion"]
-            .map(String::from)
-            .to_vec(),
+        head: [
+            "Quarter",
+            "Items",
+            "Done",
+            "Open",
+            "Overdue",
+            "Won’t do",
+            "Completion",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: metrics
             .quarters
             .iter()
@@ -591,10 +693,21 @@ fn actions_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
             })
             .collect(),
     };
-    Ok(ChartView::new("chart-actions", title, svg, charts::is_wide(quarters.len()), None, table))
+    Ok(ChartView::new(
+        "chart-actions",
+        title,
+        svg,
+        charts::is_wide(quarters.len()),
+        None,
+        table,
+    ))
 }
 
-fn completeness_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::Result<ChartView> {
+fn completeness_chart(
+    metrics: &Metrics,
+    quarters: &[String],
+    scope: &str,
+) -> anyhow::Result<ChartView> {
     let title = format!("Complete postmortems per quarter{scope}");
     let o = &metrics.overall;
     let description = format!(
@@ -603,7 +716,11 @@ fn completeness_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> an
         o.incidents,
         format_percent(stats::percent(o.complete, o.incidents)),
     );
-    let shares: Vec<Option<f64>> = metrics.quarters.iter().map(|q| stats::percent(q.complete, q.incidents)).collect();
+    let shares: Vec<Option<f64>> = metrics
+        .quarters
+        .iter()
+        .map(|q| stats::percent(q.complete, q.incidents))
+        .collect();
     let svg = charts::lines(
         &ChartSpec {
             id: "chart-complete",
@@ -617,7 +734,9 @@ fn completeness_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> an
     )?;
     let table = TableView {
         caption: "Complete postmortems per quarter".to_string(),
-        head: ["Quarter", "Postmortems", "Complete", "Share"].map(String::from).to_vec(),
+        head: ["Quarter", "Postmortems", "Complete", "Share"]
+            .map(String::from)
+            .to_vec(),
         rows: metrics
             .quarters
             .iter()
@@ -631,7 +750,14 @@ fn completeness_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> an
             })
             .collect(),
     };
-    Ok(ChartView::new("chart-complete", title, svg, charts::is_wide(quarters.len()), None, table))
+    Ok(ChartView::new(
+        "chart-complete",
+        title,
+        svg,
+        charts::is_wide(quarters.len()),
+        None,
+        table,
+    ))
 }
 
 fn repeats_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::Result<ChartView> {
@@ -644,7 +770,11 @@ fn repeats_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
         plural(o.incidents),
     );
     let repeats: Vec<usize> = metrics.quarters.iter().map(|q| q.repeats).collect();
-    let other: Vec<usize> = metrics.quarters.iter().map(|q| q.incidents - q.repeats).collect();
+    let other: Vec<usize> = metrics
+        .quarters
+        .iter()
+        .map(|q| q.incidents - q.repeats)
+        .collect();
     let svg = charts::stacked_bars(
         &ChartSpec {
             id: "chart-repeats",
@@ -660,14 +790,29 @@ fn repeats_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
     )?;
     let table = TableView {
         caption: "Likely repeat incidents per quarter".to_string(),
-        head: ["Quarter", "Incidents", "Likely repeats"].map(String::from).to_vec(),
+        head: ["Quarter", "Incidents", "Likely repeats"]
+            .map(String::from)
+            .to_vec(),
         rows: metrics
             .quarters
             .iter()
-            .map(|q| vec![q.label.clone(), q.incidents.to_string(), q.repeats.to_string()])
+            .map(|q| {
+                vec![
+                    q.label.clone(),
+                    q.incidents.to_string(),
+                    q.repeats.to_string(),
+                ]
+            })
             .collect(),
     };
-    Ok(ChartView::new("chart-repeats", title, svg, charts::is_wide(quarters.len()), None, table))
+    Ok(ChartView::new(
+        "chart-repeats",
+        title,
+        svg,
+        charts::is_wide(quarters.len()),
+        None,
+        table,
+    ))
 }
 
 fn plural(n: usize) -> &'static str {

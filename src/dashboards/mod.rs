@@ -32,8 +32,6 @@ use repeats::Repeats;
 
 pub use repeats::repeat_candidates;
 
-static TMP: std::sync::Mutex<Vec<(std::time::Duration, std::time::Duration, std::time::Duration)>> = std::sync::Mutex::new(Vec::new());
-
 /// How many incomplete postmortems a metrics page lists by name.
 const MAX_INCOMPLETE_LISTED: usize = 50;
 
@@ -44,7 +42,18 @@ pub fn write_pages(
     staging: &Staging,
     views: &Views,
 ) -> Result<usize> {
-    let repeats = repeats::detect(archive);
+    write_pages_with(archive, theme, staging, views, &repeats::detect(archive))
+}
+
+/// [`write_pages`] with repeats already detected, for a renderer that also
+/// shows them on incident pages and should detect them only once.
+pub fn write_pages_with(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    views: &Views,
+    repeats: &Repeats,
+) -> Result<usize> {
     let mut base = Context::new();
     base.insert("site", &views.site());
     let pages = Pages {
@@ -53,17 +62,11 @@ pub fn write_pages(
         staging,
         views,
         base,
-        repeats: &repeats,
+        repeats,
     };
-    let clock = std::time::Instant::now();
     let mut files = pages.actions()?;
-    eprintln!("TMP actions {:?}", clock.elapsed());
-    let clock = std::time::Instant::now();
     files += pages.metrics()?;
-    eprintln!("TMP metrics {:?}", clock.elapsed());
-    let clock = std::time::Instant::now();
     files += pages.repeats()?;
-    eprintln!("TMP repeats {:?}", clock.elapsed());
     Ok(files)
 }
 
@@ -97,7 +100,14 @@ impl Pages<'_> {
         }
     }
 
-    fn write<T: Serialize>(&self, template: &str, key: &str, value: &T, nav: &'static str, path: &str) -> Result<()> {
+    fn write<T: Serialize>(
+        &self,
+        template: &str,
+        key: &str,
+        value: &T,
+        nav: &'static str,
+        path: &str,
+    ) -> Result<()> {
         let mut context = self.base.clone();
         context.insert(key, value);
         context.insert("dashboards", &self.nav(nav));
@@ -109,14 +119,14 @@ impl Pages<'_> {
 
     fn actions(&self) -> Result<usize> {
         let archive = self.archive;
-        let t = std::time::Instant::now();
         let entries = actions::entries(archive);
-        eprintln!("TMP  entries {:?}", t.elapsed());
         let base = self.views.base();
         let slugs = actions::Slugs::of(archive, &entries);
-        eprintln!("TMP  slugs {:?}", t.elapsed());
         let section = |id: &'static str, title: &'static str, standings: &[Standing]| {
-            let list: Vec<&ActionEntry> = entries.iter().filter(|e| standings.contains(&e.standing())).collect();
+            let list: Vec<&ActionEntry> = entries
+                .iter()
+                .filter(|e| standings.contains(&e.standing()))
+                .collect();
             let rows: String = list
                 .par_chunks(512)
                 .map(|chunk| {
@@ -140,7 +150,6 @@ impl Pages<'_> {
         let overall = Completion::of(&entries);
         let by_owner = actions::by_owner(&entries);
         let by_team = actions::by_team(&entries);
-        eprintln!("TMP  groups {:?}", t.elapsed());
         let page = ActionsPage {
             today: archive.today.to_string(),
             summary: GroupCompletion {
@@ -160,8 +169,16 @@ impl Pages<'_> {
                     name: s.name.clone(),
                 })
                 .collect(),
-            owners: by_owner.iter().filter(|g| !g.slug.is_empty()).map(Choice::from).collect(),
-            teams: by_team.iter().filter(|g| !g.slug.is_empty()).map(Choice::from).collect(),
+            owners: by_owner
+                .iter()
+                .filter(|g| !g.slug.is_empty())
+                .map(Choice::from)
+                .collect(),
+            teams: by_team
+                .iter()
+                .filter(|g| !g.slug.is_empty())
+                .map(Choice::from)
+                .collect(),
             by_owner,
             by_team,
             sections: Vec::new(),
@@ -175,14 +192,14 @@ impl Pages<'_> {
         .into_iter()
         .unzip();
         let page = ActionsPage { sections, ..page };
-        eprintln!("TMP  page {:?}", t.elapsed());
         // The rows (megabytes in a big archive) go in after Tera has rendered
         // the page around them, rather than being copied through its context.
         let mut context = self.base.clone();
         context.insert("actions", &page);
         context.insert("dashboards", &self.nav("actions"));
         let shell = self.theme.render("actions.html", &context)?;
-        let mut html = String::with_capacity(shell.len() + rows.iter().map(String::len).sum::<usize>());
+        let mut html =
+            String::with_capacity(shell.len() + rows.iter().map(String::len).sum::<usize>());
         let mut rest = shell.as_str();
         for (section, rows) in page.sections.iter().zip(&rows) {
             if let Some(at) = rest.find(&section.rows) {
@@ -195,7 +212,6 @@ impl Pages<'_> {
         self.staging
             .write("actions/index.html", html.as_bytes())
             .context("cannot write actions/index.html")?;
-        eprintln!("TMP  written {:?}", t.elapsed());
         Ok(1)
     }
 
@@ -236,10 +252,13 @@ impl Pages<'_> {
             let mut context = self.base.clone();
             context.insert("teams", &teams);
             context.insert("all_url", &format!("{base}metrics/"));
-            self.theme.render("dashboards/metrics_filters.html", &context)?
+            self.theme
+                .render("dashboards/metrics_filters.html", &context)?
         };
         // Figures per team and per service, for the tables of the main page.
-        let breakdown = |key: &'static str, singular: &'static str, url: &(dyn Fn(&str) -> String + Sync)| Breakdown {
+        let breakdown = |key: &'static str,
+                         singular: &'static str,
+                         url: &(dyn Fn(&str) -> String + Sync)| Breakdown {
             key,
             singular,
             rows: archive
@@ -247,14 +266,22 @@ impl Pages<'_> {
                 .map(|t| {
                     t.terms
                         .par_iter()
-                        .map(|term| BreakdownRow::new(&term.name, url(&term.slug), &facts.summary(&term.incidents)))
+                        .map(|term| {
+                            BreakdownRow::new(
+                                &term.name,
+                                url(&term.slug),
+                                &facts.summary(&term.incidents),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
         };
         let breakdowns = [
             breakdown("teams", "team", &team_url),
-            breakdown("services", "service", &|slug| format!("{base}services/{slug}/")),
+            breakdown("services", "service", &|slug| {
+                format!("{base}services/{slug}/")
+            }),
         ];
         let missing: Vec<String> = archive
             .incidents
@@ -262,17 +289,12 @@ impl Pages<'_> {
             .map(|incident| metrics::missing_parts(incident).join(", "))
             .collect();
         scopes.par_iter().try_for_each(|scope| {
-            let clock = std::time::Instant::now();
             let figures = facts.metrics(archive, &scope.incidents);
-            let t_compute = clock.elapsed();
             let suffix = match scope.kind {
                 "all" => String::new(),
                 kind => format!(" — {kind} {}", scope.name),
             };
-            let clock = std::time::Instant::now();
             let charts = metrics::charts(&figures, &suffix)?;
-            let t_charts = clock.elapsed();
-            let clock = std::time::Instant::now();
             let mut incomplete: Vec<IncompleteView> = Vec::new();
             let mut incomplete_total = 0;
             for &index in &scope.incidents {
@@ -299,7 +321,10 @@ impl Pages<'_> {
                 headline: Headline {
                     incidents: o.incidents,
                     customer_impact: o.customer_impact,
-                    customer_impact_share: stats::format_percent(stats::percent(o.customer_impact, o.incidents)),
+                    customer_impact_share: stats::format_percent(stats::percent(
+                        o.customer_impact,
+                        o.incidents,
+                    )),
                     median_detect: duration_text(o.detect.median),
                     median_resolve: duration_text(o.resolve.median),
                     p90_resolve: duration_text(o.resolve.p90),
@@ -312,15 +337,14 @@ impl Pages<'_> {
                 incomplete,
                 incomplete_total,
                 filters: &filters,
-                breakdowns: if scope.kind == "all" { &breakdowns[..] } else { &[] },
+                breakdowns: if scope.kind == "all" {
+                    &breakdowns[..]
+                } else {
+                    &[]
+                },
             };
-            let r = self.write("metrics.html", "metrics", &page, "metrics", &scope.path);
-            TMP.lock().unwrap().push((t_compute, t_charts, clock.elapsed()));
-            r
+            self.write("metrics.html", "metrics", &page, "metrics", &scope.path)
         })?;
-        let t = TMP.lock().unwrap();
-        let sum = |f: fn(&(std::time::Duration, std::time::Duration, std::time::Duration)) -> std::time::Duration| t.iter().map(f).sum::<std::time::Duration>();
-        eprintln!("TMP compute {:?} charts {:?} rest {:?}", sum(|x| x.0), sum(|x| x.1), sum(|x| x.2));
         Ok(scopes.len())
     }
 
@@ -341,7 +365,11 @@ impl Pages<'_> {
                         let link = members[..n]
                             .iter()
                             .filter_map(|&earlier| repeats.pair(index, earlier))
-                            .max_by(|a, b| a.explicit.cmp(&b.explicit).then(a.similarity.total_cmp(&b.similarity)));
+                            .max_by(|a, b| {
+                                a.explicit
+                                    .cmp(&b.explicit)
+                                    .then(a.similarity.total_cmp(&b.similarity))
+                            });
                         ClusterMember {
                             title: incident.title.clone(),
                             url: archive.incident_url(incident),
@@ -379,7 +407,13 @@ impl Pages<'_> {
             min_similarity_text_only: format!("{:.2}", repeats::MIN_SIMILARITY_TEXT_ONLY),
             clusters,
         };
-        self.write("repeats.html", "repeats", &page, "repeats", "repeats/index.html")?;
+        self.write(
+            "repeats.html",
+            "repeats",
+            &page,
+            "repeats",
+            "repeats/index.html",
+        )?;
         Ok(1)
     }
 }

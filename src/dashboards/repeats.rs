@@ -111,17 +111,13 @@ pub fn repeat_candidates(archive: &Archive) -> Vec<Vec<usize>> {
 /// Finds likely repeats in the archive.
 pub fn detect(archive: &Archive) -> Repeats {
     let count = archive.incidents.len();
-    let clock = std::time::Instant::now();
     let corpus = Corpus::new(archive);
-    eprintln!("TMP corpus {:?}", clock.elapsed());
     let labels = labels(archive);
-    let clock = std::time::Instant::now();
 
     let mut pairs: HashMap<(usize, usize), RepeatPair> = similar_pairs(&corpus, &labels)
         .into_iter()
         .map(|p| ((p.later, p.earlier), p))
         .collect();
-    eprintln!("TMP similar {:?}", clock.elapsed());
     for (index, incident) in archive.incidents.iter().enumerate() {
         for id in &incident.recurrence_of {
             let Some(&other) = archive.by_id.get(id) else {
@@ -154,11 +150,7 @@ pub fn detect(archive: &Archive) -> Repeats {
     let earlier = earlier
         .into_iter()
         .map(|mut list| {
-            list.sort_by(|a, b| {
-                b.1.cmp(&a.1)
-                    .then(b.2.total_cmp(&a.2))
-                    .then(a.0.cmp(&b.0))
-            });
+            list.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
             list.truncate(MAX_EARLIER);
             list.into_iter().map(|(i, _, _)| i).collect()
         })
@@ -244,6 +236,9 @@ fn accept(similarity: f32, a: &[u32], b: &[u32]) -> bool {
 /// A unit-length sparse vector: (term id, weight), sorted by term id.
 type Vector = Vec<(u32, f32)>;
 
+/// How often each term (by hash) occurs in a text, sorted by hash.
+type TermCounts = Vec<(u64, u32)>;
+
 /// Term hashes are already FNV-1a hashes: use them as they are.
 #[derive(Default)]
 struct TermHasher(u64);
@@ -279,11 +274,9 @@ struct Corpus {
 
 impl Corpus {
     fn new(archive: &Archive) -> Corpus {
-        CLOCK.with(|c| *c.borrow_mut() = std::time::Instant::now());
         let incidents = &archive.incidents;
         let excluded = service_words(archive);
-        eprintln!("TMP   service words {:?} {}", CLOCK.with(|c| c.borrow().elapsed()), excluded.len());
-        let counts: Vec<(Vec<(u64, u32)>, Vec<(u64, u32)>)> = incidents
+        let counts: Vec<(TermCounts, TermCounts)> = incidents
             .par_iter()
             .map_init(
                 || Tokenizer::new(&excluded),
@@ -292,7 +285,7 @@ impl Corpus {
             .collect();
         // Dense ids, in order of first appearance (deterministic).
         let mut vocabulary: TermMap<u32> = TermMap::default();
-        let mut intern = |list: Vec<(u64, u32)>| -> Vec<(u32, u32)> {
+        let mut intern = |list: TermCounts| -> Vec<(u32, u32)> {
             let mut ids: Vec<(u32, u32)> = list
                 .into_iter()
                 .map(|(hash, n)| {
@@ -303,7 +296,6 @@ impl Corpus {
             ids.sort_unstable();
             ids
         };
-        eprintln!("TMP   tokenize {:?} stems {} inits {}", CLOCK.with(|c| c.borrow().elapsed()), STEMS.load(std::sync::atomic::Ordering::Relaxed), INITS.load(std::sync::atomic::Ordering::Relaxed));
         let (titles, fulls): (Vec<_>, Vec<_>) = counts
             .into_iter()
             .map(|(title, full)| (intern(title), intern(full)))
@@ -324,10 +316,6 @@ impl Corpus {
         (cosine(&self.title[a], &self.title[b]) * cosine(&self.full[a], &self.full[b])).sqrt()
     }
 }
-
-static STEMS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-static INITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-thread_local! { static CLOCK: std::cell::RefCell<std::time::Instant> = std::cell::RefCell::new(std::time::Instant::now()); }
 
 /// Stems of the words in service names, left out of the text.
 fn service_words(archive: &Archive) -> TermSet {
@@ -413,7 +401,13 @@ fn similar_pairs(corpus: &Corpus, labels: &Labels) -> Vec<RepeatPair> {
     let mut found: Vec<RepeatPair> = (0..count)
         .into_par_iter()
         .map_init(
-            || (vec![0.0f32; count], Vec::<u32>::new(), Vec::<(u32, f32)>::new()),
+            || {
+                (
+                    vec![0.0f32; count],
+                    Vec::<u32>::new(),
+                    Vec::<(u32, f32)>::new(),
+                )
+            },
             |(scores, touched, query), doc| {
                 // The strongest terms, and every title term: titles name the failure.
                 query.clear();
@@ -485,7 +479,10 @@ fn clusters(count: usize, pairs: &[RepeatPair]) -> Vec<Cluster> {
         i
     }
     for pair in pairs {
-        let (a, b) = (root(&mut parent, pair.earlier), root(&mut parent, pair.later));
+        let (a, b) = (
+            root(&mut parent, pair.earlier),
+            root(&mut parent, pair.later),
+        );
         if a != b {
             parent[a.max(b)] = a.min(b);
         }
@@ -526,7 +523,6 @@ struct Tokenizer<'a> {
 
 impl<'a> Tokenizer<'a> {
     fn new(excluded: &'a TermSet) -> Tokenizer<'a> {
-        INITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Tokenizer {
             stemmer: Stemmer::create(Algorithm::English),
             cache: TermMap::default(),
@@ -538,10 +534,10 @@ impl<'a> Tokenizer<'a> {
 
     /// Term counts of the title, and of the whole text repeats are judged
     /// on, each sorted by term hash.
-    fn term_counts(&mut self, incident: &Incident) -> (Vec<(u64, u32)>, Vec<(u64, u32)>) {
+    fn term_counts(&mut self, incident: &Incident) -> (TermCounts, TermCounts) {
         self.counts.clear();
         self.add(&incident.title);
-        let mut title: Vec<(u64, u32)> = self.counts.iter().map(|(&t, &n)| (t, n)).collect();
+        let mut title: TermCounts = self.counts.iter().map(|(&t, &n)| (t, n)).collect();
         title.sort_unstable();
         self.add(&incident.title);
         self.add(&incident.summary);
@@ -552,7 +548,7 @@ impl<'a> Tokenizer<'a> {
         {
             self.add(&section.text);
         }
-        let mut terms: Vec<(u64, u32)> = self.counts.drain().collect();
+        let mut terms: TermCounts = self.counts.drain().collect();
         terms.sort_unstable();
         (title, terms)
     }
@@ -597,7 +593,6 @@ impl<'a> Tokenizer<'a> {
             let term = match self.cache.get(&key) {
                 Some(&term) => term,
                 None => {
-                    STEMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let stem = fnv1a(self.stemmer.stem(word).as_bytes());
                     let term = (!STOP_WORDS.contains(word) && !self.excluded.contains(&stem))
                         .then_some(stem);
@@ -627,14 +622,14 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// binary search).
 const STOP_WORDS: StopWords = StopWords(&[
     "about", "above", "after", "again", "against", "all", "also", "and", "any", "are", "aren",
-    "because", "been", "before", "being", "below", "between", "both", "but", "can", "could",
-    "did", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had",
-    "has", "have", "having", "her", "here", "hers", "him", "his", "how", "into", "its",
-    "itself", "just", "more", "most", "not", "now", "off", "once", "only", "other", "our",
-    "ours", "out", "over", "own", "same", "she", "should", "some", "such", "than", "that",
-    "the", "their", "them", "then", "there", "these", "they", "this", "those", "through",
-    "too", "under", "until", "very", "was", "were", "what", "when", "where", "which", "while",
-    "who", "whom", "why", "will", "with", "would", "you", "your",
+    "because", "been", "before", "being", "below", "between", "both", "but", "can", "could", "did",
+    "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has",
+    "have", "having", "her", "here", "hers", "him", "his", "how", "into", "its", "itself", "just",
+    "more", "most", "not", "now", "off", "once", "only", "other", "our", "ours", "out", "over",
+    "own", "same", "she", "should", "some", "such", "than", "that", "the", "their", "them", "then",
+    "there", "these", "they", "this", "those", "through", "too", "under", "until", "very", "was",
+    "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with",
+    "would", "you", "your",
 ]);
 
 struct StopWords(&'static [&'static str]);
@@ -667,7 +662,10 @@ mod tests {
         assert!(!counts.contains_key(&stem("00")));
         assert!(!counts.contains_key(&stem("the")));
         assert!(!counts.contains_key(&stem("all")));
-        assert!(!counts.contains_key(&stem("payment")), "service words are left out");
+        assert!(
+            !counts.contains_key(&stem("payment")),
+            "service words are left out"
+        );
     }
 
     #[test]
@@ -681,19 +679,4 @@ mod tests {
         assert!(accept(0.35, &a, &c));
         assert!(accept(0.35, &a, &[]));
     }
-}
-
-/// TEMPORARY analysis helper: every pair's similarity and label overlap.
-#[doc(hidden)]
-pub fn analysis_all_pairs(archive: &Archive) -> Vec<(usize, usize, f32, f32, f32, bool)> {
-    let t = Corpus::new(archive);
-    let labels = labels(archive);
-    let mut out = Vec::new();
-    for a in 0..t.full.len() {
-        for b in a + 1..t.full.len() {
-            out.push((a, b, t.similarity(a, b), cosine(&t.title[a], &t.title[b]), cosine(&t.full[a], &t.full[b]), accept(t.similarity(a, b), &labels.ids[a], &labels.ids[b])));
-        }
-    }
-    out.sort_by(|x, y| y.2.total_cmp(&x.2));
-    out
 }

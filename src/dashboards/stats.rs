@@ -45,7 +45,11 @@ pub fn days_between(from: jiff::civil::Date, to: jiff::civil::Date) -> i32 {
 
 /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
 fn day_number(date: jiff::civil::Date) -> i32 {
-    let (year, month, day) = (i32::from(date.year()), i32::from(date.month()), i32::from(date.day()));
+    let (year, month, day) = (
+        i32::from(date.year()),
+        i32::from(date.month()),
+        i32::from(date.day()),
+    );
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -79,7 +83,10 @@ mod tests {
         assert_eq!(days_between(date(2024, 3, 1), date(2025, 6, 1)), 457);
         assert_eq!(days_between(date(2025, 6, 1), date(2024, 3, 1)), -457);
         assert_eq!(day_number(date(1970, 1, 1)), 0);
-        for (a, b) in [(date(1999, 12, 31), date(2000, 3, 1)), (date(2024, 2, 28), date(2024, 3, 1))] {
+        for (a, b) in [
+            (date(1999, 12, 31), date(2000, 3, 1)),
+            (date(2024, 2, 28), date(2024, 3, 1)),
+        ] {
             assert_eq!(days_between(a, b), (b - a).get_days());
         }
     }

@@ -312,10 +312,11 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
         &mut parts,
         &mut order,
         2,
-        with_lead("What surprised the team?", surprised),
+        with_lead("What surprised the team?", surprised.clone()),
         None,
     );
-    let not_worse = section_sentences(speaker, incident, SectionKind::WentWell, 2);
+    let mut not_worse = section_sentences(speaker, incident, SectionKind::WentWell, 2);
+    not_worse.retain(|s| !surprised.contains(s));
     push(
         &mut parts,
         &mut order,

@@ -52,6 +52,7 @@ pub fn render_site(
         base_context,
     };
     let cards = renderer.cards()?;
+    let repeats = crate::dashboards::repeats::detect(archive);
 
     progress.start(archive.incidents.len() as u64);
     archive
@@ -59,7 +60,7 @@ pub fn render_site(
         .par_iter()
         .enumerate()
         .try_for_each(|(index, _)| {
-            renderer.incident_page(index, &cards)?;
+            renderer.incident_page(index, &cards, &repeats.earlier[index])?;
             progress.advance();
             anyhow::Ok(())
         })?;
@@ -73,7 +74,7 @@ pub fn render_site(
     renderer.not_found()?;
     files += 2;
     files += feeds::write_all(archive, &views, staging, theme)?;
-    files += crate::dashboards::write_pages(archive, theme, staging, &views)?;
+    files += crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats)?;
     files += crate::digest::write_pages(archive, theme, staging, &views)?;
     files += copy_static(theme, staging)?;
     Ok(files)
@@ -120,13 +121,15 @@ impl Renderer<'_> {
             .collect()
     }
 
-    fn incident_page(&self, index: usize, cards: &[String]) -> Result<()> {
+    /// One incident page; `earlier` are likely earlier occurrences of the same failure.
+    fn incident_page(&self, index: usize, cards: &[String], earlier: &[usize]) -> Result<()> {
         let incident = &self.archive.incidents[index];
         let view = self.views.incident(incident);
         let related: Vec<&str> = self.archive.related[index]
             .iter()
             .map(|&i| cards[i].as_str())
             .collect();
+        let repeats: Vec<&str> = earlier.iter().map(|&i| cards[i].as_str()).collect();
         let neighbour = |i: Option<usize>| {
             i.and_then(|i| self.archive.incidents.get(i))
                 .map(|n| self.views.card(n))
@@ -140,6 +143,7 @@ impl Renderer<'_> {
             &view,
             &[
                 ("related", &related),
+                ("repeats", &repeats),
                 ("previous", &previous),
                 ("next", &next),
             ],
