@@ -99,7 +99,9 @@ enum Command {
         date: Option<Date>,
     },
     /// Print a read-aloud digest of a week, month or quarter to stdout.
-    #[command(after_help = "Examples:\n  casebook digest --period 2024-03\n  casebook digest --period 2024-W12 --audience payments --format txt\n  casebook digest --period 2024-Q1 --format html > digest.html")]
+    #[command(
+        after_help = "Examples:\n  casebook digest --period 2024-03\n  casebook digest --period 2024-W12 --audience payments --format txt\n  casebook digest --period 2024-Q1 --format html > digest.html"
+    )]
     Digest {
         /// Week (2024-W12), month (2024-03) or quarter (2024-Q1); default: the latest month with incidents.
         #[arg(long, value_name = "PERIOD")]
@@ -159,8 +161,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Command::Search(search_args) => search(&args.root, search_args, today, args.quiet),
         #[cfg(feature = "serve")]
-        Command::Serve { port, interface, drafts } => {
-            let options = casebook::serve::ServeOptions { root: args.root.clone(), interface, port, include_drafts: drafts, today };
+        Command::Serve {
+            port,
+            interface,
+            drafts,
+        } => {
+            let options = casebook::serve::ServeOptions {
+                root: args.root.clone(),
+                interface,
+                port,
+                include_drafts: drafts,
+                today,
+            };
             let quiet = args.quiet;
             casebook::serve::serve(&options, &move |line: &str| {
                 if !quiet {
@@ -469,11 +481,19 @@ fn search(root: &std::path::Path, args: SearchArgs, today: Date, quiet: bool) ->
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for hit in &results.hits {
         let severity = hit.severity.as_deref().unwrap_or("unrated");
-        let _ = writeln!(out, "{}  {severity:<6} {}  ({})", hit.date, hit.title, hit.id);
+        let _ = writeln!(
+            out,
+            "{}  {severity:<6} {}  ({})",
+            hit.date, hit.title, hit.id
+        );
         let mut snippet = String::new();
         let mut last = 0;
         for &(start, end) in &hit.highlights {
-            let (open, close) = if colour { ("\x1b[1m", "\x1b[0m") } else { ("[", "]") };
+            let (open, close) = if colour {
+                ("\x1b[1m", "\x1b[0m")
+            } else {
+                ("[", "]")
+            };
             snippet.push_str(&hit.snippet[last..start]);
             snippet.push_str(open);
             snippet.push_str(&hit.snippet[start..end]);
@@ -595,7 +615,10 @@ fn digest(
     };
     let text = casebook::digest::render_one(&archive, theme.as_ref(), period, audience, format)?;
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(e).context("cannot write the digest to stdout")
         }

@@ -272,7 +272,9 @@ impl Config {
     pub fn origin(&self) -> &str {
         match self.base_url.split_once("://") {
             Some((scheme, rest)) => {
-                let host_end = rest.find('/').map_or(self.base_url.len(), |i| scheme.len() + 3 + i);
+                let host_end = rest
+                    .find('/')
+                    .map_or(self.base_url.len(), |i| scheme.len() + 3 + i);
                 &self.base_url[..host_end]
             }
             None => "",

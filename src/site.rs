@@ -109,7 +109,9 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     report.incidents = archive.incidents.len();
     // Refuse to publish secrets pasted into postmortems (unless allowed per file).
     let clock = Instant::now();
-    report.diagnostics.extend(crate::check::secret_findings(&archive, &options.root));
+    report
+        .diagnostics
+        .extend(crate::check::secret_findings(&archive, &options.root));
     crate::diagnostics::sort(&mut report.diagnostics);
     report.timings.push(("secrets", clock.elapsed()));
     if report.has_errors() {

@@ -21,7 +21,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Sends a raw HTTP/1.0 request (so paths are not normalised by a client)
@@ -34,7 +38,10 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     stream.read_to_end(&mut response).ok()?;
     let text = String::from_utf8_lossy(&response).into_owned();
     let status = text.split_whitespace().nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     Some((status, body))
 }
 
@@ -47,7 +54,10 @@ fn wait_for(port: u16, path: &str, what: &str, check: impl Fn(u16, &str) -> bool
         {
             return body;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what} at {path}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what} at {path}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -77,21 +87,54 @@ fn serve_rebuilds_shows_errors_and_stays_inside_the_site() {
 
     let body = wait_for(port, page, "the first build", |status, _| status == 200);
     assert!(body.contains("Cache stampede"));
-    assert!(body.contains("/__casebook/events"), "live reload is injected");
+    assert!(
+        body.contains("/__casebook/events"),
+        "live reload is injected"
+    );
 
-    write(&file, &POSTMORTEM.replace("Cache stampede", "Cache stampede, edited"));
-    wait_for(port, page, "the edit", |_, body| body.contains("Cache stampede, edited"));
+    let json = wait_for(
+        port,
+        "/api/search?q=stampede",
+        "the search API",
+        |status, _| status == 200,
+    );
+    let results: serde_json::Value = serde_json::from_str(&json).expect("the API answers JSON");
+    assert_eq!(results["hits"][0]["title"], "Cache stampede", "{json}");
+    let (status, _) = get(port, "/api/search?since=yesterday").expect("server answers");
+    assert_eq!(status, 400);
 
-    write(&file, "---\ntitle: \"Broken\"\ndate: 2024-13-45\n---\nBody\n");
+    write(
+        &file,
+        &POSTMORTEM.replace("Cache stampede", "Cache stampede, edited"),
+    );
+    wait_for(port, page, "the edit", |_, body| {
+        body.contains("Cache stampede, edited")
+    });
+
+    write(
+        &file,
+        "---\ntitle: \"Broken\"\ndate: 2024-13-45\n---\nBody\n",
+    );
     let body = wait_for(port, page, "the error page", |status, _| status == 500);
     assert!(body.contains("The build failed"));
     assert!(body.contains("date/invalid"), "{body}");
-    assert!(body.contains("content/2024/cache.md:3"), "the diagnostic names file and line");
+    assert!(
+        body.contains("content/2024/cache.md:3"),
+        "the diagnostic names file and line"
+    );
 
     write(&file, POSTMORTEM);
-    wait_for(port, page, "the fix", |status, body| status == 200 && body.contains("Cache stampede"));
+    wait_for(port, page, "the fix", |status, body| {
+        status == 200 && body.contains("Cache stampede")
+    });
 
-    for attack in ["/../secret.txt", "/%2e%2e/secret.txt", "/incidents/%2e%2e/%2e%2e/%2e%2e/secret.txt", "/..%2f..%2fsecret.txt", "//etc/passwd"] {
+    for attack in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/incidents/%2e%2e/%2e%2e/%2e%2e/secret.txt",
+        "/..%2f..%2fsecret.txt",
+        "//etc/passwd",
+    ] {
         let (status, body) = get(port, attack).expect("server answers");
         assert_eq!(status, 404, "{attack}");
         assert!(!body.contains("do not serve"), "{attack}");

@@ -96,7 +96,7 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn path(&self) -> &std::path::Path {
+    fn source_path(&self) -> &std::path::Path {
         &self.input.file.relative
     }
 
@@ -120,7 +120,7 @@ impl Reader<'_> {
     fn error(&mut self, field: &str, rule: &'static str, message: String, hint: &str) {
         let position = self.field_position(field);
         self.diagnostics.push(
-            Diagnostic::error(self.path(), rule, message)
+            Diagnostic::error(self.source_path(), rule, message)
                 .at(position)
                 .hint(hint),
         );
@@ -128,7 +128,7 @@ impl Reader<'_> {
 
     fn warn_at(&mut self, position: Position, rule: &'static str, message: String, hint: &str) {
         self.diagnostics.push(
-            Diagnostic::warning(self.path(), rule, message)
+            Diagnostic::warning(self.source_path(), rule, message)
                 .at(position)
                 .hint(hint),
         );
@@ -353,9 +353,13 @@ fn title(r: &mut Reader) -> Option<String> {
         return Some(title);
     }
     r.diagnostics.push(
-        Diagnostic::error(r.path(), "title/missing", "the postmortem has no title")
-            .at(Position::new(1, 1))
-            .hint("add `title: \"…\"` to the front matter, or start the body with `# Title`"),
+        Diagnostic::error(
+            r.source_path(),
+            "title/missing",
+            "the postmortem has no title",
+        )
+        .at(Position::new(1, 1))
+        .hint("add `title: \"…\"` to the front matter, or start the body with `# Title`"),
     );
     None
 }

@@ -32,7 +32,10 @@ pub struct Split<'a> {
 impl Split<'_> {
     /// Position of a field's line, or the top of the file when unknown.
     pub fn position_of(&self, field: &str) -> Position {
-        self.field_lines.get(field).copied().unwrap_or(Position::new(1, 1))
+        self.field_lines
+            .get(field)
+            .copied()
+            .unwrap_or(Position::new(1, 1))
     }
 }
 
@@ -186,7 +189,9 @@ fn field_lines(yaml: &str) -> BTreeMap<String, Position> {
                 line[..line.len() - value.len()].chars().count() + indent + 1
             };
             // The first line of YAML is line 2 of the file.
-            lines.entry(key.to_string()).or_insert(Position::new(index + 2, column));
+            lines
+                .entry(key.to_string())
+                .or_insert(Position::new(index + 2, column));
         }
     }
     lines

@@ -156,11 +156,7 @@ pub fn plain_text(events: &[(Event, Range<usize>)]) -> String {
                 | TagEnd::TableRow
                 | TagEnd::TableHead
                 | TagEnd::BlockQuote(_),
-            ) => {
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
-            }
+            ) if !text.ends_with('\n') => text.push('\n'),
             Event::End(TagEnd::TableCell) => text.push_str(" | "),
             _ => {}
         }

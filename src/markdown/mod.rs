@@ -68,8 +68,10 @@ pub fn parse(body: &str, options: &ParseOptions) -> Document {
     let mut events: Vec<(Event, Range<usize>)> = Parser::new_ext(body, markdown_options())
         .into_offset_iter()
         .collect();
-    let mut document = Document::default();
-    document.title = take_title(&mut events);
+    let mut document = Document {
+        title: take_title(&mut events),
+        ..Document::default()
+    };
     let mut anchors = HashSet::new();
     for part in sections::split(&events) {
         let slice = &events[part.range.clone()];

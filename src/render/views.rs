@@ -304,7 +304,9 @@ impl<'a> Views<'a> {
                 .updated
                 .map(|t| display_date(t.to_zoned(jiff::tz::TimeZone::UTC).date())),
             extra: &incident.extra,
-            updated_iso: incident.updated.map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()),
+            updated_iso: incident
+                .updated
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()),
             full_summary: &incident.summary,
         }
     }

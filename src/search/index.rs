@@ -332,24 +332,6 @@ pub fn for_each_surface(text: &str, buffer: &mut String, mut visit: impl FnMut(&
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn surface_scan_matches_the_analyzer() {
-        let text = "The DB's connection-pool hit 100% in Zürich → 東京; ünïcode ok. x";
-        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .build();
-        let expected = tokens(&mut analyzer, text);
-        let mut seen = Vec::new();
-        for_each_surface(text, &mut String::new(), |w| seen.push(w.to_string()));
-        assert_eq!(seen, expected);
-    }
-}
-
 fn write_documents(index: &Index, fields: &Fields, archive: &Archive) -> Result<()> {
     // Two threads match the target machine; the budget is per thread.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
@@ -383,4 +365,22 @@ fn write_documents(index: &Index, fields: &Fields, archive: &Archive) -> Result<
         .wait_merging_threads()
         .context("cannot finish the search index")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surface_scan_matches_the_analyzer() {
+        let text = "The DB's connection-pool hit 100% in Zürich → 東京; ünïcode ok. x";
+        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .build();
+        let expected = tokens(&mut analyzer, text);
+        let mut seen = Vec::new();
+        for_each_surface(text, &mut String::new(), |w| seen.push(w.to_string()));
+        assert_eq!(seen, expected);
+    }
 }

@@ -29,7 +29,10 @@ pub struct BuildState {
 
 impl Shared {
     pub fn new() -> Arc<Shared> {
-        Arc::new(Shared { state: Mutex::new(BuildState::default()), changed: Condvar::new() })
+        Arc::new(Shared {
+            state: Mutex::new(BuildState::default()),
+            changed: Condvar::new(),
+        })
     }
 
     /// Records a finished build and wakes every live-reload client.
@@ -56,9 +59,16 @@ impl Shared {
 }
 
 /// Answers one request.
-pub fn handle(request: Request, site: &Path, shared: &Arc<Shared>) {
+pub fn handle(request: Request, root: &Path, site: &Path, shared: &Arc<Shared>) {
     let url = request.url().to_string();
     let path = url.split(['?', '#']).next().unwrap_or("/");
+    if path == super::api::SEARCH_PATH {
+        let query = url.split_once('?').map_or("", |(_, q)| q);
+        let (status, json) = super::api::search(root, query);
+        let response = Response::from_data(json.into_bytes()).with_status_code(StatusCode(status));
+        let _ = request.respond(with_header(response, "Content-Type", "application/json"));
+        return;
+    }
     if path == EVENTS_PATH {
         let shared = Arc::clone(shared);
         // Each reload stream is long-lived: give it its own thread.
@@ -86,9 +96,11 @@ fn respond(path: &str, site: &Path, shared: &Shared) -> Response<std::io::Cursor
         return html(page.clone(), state.generation, StatusCode(500));
     }
     match std::fs::read(&file) {
-        Ok(bytes) if content_type.starts_with("text/html") => {
-            html(String::from_utf8_lossy(&bytes).into_owned(), state.generation, StatusCode(200))
-        }
+        Ok(bytes) if content_type.starts_with("text/html") => html(
+            String::from_utf8_lossy(&bytes).into_owned(),
+            state.generation,
+            StatusCode(200),
+        ),
         Ok(bytes) => with_header(Response::from_data(bytes), "Content-Type", content_type),
         // Deleted between the check and the read (a rebuild swapped the site).
         Err(_) => not_found(site, &state),
@@ -99,12 +111,14 @@ fn not_found(site: &Path, state: &BuildState) -> Response<std::io::Cursor<Vec<u8
     if let Some(page) = &state.broken {
         return html(page.clone(), state.generation, StatusCode(500));
     }
-    let body = std::fs::read_to_string(site.join("404.html")).unwrap_or_else(|_| "<h1>Not found</h1>".to_string());
+    let body = std::fs::read_to_string(site.join("404.html"))
+        .unwrap_or_else(|_| "<h1>Not found</h1>".to_string());
     html(body, state.generation, StatusCode(404))
 }
 
 fn html(body: String, generation: u64, status: StatusCode) -> Response<std::io::Cursor<Vec<u8>>> {
-    let response = Response::from_data(inject_live_reload(&body, generation).into_bytes()).with_status_code(status);
+    let response = Response::from_data(inject_live_reload(&body, generation).into_bytes())
+        .with_status_code(status);
     let response = with_header(response, "Content-Type", "text/html; charset=utf-8");
     with_header(response, "Cache-Control", "no-store")
 }
@@ -191,15 +205,27 @@ fn stream_events(request: Request, shared: &Shared) {
         .unwrap_or(0);
     let mut writer = request.into_writer();
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n";
-    if writer.write_all(head.as_bytes()).and_then(|_| writer.flush()).is_err() {
+    if writer
+        .write_all(head.as_bytes())
+        .and_then(|_| writer.flush())
+        .is_err()
+    {
         return;
     }
     let mut seen = since;
     loop {
         let generation = shared.wait_past(seen, Duration::from_secs(15));
-        let message = if generation > seen { format!("data: {generation}\n\n") } else { ": ping\n\n".to_string() };
+        let message = if generation > seen {
+            format!("data: {generation}\n\n")
+        } else {
+            ": ping\n\n".to_string()
+        };
         seen = generation;
-        if writer.write_all(message.as_bytes()).and_then(|_| writer.flush()).is_err() {
+        if writer
+            .write_all(message.as_bytes())
+            .and_then(|_| writer.flush())
+            .is_err()
+        {
             return;
         }
     }
@@ -221,9 +247,21 @@ mod tests {
         std::os::unix::fs::symlink(tmp.path().join("secret.txt"), site.join("link.txt")).unwrap();
 
         assert!(resolve(&site, "/").unwrap().ends_with("index.html"));
-        assert!(resolve(&site, "/tags/").unwrap().ends_with("tags/index.html"));
+        assert!(
+            resolve(&site, "/tags/")
+                .unwrap()
+                .ends_with("tags/index.html")
+        );
         assert!(resolve(&site, "/tags").unwrap().is_dir());
-        for attack in ["/../secret.txt", "/%2e%2e/secret.txt", "/tags/%2E%2E/%2e%2e/secret.txt", "/..%2fsecret.txt", "/link.txt", "/%00", "/..\\secret.txt"] {
+        for attack in [
+            "/../secret.txt",
+            "/%2e%2e/secret.txt",
+            "/tags/%2E%2E/%2e%2e/secret.txt",
+            "/..%2fsecret.txt",
+            "/link.txt",
+            "/%00",
+            "/..\\secret.txt",
+        ] {
             assert_eq!(resolve(&site, attack), None, "{attack}");
         }
     }

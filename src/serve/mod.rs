@@ -6,6 +6,7 @@
 //! Input: the archive root and serve options. Output: a running server
 //! until the process is stopped.
 
+mod api;
 mod http;
 mod watch;
 
@@ -19,8 +20,8 @@ use jiff::civil::Date;
 
 use crate::diagnostics::Diagnostic;
 use crate::site::{self, BuildOptions, NoProgress};
-pub use http::{EVENTS_PATH, inject_live_reload, resolve};
 use http::Shared;
+pub use http::{EVENTS_PATH, inject_live_reload, resolve};
 
 /// Where and what to serve.
 #[derive(Debug, Clone)]
@@ -40,10 +41,17 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
     let address: SocketAddr = format!("{}:{}", options.interface, options.port)
         .parse()
         .with_context(|| format!("invalid interface {:?}", options.interface))?;
-    let server = tiny_http::Server::http(address)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e} (is another server using port {}? try --port)", options.port))?;
+    let server = tiny_http::Server::http(address).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {address}: {e} (is another server using port {}? try --port)",
+            options.port
+        )
+    })?;
     // Absolute, so watched paths and the served folder stay valid.
-    let root = options.root.canonicalize().with_context(|| format!("cannot open the archive {}", options.root.display()))?;
+    let root = options
+        .root
+        .canonicalize()
+        .with_context(|| format!("cannot open the archive {}", options.root.display()))?;
     let site_dir = preview_dir(&root);
     let build_options = BuildOptions {
         root: root.clone(),
@@ -55,7 +63,10 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
     };
     let shared = Shared::new();
     rebuild(&build_options, &shared, log);
-    log(&format!("Serving {} at http://{address}/ (Ctrl-C to stop)", root.display()));
+    log(&format!(
+        "Serving {} at http://{address}/ (Ctrl-C to stop)",
+        root.display()
+    ));
 
     let watcher = {
         let shared = Arc::clone(&shared);
@@ -73,9 +84,10 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
             let server = Arc::clone(&server);
             let shared = Arc::clone(&shared);
             let site_dir = site_dir.clone();
+            let root = root.clone();
             std::thread::spawn(move || {
                 while let Ok(request) = server.recv() {
-                    http::handle(request, &site_dir, &shared);
+                    http::handle(request, &root, &site_dir, &shared);
                 }
             })
         })
@@ -92,15 +104,23 @@ fn rebuild(options: &BuildOptions, shared: &Shared, log: &dyn Fn(&str)) {
     let started = Instant::now();
     match site::build(options, &NoProgress) {
         Ok(report) if !report.has_errors() => {
-            log(&format!("built {} incidents in {} ms", report.incidents, started.elapsed().as_millis()));
+            log(&format!(
+                "built {} incidents in {} ms",
+                report.incidents,
+                started.elapsed().as_millis()
+            ));
             shared.publish(None);
         }
         Ok(report) => {
-            let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+            let errors: Vec<&Diagnostic> =
+                report.diagnostics.iter().filter(|d| d.is_error()).collect();
             for d in &errors {
                 log(&d.to_string());
             }
-            log(&format!("build failed with {} error(s); showing them in the browser", errors.len()));
+            log(&format!(
+                "build failed with {} error(s); showing them in the browser",
+                errors.len()
+            ));
             shared.publish(Some(error_page(&errors)));
         }
         Err(error) => {
@@ -112,7 +132,10 @@ fn rebuild(options: &BuildOptions, shared: &Shared, log: &dyn Fn(&str)) {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 const ERROR_STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}\
@@ -125,8 +148,17 @@ fn error_page(errors: &[&Diagnostic]) -> String {
         .iter()
         .map(|d| {
             let location = format!("{}:{}:{}", d.path.display(), d.line, d.column);
-            let hint = d.hint.as_deref().map(|h| format!("<div class=\"hint\">help: {}</div>", escape(h))).unwrap_or_default();
-            format!("<li><code>{}</code><div>{} <code>[{}]</code></div>{hint}</li>", escape(&location), escape(&d.message), d.rule)
+            let hint = d
+                .hint
+                .as_deref()
+                .map(|h| format!("<div class=\"hint\">help: {}</div>", escape(h)))
+                .unwrap_or_default();
+            format!(
+                "<li><code>{}</code><div>{} <code>[{}]</code></div>{hint}</li>",
+                escape(&location),
+                escape(&d.message),
+                d.rule
+            )
         })
         .collect();
     format!(

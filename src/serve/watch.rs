@@ -16,7 +16,10 @@ const DEBOUNCE: Duration = Duration::from_millis(60);
 
 /// Starts watching; `on_change` runs (on the watcher's thread) once per
 /// settled burst of relevant changes, with one of the changed paths.
-pub fn spawn(root: &Path, mut on_change: impl FnMut(&Path) + Send + 'static) -> Result<Debouncer<RecommendedWatcher, RecommendedCache>> {
+pub fn spawn(
+    root: &Path,
+    mut on_change: impl FnMut(&Path) + Send + 'static,
+) -> Result<Debouncer<RecommendedWatcher, RecommendedCache>> {
     let root = root.to_path_buf();
     let handler_root = root.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
@@ -25,7 +28,12 @@ pub fn spawn(root: &Path, mut on_change: impl FnMut(&Path) + Send + 'static) -> 
         // creations, modifications and removals matter.
         let changed = events
             .iter()
-            .filter(|e| matches!(e.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)))
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+                )
+            })
             .flat_map(|e| e.paths.iter())
             .find(|path| is_relevant(&handler_root, path));
         if let Some(path) = changed {
@@ -48,15 +56,26 @@ pub fn spawn(root: &Path, mut on_change: impl FnMut(&Path) + Send + 'static) -> 
 
 /// The folders whose changes affect the site.
 fn watched_folders(root: &Path) -> Vec<PathBuf> {
-    let content = Config::load(root).map(|c| c.content_dir).unwrap_or_else(|_| PathBuf::from("content"));
-    vec![root.join(content), root.join("templates"), root.join("static"), root.join("themes")]
+    let content = Config::load(root)
+        .map(|c| c.content_dir)
+        .unwrap_or_else(|_| PathBuf::from("content"));
+    vec![
+        root.join(content),
+        root.join("templates"),
+        root.join("static"),
+        root.join("themes"),
+    ]
 }
 
 /// Ignores editor swap and backup files, hidden files and anything in the
 /// root other than the config.
 pub fn is_relevant(root: &Path, path: &Path) -> bool {
-    let Ok(relative) = path.strip_prefix(root) else { return false };
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
+    let Ok(relative) = path.strip_prefix(root) else {
+        return false;
+    };
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
     if relative.components().count() == 1 && name != CONFIG_FILE {
         return false;
     }
@@ -67,7 +86,9 @@ pub fn is_relevant(root: &Path, path: &Path) -> bool {
         || name.starts_with(".#")
         || (name.starts_with('#') && name.ends_with('#'))
         || name == "4913"
-        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".crdownload"].iter().any(|ext| name.ends_with(ext));
+        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".crdownload"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
     !hidden && !editor_temp
 }
 
@@ -84,6 +105,9 @@ mod tests {
         assert!(!is_relevant(root, Path::new("/a/content/2024/x.md~")));
         assert!(!is_relevant(root, Path::new("/a/content/4913")));
         assert!(!is_relevant(root, Path::new("/a/README.md")));
-        assert!(!is_relevant(root, Path::new("/a/.casebook-cache/serve/index.html")));
+        assert!(!is_relevant(
+            root,
+            Path::new("/a/.casebook-cache/serve/index.html")
+        ));
     }
 }
