@@ -124,21 +124,34 @@ pub struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, line_starts }
+        LineIndex {
+            text,
+            line_starts: line_starts(text),
+        }
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self.line_starts[line - 1];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |prefix| prefix.chars().count() + 1);
-        Position::new(line, column)
+        position_at(self.text, &self.line_starts, offset)
     }
+}
+
+/// Byte offsets where each line of `text` starts.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    starts
+}
+
+/// The position of a byte offset, given the text's [`line_starts`], for
+/// callers that own their text and cannot hold a [`LineIndex`] borrowing it.
+pub fn position_at(text: &str, line_starts: &[usize], offset: usize) -> Position {
+    let offset = offset.min(text.len());
+    let line = line_starts.partition_point(|&start| start <= offset).max(1);
+    let start = line_starts.get(line - 1).copied().unwrap_or(0);
+    let column = text
+        .get(start..offset)
+        .map_or(1, |prefix| prefix.chars().count() + 1);
+    Position::new(line, column)
 }
 
 /// Sorts diagnostics by file, then position, so output is stable.

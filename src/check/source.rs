@@ -79,8 +79,7 @@ impl Source {
 
     /// Prepares `text`, the content of the file at `path`.
     pub fn new(path: &Path, text: String) -> Source {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let line_starts = crate::diagnostics::line_starts(&text);
         let (yaml, body_offset) = split_front_matter(&text);
         let mut source = Source {
             path: path.to_path_buf(),
@@ -234,14 +233,7 @@ impl Source {
 
     /// The 1-based line and column (in characters) of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self.line_starts[line - 1];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |prefix| prefix.chars().count() + 1);
-        Position::new(line, column)
+        crate::diagnostics::position_at(&self.text, &self.line_starts, offset)
     }
 
     /// Byte offset where a 1-based line starts.
