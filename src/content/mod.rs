@@ -94,6 +94,13 @@ fn load_file(file: &SourceFile, config: &Config) -> FileResult {
         Ok(text) => text,
         Err(diagnostic) => return FileResult::failed(diagnostic),
     };
+    if text.trim().is_empty() {
+        return FileResult::failed(
+            Diagnostic::error(&file.relative, "content/empty", "the file is empty")
+                .at(Position::new(1, 1))
+                .hint("write the postmortem (`casebook new` scaffolds one), or delete the file"),
+        );
+    }
     let mut notes = Vec::new();
     if file.missing_extension {
         if !looks_like_markdown(text) {

@@ -7,6 +7,7 @@ mod cli;
 mod corpora;
 mod determinism;
 mod diagnostics;
+mod hostile;
 mod init;
 mod output;
 mod snapshots;
