@@ -4,8 +4,14 @@
 //! when the whole build succeeded is the staging folder swapped into place.
 //! A failed or interrupted build therefore never leaves a half-written site,
 //! and the previous site stays untouched.
+//!
+//! A file whose bytes are the same as in the previous site is hard-linked
+//! from it rather than written again, so unchanged files keep their
+//! timestamps (rsync-style deploys stay quiet) and the swap frees nothing
+//! but what changed.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -48,7 +54,30 @@ impl Staging {
             fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        // Never write through an existing entry: it may be a hard link into
+        // the previous site, which must stay untouched until the swap.
+        let _ = fs::remove_file(&path);
+        if self.link_if_unchanged(relative, &path, bytes) {
+            return Ok(());
+        }
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.write_all(bytes)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Hard-links the previous site's copy of `relative` when its bytes are
+    /// the same; false when there is none, it differs, or linking fails.
+    fn link_if_unchanged(&self, relative: &str, path: &Path, bytes: &[u8]) -> bool {
+        let previous = self.target.join(relative);
+        let same_size = fs::symlink_metadata(&previous)
+            .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
+        same_size
+            && fs::read(&previous).is_ok_and(|old| old == bytes)
+            && fs::hard_link(&previous, path).is_ok()
     }
 
     /// Copies a file from disk into the site.
@@ -124,5 +153,39 @@ mod tests {
             1,
             "no staging folder left behind"
         );
+    }
+
+    #[test]
+    fn unchanged_files_keep_their_timestamps_and_the_old_site_is_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let first = Staging::create(&target).unwrap();
+        first.write("a/index.html", b"one").unwrap();
+        first.write("b.txt", b"old").unwrap();
+        first.commit().unwrap();
+        let before = fs::metadata(target.join("a/index.html"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+
+        let second = Staging::create(&target).unwrap();
+        second.write("a/index.html", b"one").unwrap();
+        // Writing the same path twice must not write through the hard link.
+        second.write("a/index.html", b"changed").unwrap();
+        assert_eq!(
+            fs::read(target.join("a/index.html")).unwrap(),
+            b"one",
+            "previous site untouched"
+        );
+        second.write("a/index.html", b"one").unwrap();
+        second.write("b.txt", b"new").unwrap();
+        second.commit().unwrap();
+        let after = fs::metadata(target.join("a/index.html"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(before, after);
+        assert_eq!(fs::read(target.join("b.txt")).unwrap(), b"new");
     }
 }
