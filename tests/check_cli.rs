@@ -4,6 +4,8 @@
 //! refusal, the scaffold, and the blameless rule's false-positive rate on
 //! the real corpora in ../shared/corpora.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -595,7 +597,7 @@ fn blameless_false_positive_rate_on_real_corpora() {
     let mut sentences = 0;
     for corpus in ["dfds-postmortems", "PostHog-post-mortems"] {
         let tmp = tempfile::tempdir().unwrap();
-        copy_dir(&corpora.join(corpus), &tmp.path().join("content"));
+        common::copy_dir(&corpora.join(corpus), &tmp.path().join("content"));
         let report = run_check(tmp.path(), Vec::new(), false);
         sentences += count_sentences(tmp.path());
         for f in report
@@ -631,19 +633,6 @@ fn blameless_false_positive_rate_on_real_corpora() {
         false_positives.join("\n")
     );
     assert_eq!(flagged, CORPUS_TRUE_POSITIVES.len());
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Sentence-like pieces of prose in the archive, the denominator of the rate.

@@ -8,9 +8,10 @@
 //! January has two, February none. The mobile team depends on
 //! `checkout-api`.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -590,7 +591,7 @@ struct Site {
 fn build_site() -> Site {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("archive");
-    copy_dir(&fixture(), &root);
+    common::copy_dir(&fixture(), &root);
     let output = dir.path().join("public");
     let status = Command::new(env!("CARGO_BIN_EXE_casebook"))
         .arg("--root")
@@ -604,19 +605,6 @@ fn build_site() -> Site {
         .expect("casebook runs");
     assert!(status.success(), "build failed");
     Site { _dir: dir, output }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -706,77 +694,9 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 </script>"#;
 
-/// Serves a folder over HTTP on loopback, in a background thread.
-fn serve(root: PathBuf) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let root = root.clone();
-            std::thread::spawn(move || respond(stream, &root));
-        }
-    });
-    port
-}
-
-fn respond(mut stream: TcpStream, root: &Path) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request = String::new();
-    if reader.read_line(&mut request).is_err() {
-        return;
-    }
-    // Drain the headers.
-    let mut line = String::new();
-    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-        line.clear();
-    }
-    let path = request.split_whitespace().nth(1).unwrap_or("/");
-    let path = path.split(['?', '#']).next().unwrap_or("/");
-    let mut file = root.join(path.trim_start_matches('/'));
-    if path.contains("..") {
-        file = root.join("missing");
-    }
-    if file.is_dir() {
-        file = file.join("index.html");
-    }
-    let (status, body) = match std::fs::read(&file) {
-        Ok(body) => ("200 OK", body),
-        Err(_) => ("404 Not Found", b"not found".to_vec()),
-    };
-    let kind = match file.extension().and_then(|e| e.to_str()) {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("xml") => "application/atom+xml",
-        _ => "application/octet-stream",
-    };
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&body);
-}
-
 /// Whether Chromium is installed. Under CI its absence is a failure.
 fn chromium() -> Option<&'static str> {
-    let found = Command::new("chromium")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
-        return Some("chromium");
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "chromium is not installed (apt-get install -y chromium); browser tests must run in CI"
-        );
-    }
-    eprintln!("skipping: chromium is not installed (apt-get install -y chromium)");
-    None
+    common::have("chromium").then_some("chromium")
 }
 
 /// Loads a URL in headless Chromium; returns the DOM after load and the
@@ -784,15 +704,8 @@ fn chromium() -> Option<&'static str> {
 fn headless_dom(browser: &str, url: &str) -> (String, Vec<String>) {
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(browser)
+        .args(common::CHROMIUM_FLAGS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
             "--enable-logging=stderr",
             "--v=0",
             "--virtual-time-budget=5000",
@@ -855,7 +768,7 @@ fn listen_control_starts_speech_in_headless_chromium() {
         harness,
     )
     .unwrap();
-    let port = serve(site.output.clone());
+    let port = common::serve_folder(site.output.clone());
 
     // The real page: loads digest.js and its styles without any console message.
     let (dom, console) = headless_dom(

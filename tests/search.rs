@@ -5,9 +5,10 @@
 //! Node and Chromium tests need `node` and `chromium` on PATH; without them
 //! they are skipped locally and fail when `CI` is set.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -47,23 +48,10 @@ struct Built {
     public: PathBuf,
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn build_fixture() -> Built {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("archive");
-    copy_dir(Path::new(FIXTURE), &root);
+    common::copy_dir(Path::new(FIXTURE), &root);
     let options = BuildOptions {
         root: root.clone(),
         output: None,
@@ -216,27 +204,9 @@ fn cli_top_ids(root: &Path, query: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether a tool is installed; fails under CI when it is not.
-fn have(tool: &str) -> bool {
-    let found = Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is required under CI (apt-get install -y {tool})"
-        );
-        eprintln!("skipped: {tool} is not installed");
-    }
-    found
-}
-
 #[test]
 fn browser_client_under_node_ranks_like_tantivy() {
-    if !have("node") {
+    if !common::have("node") {
         return;
     }
     let built = build_fixture();
@@ -277,54 +247,6 @@ fn browser_client_under_node_ranks_like_tantivy() {
     assert!(disagreements.is_empty(), "{disagreements:#?}");
     let deadlok = &json["queries"][5];
     assert_eq!(deadlok["ids"][0], "2024/ledger-deadlock");
-}
-
-/// Serves `dir` over HTTP on loopback until the process ends.
-fn serve(dir: PathBuf) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let dir = dir.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(&stream);
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
-                    return;
-                }
-                loop {
-                    let mut header = String::new();
-                    if reader.read_line(&mut header).map_or(true, |n| n == 0) || header == "\r\n" {
-                        break;
-                    }
-                }
-                let path = line.split_whitespace().nth(1).unwrap_or("/");
-                let path = path.split(['?', '#']).next().unwrap_or("/");
-                let mut file = dir.join(path.trim_start_matches('/'));
-                if file.is_dir() {
-                    file = file.join("index.html");
-                }
-                let (status, body) = match std::fs::read(&file) {
-                    Ok(body) if !path.contains("..") => ("200 OK", body),
-                    _ => ("404 Not Found", b"not found".to_vec()),
-                };
-                let kind = match file.extension().and_then(|e| e.to_str()) {
-                    Some("html") => "text/html; charset=utf-8",
-                    Some("js") => "text/javascript",
-                    Some("css") => "text/css",
-                    _ => "application/octet-stream",
-                };
-                let mut stream = &stream;
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(&body);
-            });
-        }
-    });
-    port
 }
 
 /// Types a query, sees results, opens and applies a facet, moves with the
@@ -396,23 +318,16 @@ function hook(w) {
 
 #[test]
 fn search_page_works_in_headless_chromium() {
-    if !have("chromium") {
+    if !common::have("chromium") {
         return;
     }
     let built = build_fixture();
     std::fs::write(built.public.join("harness.html"), HARNESS).unwrap();
-    let port = serve(built.public.clone());
+    let port = common::serve_folder(built.public.clone());
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new("chromium")
+        .args(common::CHROMIUM_FLAGS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
             "--enable-logging=stderr",
             "--virtual-time-budget=60000",
             "--dump-dom",

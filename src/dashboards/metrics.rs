@@ -607,9 +607,32 @@ fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::
             Series::counts("no customer impact recorded", &other, GREY),
         ],
     )?;
-    let table = TableView {
-        caption: "Customer-impact incidents per quarter".to_string(),
-        head: ["Quarter", "Incidents", "Customer impact", "Share"]
+    let table = quarter_share_table(
+        metrics,
+        "Customer-impact incidents per quarter",
+        ["Incidents", "Customer impact"],
+        |q| q.customer_impact,
+    );
+    Ok(ChartView::new(
+        "chart-impact",
+        title,
+        svg,
+        charts::is_wide(quarters.len()),
+        None,
+        table,
+    ))
+}
+
+/// A per-quarter table of how many incidents had some property, and what share.
+fn quarter_share_table(
+    metrics: &Metrics,
+    caption: &str,
+    [total_label, part_label]: [&str; 2],
+    part: impl Fn(&PeriodStats) -> usize,
+) -> TableView {
+    TableView {
+        caption: caption.to_string(),
+        head: ["Quarter", total_label, part_label, "Share"]
             .map(String::from)
             .to_vec(),
         rows: metrics
@@ -619,20 +642,12 @@ fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::
                 vec![
                     q.label.clone(),
                     q.incidents.to_string(),
-                    q.customer_impact.to_string(),
-                    format_percent(stats::percent(q.customer_impact, q.incidents)),
+                    part(q).to_string(),
+                    format_percent(stats::percent(part(q), q.incidents)),
                 ]
             })
             .collect(),
-    };
-    Ok(ChartView::new(
-        "chart-impact",
-        title,
-        svg,
-        charts::is_wide(quarters.len()),
-        None,
-        table,
-    ))
+    }
 }
 
 fn actions_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::Result<ChartView> {
@@ -732,24 +747,12 @@ fn completeness_chart(
         &[Series::new("complete", shares, PALETTE[2])],
         Scale::Percent,
     )?;
-    let table = TableView {
-        caption: "Complete postmortems per quarter".to_string(),
-        head: ["Quarter", "Postmortems", "Complete", "Share"]
-            .map(String::from)
-            .to_vec(),
-        rows: metrics
-            .quarters
-            .iter()
-            .map(|q| {
-                vec![
-                    q.label.clone(),
-                    q.incidents.to_string(),
-                    q.complete.to_string(),
-                    format_percent(stats::percent(q.complete, q.incidents)),
-                ]
-            })
-            .collect(),
-    };
+    let table = quarter_share_table(
+        metrics,
+        "Complete postmortems per quarter",
+        ["Postmortems", "Complete"],
+        |q| q.complete,
+    );
     Ok(ChartView::new(
         "chart-complete",
         title,

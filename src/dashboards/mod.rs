@@ -319,19 +319,11 @@ impl Pages<'_> {
                 all_url: format!("{base}metrics/"),
                 term_url: (scope.kind == "team").then(|| self.views.term_url("teams", &scope.name)),
                 headline: Headline {
-                    incidents: o.incidents,
-                    customer_impact: o.customer_impact,
+                    figures: Figures::of(o),
                     customer_impact_share: stats::format_percent(stats::percent(
                         o.customer_impact,
                         o.incidents,
                     )),
-                    median_detect: duration_text(o.detect.median),
-                    median_resolve: duration_text(o.resolve.median),
-                    p90_resolve: duration_text(o.resolve.p90),
-                    action_completion: stats::format_percent(o.actions.rate),
-                    overdue_actions: o.actions.overdue,
-                    complete_share: stats::format_percent(stats::percent(o.complete, o.incidents)),
-                    repeats: o.repeats,
                 },
                 charts,
                 incomplete,
@@ -521,6 +513,23 @@ struct Breakdown {
 struct BreakdownRow {
     name: String,
     url: String,
+    #[serde(flatten)]
+    figures: Figures,
+}
+
+impl BreakdownRow {
+    fn new(name: &str, url: String, o: &metrics::PeriodStats) -> BreakdownRow {
+        BreakdownRow {
+            name: name.to_string(),
+            url,
+            figures: Figures::of(o),
+        }
+    }
+}
+
+/// The figures shown for a scope, both as the headline and as a table row.
+#[derive(Serialize)]
+struct Figures {
     incidents: usize,
     customer_impact: usize,
     median_detect: String,
@@ -532,11 +541,9 @@ struct BreakdownRow {
     repeats: usize,
 }
 
-impl BreakdownRow {
-    fn new(name: &str, url: String, o: &metrics::PeriodStats) -> BreakdownRow {
-        BreakdownRow {
-            name: name.to_string(),
-            url,
+impl Figures {
+    fn of(o: &metrics::PeriodStats) -> Figures {
+        Figures {
             incidents: o.incidents,
             customer_impact: o.customer_impact,
             median_detect: duration_text(o.detect.median),
@@ -552,16 +559,9 @@ impl BreakdownRow {
 
 #[derive(Serialize)]
 struct Headline {
-    incidents: usize,
-    customer_impact: usize,
+    #[serde(flatten)]
+    figures: Figures,
     customer_impact_share: String,
-    median_detect: String,
-    median_resolve: String,
-    p90_resolve: String,
-    action_completion: String,
-    overdue_actions: usize,
-    complete_share: String,
-    repeats: usize,
 }
 
 #[derive(Serialize)]
