@@ -249,6 +249,69 @@ fn browser_client_under_node_ranks_like_tantivy() {
     assert_eq!(deadlok["ids"][0], "2024/ledger-deadlock");
 }
 
+const SEARCH_JS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/themes/default/static/search.js"
+);
+const CORPORA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora");
+
+/// The client stems query words itself to find their postings in one
+/// fetch: its stemmer must agree with tantivy's on every word of the
+/// fixture and of the real postmortem corpora.
+#[test]
+fn browser_stemmer_agrees_with_tantivy() {
+    if !common::have("node") {
+        return;
+    }
+    let mut surfaces = std::collections::BTreeSet::new();
+    let mut buffer = String::new();
+    for dir in [FIXTURE, CORPORA] {
+        for entry in walkdir::WalkDir::new(dir) {
+            let entry = entry.unwrap();
+            if entry.path().extension().is_some_and(|e| e == "md") {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                search::index::for_each_surface(&text, &mut buffer, |word| {
+                    surfaces.insert(word.to_string());
+                });
+            }
+        }
+    }
+    assert!(surfaces.len() > 3_000, "{} words", surfaces.len());
+    let mut analyzer = search::SearchIndex::analyzer();
+    let pairs: Vec<(String, String)> = surfaces
+        .into_iter()
+        .filter_map(|w| {
+            let stem = search::index::tokens(&mut analyzer, &w).pop()?;
+            Some((w, stem))
+        })
+        .collect();
+    let script = format!(
+        "const api = require({:?}); const pairs = JSON.parse(require('fs').readFileSync(0, 'utf8'));\
+         const bad = pairs.filter(([w, s]) => api.stem(w) !== s).map(([w, s]) => [w, s, api.stem(w)]);\
+         console.log(JSON.stringify(bad));",
+        SEARCH_JS
+    );
+    let mut child = Command::new("node")
+        .args(["-e", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = serde_json::to_vec(&pairs).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &input).unwrap());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let disagreements: Vec<(String, String, String)> =
+        serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        disagreements.is_empty(),
+        "{} of {} words stem differently (word, tantivy, search.js): {disagreements:?}",
+        disagreements.len(),
+        pairs.len()
+    );
+}
+
 /// Types a query, sees results, opens and applies a facet, moves with the
 /// arrow key, follows a result, and collects console errors: the outcome is
 /// written into the page for `--dump-dom`.

@@ -9,7 +9,7 @@
 # (/usr/bin/time -v), bytes a browser fetches for a first and later queries
 # and query latency (headless Chromium, 50 fixed queries, real time, fresh
 # profile), and how often the browser's top 10 equals the CLI's (tantivy).
-# Needs python3, node, chromium; installs pagefind-bin with pip if missing.
+# Needs python3, node, chromium, openssl; installs pagefind-bin with pip if missing.
 # REUSE=1 reuses WORK's corpus, builds and Pagefind index.
 set -euo pipefail
 N=${1:-10000}
@@ -64,22 +64,30 @@ cb_largest=$(find "$WORK/site/search" -type f -printf '%s\n' | sort -n | tail -1
 echo "== browser: 50 queries each, fresh profile"
 cp "$HERE/bench.html" "$QUERIES" "$WORK/site/"
 cp "$HERE/bench.html" "$QUERIES" "$WORK/pf/"
-browser() { # DIR ENGINE OUT
+# A self-signed certificate for HTTP/2 (browsers speak it only over TLS).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1
+browser() { # DIR ENGINE OUT PROTOCOL(h1|h2)
   rm -f "$3"
-  node "$HERE/server.mjs" "$1" "$PORT" "$3" & local server=$!
+  local tls=() scheme=http
+  if [ "$4" = h2 ]; then tls=("$WORK/key.pem" "$WORK/cert.pem"); scheme=https; fi
+  node "$HERE/server.mjs" "$1" "$PORT" "$3" "${tls[@]}" & local server=$!
   sleep 0.5
   local profile; profile=$(mktemp -d)
   chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" "http://127.0.0.1:$PORT/bench.html?engine=$2" >/dev/null 2>&1 & local browser=$!
+    --ignore-certificate-errors \
+    --user-data-dir="$profile" "$scheme://127.0.0.1:$PORT/bench.html?engine=$2" >/dev/null 2>&1 & local browser=$!
   for _ in $(seq 1 600); do [ -s "$3" ] && break; sleep 0.2; done
   kill "$browser" "$server" 2>/dev/null || true
   wait "$browser" "$server" 2>/dev/null || true
   rm -rf "$profile"
-  [ -s "$3" ] || { echo "no report from the $2 browser run" >&2; exit 1; }
+  [ -s "$3" ] || { echo "no report from the $2 browser run ($4)" >&2; exit 1; }
 }
-browser "$WORK/site" casebook "$WORK/browser-casebook.json"
-browser "$WORK/pf" pagefind "$WORK/browser-pagefind.json"
+for protocol in h2 h1; do
+  browser "$WORK/site" casebook "$WORK/browser-casebook-$protocol.json" $protocol
+  browser "$WORK/pf" pagefind "$WORK/browser-pagefind-$protocol.json" $protocol
+done
 
 echo "== node: the client's fetches, byte by byte"
 node "$HERE/client.mjs" "$WORK/site" "$QUERIES" >"$WORK/node.json"
@@ -112,8 +120,10 @@ def time_file(name):
     return d
 plain, site, pf = time_file("plain.time"), time_file("site.time"), time_file("pf.time")
 search_s = float(open(f"{work}/search_ms").read()) / 1000
-bc = json.load(open(f"{work}/browser-casebook.json"))
-bp = json.load(open(f"{work}/browser-pagefind.json"))
+bc = json.load(open(f"{work}/browser-casebook-h2.json"))
+bp = json.load(open(f"{work}/browser-pagefind-h2.json"))
+bc1 = json.load(open(f"{work}/browser-casebook-h1.json"))
+bp1 = json.load(open(f"{work}/browser-pagefind-h1.json"))
 node = json.load(open(f"{work}/node.json"))
 cli = json.load(open(f"{work}/cli.json"))
 def pct(xs, p):
@@ -146,6 +156,7 @@ typos = [(b["q"], b["corrections"], a["ids"][:1] == b["ids"][:1]) for a, b in zi
 kb = lambda x: f"{x / 1024:.1f} KB"
 mb = lambda x: f"{x / 1048576:.2f} MB"
 cm, cp, cx = lat(bc); pm, pp, px = lat(bp)
+cm1, cp1, cx1 = lat(bc1); pm1, pp1, px1 = lat(bp1)
 cf = fetched(bc); pff = fetched(bp)
 rows = [
     ("postmortems", n, n, ""),
@@ -158,7 +169,8 @@ rows = [
     ("first query, fresh page: bytes fetched (browser)", kb(cf[0]), kb(pff[0]), f"{pff[0] / cf[0]:.1f}x less"),
     ("first query over the 50 queries: median / max (node)", f"{kb(statistics.median(firsts))} / {kb(max(firsts))}", "", ""),
     ("later queries: median / p95 / max bytes (browser)", f"{kb(cf[1])} / {kb(cf[2])} / {kb(cf[3])}", f"{kb(pff[1])} / {kb(pff[2])} / {kb(pff[3])}", ""),
-    ("query latency in Chromium, cold (fetches included): median / p95 / max", f"{cm:.1f} / {cp:.1f} / {cx:.1f} ms", f"{pm:.1f} / {pp:.1f} / {px:.1f} ms", ""),
+    ("query latency in Chromium, cold (fetches included), HTTP/2: median / p95 / max", f"{cm:.1f} / {cp:.1f} / {cx:.1f} ms", f"{pm:.1f} / {pp:.1f} / {px:.1f} ms", ""),
+    ("the same over HTTP/1.1 (six fetches at a time): median / p95 / max", f"{cm1:.1f} / {cp1:.1f} / {cx1:.1f} ms", f"{pm1:.1f} / {pp1:.1f} / {px1:.1f} ms", ""),
     ("query latency in Chromium, repeated (files cached): median / p95", "%.1f / %.1f ms" % warm(bc), "%.1f / %.1f ms" % warm(bp), ""),
     ("top 10 identical to tantivy's (order and ids), node / browser", f"{agree}/50 / {browser_agree}/50", "", ""),
     ("top 10 same set as tantivy's", f"{agree_set}/50", "", ""),

@@ -6,19 +6,24 @@
 // GET /mark?i=N  marks the start of query N in the log (not counted)
 // POST /report   writes {"client": BODY, "log": [[path, bytes] | ["#mark", N]]} to OUT
 //
-// usage: node server.mjs DIR PORT OUT
+// It speaks HTTP/2 over TLS when given a key and certificate, as static
+// hosts do (one connection, every file of a query fetched in parallel);
+// plain HTTP/1.1 otherwise (at most six fetches at a time per host).
+//
+// usage: node server.mjs DIR PORT OUT [KEY.pem CERT.pem]
 import { createServer } from 'node:http';
+import { createSecureServer } from 'node:http2';
 import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join, extname } from 'node:path';
 
-const [root, port, out] = process.argv.slice(2);
+const [root, port, out, key, cert] = process.argv.slice(2);
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
 const text = new Set(['.html', '.js', '.mjs', '.css', '.json']);
 const log = [];
 const cache = new Map();
 
-createServer((req, res) => {
+function handle(req, res) {
   const [path, query = ''] = req.url.split('?');
   if (req.method === 'POST') {
     const chunks = [];
@@ -48,4 +53,9 @@ createServer((req, res) => {
   headers['Content-Length'] = body.length;
   log.push([path, body.length]);
   res.writeHead(200, headers).end(body);
-}).listen(+port, '127.0.0.1');
+}
+
+const server = key
+  ? createSecureServer({ key: readFileSync(key), cert: readFileSync(cert), allowHTTP1: true }, handle)
+  : createServer(handle);
+server.listen(+port, '127.0.0.1');

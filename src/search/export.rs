@@ -9,12 +9,17 @@
 //!
 //! | file | holds | fetched |
 //! |---|---|---|
-//! | `meta.dat` | JSON: document count, BM25 statistics per field, shard count, vocabulary keys | first query |
-//! | `v/KEY.dat` | surface words starting with KEY: `word TAB stem-edit TAB df` | per query word (surface → stem, prefixes, typos) |
-//! | `t/N.dat` | binary: postings of the stems whose FNV-1a hash is N mod shards | per query stem |
+//! | `meta.dat` | JSON: document count, BM25 statistics per field, shard and slot counts, the slots in use, vocabulary keys | first query |
+//! | `v/KEY.dat` | surface words starting with KEY: `word TAB stem-edit TAB df` | while typing (prefixes) and for typos |
+//! | `t/w/N.dat` | binary: postings of the common stems (and any rare ones) in slot N = FNV-1a mod `slots` | per query stem |
+//! | `t/N.dat` | binary: postings of the rare stems whose FNV-1a hash is N mod shards | per query stem |
 //! | `c/N.dat` | JSON: result cards of documents N×C … N×C+C−1 | per result shown |
 //! | `f/NAME.dat` | JSON: a facet's values and each document's value ids | when that facet is shown or filtered |
 //! | `dates.dat` | JSON: each document's day, delta-coded | for year counts and date ranges |
+//!
+//! Where a stem's postings live depends on the stem alone (its slot is in
+//! use → `t/w/`, else its bucket → `t/`), so the client, which stems query
+//! words itself, fetches postings without a vocabulary lookup first.
 //!
 //! Document numbers are positions in the archive (newest first), so ties
 //! break the same way in the browser and in tantivy. Every map is ordered
@@ -39,14 +44,19 @@ use crate::output::Staging;
 use crate::render::views::shorten;
 
 /// Format version, bumped when the client must change with the files.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// Documents per card file: small, because the ten results of a page are
-/// rarely neighbours.
-pub const CARD_CHUNK: usize = 4;
+/// rarely neighbours (two halves the bytes of a page of results against
+/// four, for a third more files).
+pub const CARD_CHUNK: usize = 2;
 /// Target size of a hash bucket of rare stems before compression.
 const SHARD_TARGET_BYTES: usize = 4_000;
-/// A stem in at least this many documents gets a term file of its own.
+/// A stem in at least this many documents gets a term file of its own
+/// (shared only when two such stems land in the same slot).
 pub const OWN_FILE_DOCS: u32 = 64;
+/// Slots per common stem: sparse enough that a rare stem seldom lands in a
+/// common stem's slot (it is then stored there, a few bytes extra).
+const SLOTS_PER_OWN_FILE: usize = 16;
 /// Fields whose field norms ship as one column per document instead of one
 /// byte per posting: the body, where common words have thousands of
 /// postings and the column is loaded once.
@@ -315,8 +325,10 @@ struct Meta<'a> {
     /// scoring order.
     fields: Vec<(&'a str, f32, u64, bool)>,
     shards: usize,
-    /// Stems in at least this many documents are in `t/w/STEM.dat`.
-    own: u32,
+    /// Slot count: a stem's slot is FNV-1a of the stem mod `slots`.
+    slots: usize,
+    /// Slots in use (each has a file `t/w/SLOT.dat`), as differences from the previous one.
+    owned: Vec<usize>,
     chunk: usize,
     vocab: Vec<&'a str>,
     /// Words the analyzer drops: the client drops them from queries too.
@@ -372,17 +384,37 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
             (stem, own_file, encode_term(stem, lists, num_docs))
         })
         .collect();
-    let bucketed: usize = entries.iter().filter(|e| !e.1).map(|e| e.2.len()).sum();
+    let own_count = entries.iter().filter(|e| e.1).count();
+    let slots = (own_count * SLOTS_PER_OWN_FILE).next_power_of_two().max(64);
+    let slot_of = |stem: &str| fnv1a(stem) as usize % slots;
+    let owned: BTreeSet<usize> = entries
+        .iter()
+        .filter(|e| e.1)
+        .map(|e| slot_of(e.0))
+        .collect();
+    let in_slot = |stem: &str| owned.contains(&slot_of(stem));
+    let bucketed: usize = entries
+        .iter()
+        .filter(|e| !in_slot(e.0))
+        .map(|e| e.2.len())
+        .sum();
     let shards = bucketed.div_ceil(SHARD_TARGET_BYTES).max(1);
     let mut buckets: Vec<Vec<u8>> = vec![Vec::new(); shards];
-    let mut term_files: Vec<(String, &[u8])> = Vec::new();
-    for (stem, own_file, entry) in &entries {
-        if *own_file {
-            term_files.push((format!("t/w/{}.dat", key_file_name(stem)), entry));
+    let mut slot_files: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+    for (stem, _, entry) in &entries {
+        if in_slot(stem) {
+            slot_files
+                .entry(slot_of(stem))
+                .or_default()
+                .extend_from_slice(entry);
         } else {
             buckets[fnv1a(stem) as usize % shards].extend_from_slice(entry);
         }
     }
+    let mut term_files: Vec<(String, &[u8])> = slot_files
+        .iter()
+        .map(|(slot, bytes)| (format!("t/w/{slot}.dat"), bytes.as_slice()))
+        .collect();
     term_files.extend(
         buckets
             .iter()
@@ -514,7 +546,15 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
             .map(|(((name, boost), total), column)| (*name, *boost, total, column))
             .collect(),
         shards,
-        own: OWN_FILE_DOCS,
+        slots,
+        owned: owned
+            .iter()
+            .scan(0, |previous, &slot| {
+                let gap = slot - *previous;
+                *previous = slot;
+                Some(gap)
+            })
+            .collect(),
         chunk: CARD_CHUNK,
         vocab: vocab_files.keys().map(String::as_str).collect(),
         stop: &index::STOP_WORDS,

@@ -1,11 +1,12 @@
 /* Casebook search: a dependency-free client for the static index that the
  * build exports from tantivy (see src/search/export.rs for the files).
  *
- * It fetches only what a query needs: the vocabulary file of each typed word
- * (surface word -> tantivy's stem, so the client never stems), the term
- * shard of each stem (postings with term frequencies and field norms), the
- * cards of the results shown, and a facet column when that facet is opened
- * or filtered. Ranking is tantivy's BM25 (k1 1.2, b 0.75, the same idf,
+ * It fetches only what a query needs: the term file of each word's stem
+ * (postings with term frequencies and field norms; the client stems words
+ * as tantivy does, and a stem's file follows from the stem alone), the
+ * vocabulary file of a word still being typed (completions) or not in the
+ * archive (typo correction), the cards of the results shown, and a facet
+ * column when that facet is opened or filtered. Ranking is tantivy's BM25 (k1 1.2, b 0.75, the same idf,
  * field boosts, f32 arithmetic), ties broken by archive order, so the top
  * results match `casebook search`.
  *
@@ -72,6 +73,105 @@
     });
     return clauses;
   }
+  /* ---- Stemming: Snowball's English stemmer (version 3, the one tantivy
+   * uses), so the client finds a word's postings without first asking the
+   * vocabulary for its stem. Should the two ever disagree on a word, its
+   * stem is missing where the client looked and it asks the vocabulary. */
+  var EXCEPTIONS = { skis: 'ski', skies: 'sky', idly: 'idl', gently: 'gentl', ugly: 'ugli', early: 'earli',
+    only: 'onli', singly: 'singl', sky: 'sky', news: 'news', howe: 'howe', atlas: 'atlas', cosmos: 'cosmos',
+    bias: 'bias', andes: 'andes' };
+  var STEP2 = { tional: 'tion', enci: 'ence', anci: 'ance', abli: 'able', entli: 'ent', izer: 'ize', ization: 'ize',
+    ational: 'ate', ation: 'ate', ator: 'ate', alism: 'al', aliti: 'al', alli: 'al', fulness: 'ful', ousli: 'ous',
+    ousness: 'ous', iveness: 'ive', iviti: 'ive', biliti: 'ble', bli: 'ble', ogist: 'og', ogi: 'og', fulli: 'ful',
+    lessli: 'less', li: '' };
+  var STEP3 = { tional: 'tion', ational: 'ate', alize: 'al', icate: 'ic', iciti: 'ic', ical: 'ic', ful: '', ness: '', ative: '' };
+  var STEP4 = ['al', 'ance', 'ence', 'er', 'ic', 'able', 'ible', 'ant', 'ement', 'ment', 'ent', 'ism', 'ate', 'iti',
+    'ous', 'ive', 'ize', 'ion'];
+  function isVowel(c) { return c === 'a' || c === 'e' || c === 'i' || c === 'o' || c === 'u' || c === 'y'; }
+  function stem(word) {
+    if (EXCEPTIONS[word]) return EXCEPTIONS[word];
+    var w = Array.from(word);
+    if (w.length < 3) return word;
+    // y at the start or after a vowel is a consonant: Y until the end.
+    for (var i = 0; i < w.length; i++) if (w[i] === 'y' && (i === 0 || isVowel(w[i - 1]))) w[i] = 'Y';
+    function v(i) { return i >= 0 && i < w.length && isVowel(w[i]); }
+    // R1 and R2 start after the first non-vowel that follows a vowel.
+    function region(from) {
+      var i = from;
+      while (i < w.length && !v(i)) i++;
+      while (i < w.length && v(i)) i++;
+      return Math.min(i + 1, w.length);
+    }
+    var s = w.join(''), pre = /^(arsen|commun|emerg|gener|inter|later|organ|past|univers)/.exec(s);
+    var p1 = pre ? pre[1].length : region(0), p2 = region(p1);
+    function set(str) { s = str; w = Array.from(s); }
+    function cut(n) { set(w.slice(0, w.length - n).join('')); }
+    function longest(list) {
+      var best = null;
+      list.forEach(function (x) { if (s.length >= x.length && s.slice(-x.length) === x && (!best || x.length > best.length)) best = x; });
+      return best;
+    }
+    function vowelBefore(end) { for (var i = 0; i < end; i++) if (v(i)) return true; return false; }
+    // The first `at` characters end in a short syllable.
+    function shortv(at) {
+      var a = w[at - 1], b = w[at - 2];
+      if (at >= 3 && !isVowel(a) && a !== 'w' && a !== 'x' && a !== 'Y' && isVowel(b) && !isVowel(w[at - 3])) return true;
+      if (at === 2 && !isVowel(a) && isVowel(b)) return true;
+      return w.slice(0, at).join('').slice(-4) === 'past';
+    }
+
+    // Step 1a: plurals.
+    var x = longest(['sses', 'ied', 'ies', 's', 'us', 'ss']), n = w.length;
+    if (x === 'sses') cut(2);
+    else if (x === 'ied' || x === 'ies') { cut(3); set(s + (n - 3 >= 2 ? 'i' : 'ie')); }
+    else if (x === 's' && vowelBefore(n - 2)) cut(1);
+
+    // Step 1b: -ed, -ing and friends.
+    n = w.length;
+    x = longest(['ed', 'eed', 'ing', 'edly', 'eedly', 'ingly']);
+    var start = x ? n - x.length : 0, stemPart = w.slice(0, start).join(''), plain = x && x !== 'eed' && x !== 'eedly';
+    if (x === 'eed' || x === 'eedly') {
+      if (start >= p1 && !/^(succ|proc|exc)$/.test(stemPart)) { cut(x.length); set(s + 'ee'); }
+    } else if (x === 'ing') {
+      if (start === 2 && w[1] === 'y' && !isVowel(w[0])) { set(w[0] + 'ie'); plain = false; }
+      else if (/^(even|cann|inn|earr|herr|out)$/.test(stemPart)) plain = false;
+    }
+    if (plain && vowelBefore(start)) {
+      cut(x.length);
+      var end = longest(['bb', 'dd', 'ff', 'gg', 'bl', 'mm', 'nn', 'pp', 'rr', 'at', 'tt', 'iz']);
+      if (end === 'at' || end === 'bl' || end === 'iz') set(s + 'e');
+      else if (end) { if (!(w.length === 3 && /[aeo]/.test(w[0]))) cut(1); }
+      else if (w.length === p1 && shortv(w.length)) set(s + 'e');
+    }
+
+    // Step 1c: a final y after a consonant (not the first letter) is i.
+    n = w.length;
+    if ((w[n - 1] === 'y' || w[n - 1] === 'Y') && n > 2 && !v(n - 2)) cut(1), set(s + 'i');
+
+    // Step 2: derivational suffixes in R1.
+    x = longest(Object.keys(STEP2)); n = w.length;
+    if (x && n - x.length >= p1) {
+      var before = w[n - x.length - 1] || '';
+      if (x === 'ogi') { if (before === 'l') { cut(3); set(s + 'og'); } }
+      else if (x === 'li') { if (/[cdeghkmnrt]/.test(before)) cut(2); }
+      else { cut(x.length); set(s + STEP2[x]); }
+    }
+
+    // Step 3: more derivational suffixes in R1 (-ative in R2).
+    x = longest(Object.keys(STEP3)); n = w.length;
+    if (x && n - x.length >= p1 && (x !== 'ative' || n - x.length >= p2)) { cut(x.length); set(s + STEP3[x]); }
+
+    // Step 4: suffixes in R2 (-ion after s or t).
+    x = longest(STEP4); n = w.length;
+    if (x && n - x.length >= p2 && (x !== 'ion' || w[n - 4] === 's' || w[n - 4] === 't')) cut(x.length);
+
+    // Step 5: a final e or double l.
+    n = w.length;
+    if (w[n - 1] === 'e') { if (n - 1 >= p2 || (n - 1 >= p1 && !shortv(n - 1))) cut(1); }
+    else if (w[n - 1] === 'l' && n - 1 >= p2 && w[n - 2] === 'l') cut(1);
+    return s.replace(/Y/g, 'y');
+  }
+
   function fileName(key) {
     if (/^[a-z0-9]+$/.test(key)) return key;
     return '_' + Array.from(utf8.encode(key), function (b) { return (b < 16 ? '0' : '') + b.toString(16); }).join('');
@@ -105,6 +205,8 @@
       });
       self.stop = {};
       m.stop.forEach(function (w) { self.stop[w] = 1; });
+      self.owned = {};
+      m.owned.reduce(function (slot, gap) { self.owned[slot + gap] = 1; return slot + gap; }, 0);
       // Nearly every query needs the norms columns: fetch them with the first words.
       m.fields.forEach(function (x, i) { if (x.column) self.norms(i); });
       return m;
@@ -158,17 +260,30 @@
       return out;
     });
   };
-  // A stem's postings: in its own file when common, else in its hash bucket.
+  // A stem's postings: in its slot's file when the slot is in use (common
+  // stems), else in its hash bucket.
   Engine.prototype.postings = function (t) {
-    var m = this.meta_, path = t.df >= m.own ? 't/w/' + fileName(t.s) + '.dat' : 't/' + (fnv1a(t.s) % m.shards) + '.dat';
+    var m = this.meta_, h = fnv1a(t.s), slot = h % m.slots;
+    var path = this.owned[slot] ? 't/w/' + slot + '.dat' : 't/' + (h % m.shards) + '.dat';
     return this.shard(path).then(function (s) { return s[t.s] || null; });
   };
   Engine.prototype.norms = function (i) {
     return this.file('n/' + i + '.dat', function (b) { return b; });
   };
-  /* Resolves a typed word to stems: exact surface word, else (when typing)
-   * completions, else the closest word within the typo allowance. */
+  /* Resolves a typed word to stems: its own stem when the archive has it
+   * (one fetch, no vocabulary), else the vocabulary's answer. While the
+   * word is still being typed, its completions come from the vocabulary
+   * too (the stem's postings are fetched meanwhile). */
   Engine.prototype.resolve = function (word, prefix) {
+    var self = this, s = stem(word), direct = this.postings({ s: s });
+    if (prefix) return this.lookup(word, true);
+    return direct.then(function (p) {
+      return p ? { word: word, stems: [{ w: word, s: s }] } : self.lookup(word, false);
+    });
+  };
+  /* The vocabulary's stems for a word: exact surface word, else (when
+   * typing) completions, else the closest word within the typo allowance. */
+  Engine.prototype.lookup = function (word, prefix) {
     var self = this, key = this.key(word);
     var files = [];
     if (key) files.push(key);
@@ -195,8 +310,6 @@
       return best ? { word: word, stems: [best.e], corrected: best.e.w } : { word: word, stems: [] };
     });
   };
-  /* Scores of one clause (a set of stems, summed like tantivy's Should over
-   * fields and terms): Map doc -> score. */
   /* Scores of one clause (a set of stems, summed like tantivy's Should over
    * fields and terms) in f32 accumulators indexed by document, and which
    * fields matched. */
@@ -332,10 +445,13 @@
   function inflate(bytes) {
     var b = new Uint8Array(bytes);
     if (b[0] !== 0x1f || b[1] !== 0x8b) return Promise.resolve(b); // the server inflated it
-    return new Response(new Blob([b]).stream().pipeThrough(new DecompressionStream('gzip')))
+    // A stream over the bytes themselves: a Blob's stream costs a round
+    // trip to the browser process, ten times the inflating.
+    var source = new ReadableStream({ start: function (c) { c.enqueue(b); c.close(); } });
+    return new Response(source.pipeThrough(new DecompressionStream('gzip')))
       .arrayBuffer().then(function (a) { return new Uint8Array(a); });
   }
-  var api = { Engine: Engine, parse: parse, tokens: tokens, fnv1a: fnv1a, inflate: inflate };
+  var api = { Engine: Engine, parse: parse, tokens: tokens, stem: stem, fnv1a: fnv1a, inflate: inflate };
   root.CasebookSearch = api;
   if (typeof module === 'object' && module.exports) module.exports = api;
   if (typeof document === 'undefined' || root.__casebookSearchUI) return;
