@@ -3,12 +3,18 @@
 //! real `casebook` binary for command-line behaviour.
 
 mod build;
+mod check_cli;
 mod cli;
+mod common;
 mod corpora;
+mod dashboards;
 mod determinism;
 mod diagnostics;
+mod digest;
 mod hostile;
 mod init;
 mod output;
+mod search;
+mod serve;
 mod snapshots;
 mod support;

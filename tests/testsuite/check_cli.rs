@@ -4,8 +4,6 @@
 //! refusal, the scaffold, and the blameless rule's false-positive rate on
 //! the real corpora in ../shared/corpora.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -148,7 +146,7 @@ fn rule_table() {
         );
         let name = fixture.trim_end_matches(".md");
         insta::with_settings!({
-            snapshot_path => "check/snapshots",
+            snapshot_path => "../check/snapshots",
             prepend_module_to_snapshot => false,
             description => format!("casebook check on tests/check/rules/{fixture}"),
         }, {
@@ -597,7 +595,7 @@ fn blameless_false_positive_rate_on_real_corpora() {
     let mut sentences = 0;
     for corpus in ["dfds-postmortems", "PostHog-post-mortems"] {
         let tmp = tempfile::tempdir().unwrap();
-        common::copy_dir(&corpora.join(corpus), &tmp.path().join("content"));
+        crate::support::copy_dir(&corpora.join(corpus), &tmp.path().join("content"));
         let report = run_check(tmp.path(), Vec::new(), false);
         sentences += count_sentences(tmp.path());
         for f in report

@@ -5,7 +5,7 @@
 //! Node and Chromium tests need `node` and `chromium` on PATH; without them
 //! they are skipped locally and fail when `CI` is set.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -51,7 +51,7 @@ struct Built {
 fn build_fixture() -> Built {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("archive");
-    common::copy_dir(Path::new(FIXTURE), &root);
+    crate::support::copy_dir(Path::new(FIXTURE), &root);
     let options = BuildOptions {
         root: root.clone(),
         output: None,

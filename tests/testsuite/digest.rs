@@ -8,7 +8,7 @@
 //! January has two, February none. The mobile team depends on
 //! `checkout-api`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -591,7 +591,7 @@ struct Site {
 fn build_site() -> Site {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("archive");
-    common::copy_dir(&fixture(), &root);
+    crate::support::copy_dir(&fixture(), &root);
     let output = dir.path().join("public");
     let status = Command::new(env!("CARGO_BIN_EXE_casebook"))
         .arg("--root")
@@ -859,7 +859,7 @@ fn listen_control_starts_speech_in_headless_chromium() {
 // Timing on a large generated archive (not a test of correctness).
 
 #[test]
-#[ignore = "timing: python3 ../shared/bench/gen-corpus 10000 /tmp/d10k; DIGEST_BENCH_ROOT=/tmp/d10k cargo test --release --test digest -- --ignored --nocapture"]
+#[ignore = "timing: python3 ../shared/bench/gen-corpus 10000 /tmp/d10k; DIGEST_BENCH_ROOT=/tmp/d10k cargo test --release --test testsuite digest:: -- --ignored --nocapture"]
 fn timing_large_archive() {
     let Some(root) = std::env::var_os("DIGEST_BENCH_ROOT").map(PathBuf::from) else {
         eprintln!("set DIGEST_BENCH_ROOT to an archive");

@@ -1,27 +1,11 @@
-//! Helpers shared by the integration test binaries: copying fixtures,
-//! serving a built site on loopback, and requiring external tools.
-// Each test binary uses only some of these.
-#![allow(dead_code)]
+//! External tools the browser and Node tests need, and a loopback server
+//! for a built site.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// Copies a folder recursively.
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// Whether `tool` runs (`tool --version`). Under CI its absence fails the
 /// test instead of skipping it.
