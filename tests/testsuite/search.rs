@@ -365,7 +365,7 @@ function hook(w) {
   out.badges = [...new Set(results().map((li) => li.querySelector('.badge').textContent))];
   out.url = frame.contentWindow.location.search;
   input.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
-  out.selected = results()[0].getAttribute('aria-selected');
+  out.selected = String(d.activeElement === results()[0].querySelector('a'));
   const link = results()[0].querySelector('a');
   out.title = link.textContent;
   link.click();

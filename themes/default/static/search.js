@@ -510,32 +510,29 @@
   if (page) searchPage(page);
   else if (headerInput) headerBox(headerInput);
 
-  // Results list with arrow keys and Enter, shared by the page and the header box.
+  /* Results are a list of links. Arrow keys move the focus from the box
+   * to the results and between them (Up from the first goes back to the
+   * box, Escape too); Enter follows the focused link. */
   function navigable(input, list) {
     input.setAttribute('aria-controls', list.id);
+    function links() { return Array.prototype.slice.call(list.querySelectorAll('.cb-result > a')); }
     input.addEventListener('keydown', function (e) {
-      var items = list.querySelectorAll('[role=option]'), cur = list.querySelector('[aria-selected=true]');
-      var i = Array.prototype.indexOf.call(items, cur);
-      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        if (!items.length) return;
-        e.preventDefault();
-        i = e.key === 'ArrowDown' ? Math.min(i + 1, items.length - 1) : Math.max(i - 1, -1);
-        if (cur) cur.setAttribute('aria-selected', 'false');
-        if (i >= 0) {
-          items[i].setAttribute('aria-selected', 'true');
-          input.setAttribute('aria-activedescendant', items[i].id);
-          items[i].scrollIntoView({ block: 'nearest' });
-        } else input.removeAttribute('aria-activedescendant');
-      } else if (e.key === 'Enter' && cur) {
-        e.preventDefault();
-        location.href = cur.querySelector('a').href;
-      }
+      var all = links();
+      if (e.key === 'ArrowDown' && all.length) { e.preventDefault(); all[0].focus(); }
+    });
+    list.addEventListener('keydown', function (e) {
+      var all = links(), i = all.indexOf(document.activeElement);
+      if (i < 0) return;
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp' || e.key === 'Escape') e.preventDefault();
+      if (e.key === 'ArrowDown') all[Math.min(i + 1, all.length - 1)].focus();
+      else if (e.key === 'ArrowUp') (i ? all[i - 1] : input).focus();
+      else if (e.key === 'Escape') input.focus();
     });
   }
   function resultItem(card, doc, words, n, mask) {
     var fields = (engine.meta_.fields || []).filter(function (x, i) { return mask & (1 << i); }).map(function (x) { return x.name; });
     var sev = card[3] ? h('span', { class: 'badge sev-' + (card[4] + 1) }, [card[3]]) : h('span', { class: 'badge sev-none' }, ['Unrated']);
-    return h('li', { id: 'cb-r' + n, role: 'option', 'aria-selected': 'false', class: 'cb-result', 'data-doc': doc }, [
+    return h('li', { id: 'cb-r' + n, class: 'cb-result', 'data-doc': doc }, [
       h('a', { href: url(card[0]), class: 'cb-title' }, [highlight(card[1], words)]),
       h('p', { class: 'cb-meta' }, [sev, ' ', h('time', { datetime: card[2] }, [card[2]]), card[5].length ? ' · ' + card[5].join(', ') : null,
         fields.length ? h('span', { class: 'cb-where' }, [' · matches in ' + fields.join(', ')]) : null]),
@@ -544,15 +541,13 @@
   }
 
   function headerBox(input) {
-    var list = h('ul', { id: 'cb-header-results', class: 'cb-dropdown', role: 'listbox', hidden: '' });
+    var list = h('ul', { id: 'cb-header-results', class: 'cb-dropdown', 'aria-label': 'Search results', hidden: '' });
     input.after(list);
-    input.setAttribute('role', 'combobox');
-    input.setAttribute('aria-expanded', 'false');
     navigable(input, list);
     var seq = 0;
     var run = debounceFrame(function () {
       var q = input.value, mine = ++seq;
-      if (!q.trim()) { list.hidden = true; input.setAttribute('aria-expanded', 'false'); return; }
+      if (!q.trim()) { list.hidden = true; return; }
       engine.search(q, { prefix: true }).then(function (r) {
         return engine.cards(r.docs.slice(0, 5).map(function (x) { return x[0]; })).then(function (cards) {
           if (mine !== seq) return;
@@ -560,12 +555,16 @@
           cards.forEach(function (c, n) { list.append(resultItem(c, r.docs[n][0], r.words, n, r.docs[n][2])); });
           list.append(h('li', { class: 'cb-all' }, [h('a', { href: base + 'search/?q=' + encodeURIComponent(q) }, [r.total ? 'All ' + r.total + ' results' : 'No results — open search'])]));
           list.hidden = false;
-          input.setAttribute('aria-expanded', 'true');
         });
       }).catch(function (e) { console.warn(e); });
     });
     input.addEventListener('input', run);
-    input.addEventListener('blur', function () { setTimeout(function () { list.hidden = true; }, 200); });
+    // Hide the results once the focus has left both the box and the list.
+    function hideLater() {
+      setTimeout(function () { if (document.activeElement !== input && !list.contains(document.activeElement)) list.hidden = true; }, 200);
+    }
+    input.addEventListener('blur', hideLater);
+    list.addEventListener('focusout', hideLater);
   }
 
   function searchPage(root) {
@@ -682,7 +681,7 @@
       });
     }
     input.addEventListener('input', function () { state.q = input.value; state.shown = PAGE; state.typing = true; go(); });
-    form.addEventListener('submit', function (e) { e.preventDefault(); if (!list.querySelector('[aria-selected=true]')) { state.q = input.value; state.typing = false; go(); } });
+    form.addEventListener('submit', function (e) { e.preventDefault(); state.q = input.value; state.typing = false; go(); });
     [from, to].forEach(function (el) {
       el.addEventListener('change', function () { state.from = from.value; state.to = to.value; state.shown = PAGE; go(); });
     });
