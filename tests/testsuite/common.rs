@@ -1,11 +1,11 @@
 //! External tools the browser and Node tests need, and a loopback server
 //! for a built site.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Whether `tool` runs (`tool --version`). Under CI its absence fails the
 /// test instead of skipping it.
@@ -92,4 +92,54 @@ fn respond(mut stream: TcpStream, root: &Path) {
     );
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&body);
+}
+
+/// Loads a URL in headless Chromium; returns the DOM after load and the
+/// console messages the page logged. `virtual_time_ms` lets timers and
+/// fetches run that long in the page's own (fast-forwarded) time.
+pub fn headless_dom(url: &str, virtual_time_ms: u32) -> (String, Vec<String>) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new("chromium")
+        .args(CHROMIUM_FLAGS)
+        .args(["--enable-logging=stderr", "--v=0"])
+        .arg(format!("--virtual-time-budget={virtual_time_ms}"))
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish loading {url} in 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let dom = out.join().unwrap();
+    let log = err.join().unwrap();
+    let console = log
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") && l.contains("127.0.0.1"))
+        .map(str::to_string)
+        .collect();
+    (dom, console)
 }

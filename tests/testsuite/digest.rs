@@ -11,10 +11,9 @@
 use crate::common;
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 use casebook::archive::Archive;
 use casebook::digest::speech::{reading_seconds, word_count};
@@ -695,67 +694,11 @@ document.addEventListener("DOMContentLoaded", function () {
 </script>"#;
 
 /// Whether Chromium is installed. Under CI its absence is a failure.
-fn chromium() -> Option<&'static str> {
-    common::have("chromium").then_some("chromium")
-}
-
-/// Loads a URL in headless Chromium; returns the DOM after load and the
-/// console messages the page logged.
-fn headless_dom(browser: &str, url: &str) -> (String, Vec<String>) {
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(browser)
-        .args(common::CHROMIUM_FLAGS)
-        .args([
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=5000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish loading {url} in 90 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let dom = out.join().unwrap();
-    let log = err.join().unwrap();
-    let console = log
-        .lines()
-        .filter(|l| l.contains(":CONSOLE") && l.contains("127.0.0.1"))
-        .map(str::to_string)
-        .collect();
-    (dom, console)
-}
-
 #[test]
 fn listen_control_starts_speech_in_headless_chromium() {
-    let Some(browser) = chromium() else {
+    if !common::have("chromium") {
         return;
-    };
+    }
     let site = build_site();
     let page = site.output.join("digests/2024-03/index.html");
     let html = std::fs::read_to_string(&page).unwrap();
@@ -771,10 +714,8 @@ fn listen_control_starts_speech_in_headless_chromium() {
     let port = common::serve_folder(site.output.clone());
 
     // The real page: loads digest.js and its styles without any console message.
-    let (dom, console) = headless_dom(
-        browser,
-        &format!("http://127.0.0.1:{port}/digests/2024-03/"),
-    );
+    let (dom, console) =
+        common::headless_dom(&format!("http://127.0.0.1:{port}/digests/2024-03/"), 5_000);
     assert!(dom.contains("data-digest"), "page did not load:\n{dom}");
     assert!(
         console.is_empty(),
@@ -782,9 +723,9 @@ fn listen_control_starts_speech_in_headless_chromium() {
     );
 
     // The harness: the same page with speech stubbed, driven by clicks.
-    let (dom, console) = headless_dom(
-        browser,
+    let (dom, console) = common::headless_dom(
         &format!("http://127.0.0.1:{port}/digests/2024-03/listen-test.html"),
+        5_000,
     );
     assert!(
         console.is_empty(),

@@ -2,6 +2,7 @@
 //! shape) that builds fixture archives through the library and drives the
 //! real `casebook` binary for command-line behaviour.
 
+mod accessibility;
 mod build;
 mod check_cli;
 mod cli;
