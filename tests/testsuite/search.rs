@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use casebook::search::{self, SearchRequest};
 use casebook::site::{self, BuildOptions, NoProgress};
@@ -387,36 +386,13 @@ fn search_page_works_in_headless_chromium() {
     let built = build_fixture();
     std::fs::write(built.public.join("harness.html"), HARNESS).unwrap();
     let port = common::serve_folder(built.public.clone());
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new("chromium")
-        .args(common::CHROMIUM_FLAGS)
-        .args([
-            "--enable-logging=stderr",
-            "--virtual-time-budget=60000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("http://127.0.0.1:{port}/harness.html"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            panic!("chromium did not finish in 90 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let output = child.wait_with_output().unwrap();
-    let dom = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (dom, console) =
+        common::headless_dom(&format!("http://127.0.0.1:{port}/harness.html"), 60_000);
     let json = dom
         .split("<pre id=\"result\">")
         .nth(1)
         .and_then(|rest| rest.split("</pre>").next())
-        .unwrap_or_else(|| panic!("no result in the page:\n{dom}\n{stderr}"));
+        .unwrap_or_else(|| panic!("no result in the page:\n{dom}\n{console:#?}"));
     let json = json
         .replace("&quot;", "\"")
         .replace("&amp;", "&")
@@ -424,7 +400,11 @@ fn search_page_works_in_headless_chromium() {
         .replace("&gt;", ">");
     let out: serde_json::Value =
         serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
-    assert_eq!(out["errors"], serde_json::json!([]), "{out:#}\n{stderr}");
+    assert_eq!(
+        out["errors"],
+        serde_json::json!([]),
+        "{out:#}\n{console:#?}"
+    );
     assert_eq!(
         out["steps"],
         serde_json::json!(["typed", "faceted", "followed"]),
@@ -448,9 +428,9 @@ fn search_page_works_in_headless_chromium() {
         out["h1"], out["title"],
         "the followed result is the incident page: {out:#}"
     );
-    let console_errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains("ERROR")))
+    let console_errors: Vec<&String> = console
+        .iter()
+        .filter(|l| l.contains("Uncaught") || l.contains("ERROR"))
         .collect();
     assert!(console_errors.is_empty(), "{console_errors:#?}");
 }
