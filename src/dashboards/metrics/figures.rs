@@ -5,6 +5,8 @@ use serde::Serialize;
 
 use super::{DurationStats, Metrics, PeriodStats};
 use crate::dashboards::actions::Completion;
+use plotters::style::RGBColor;
+
 use crate::dashboards::charts::{self, ChartSpec, GREY, PALETTE, SEVERITY_COLOURS, Scale, Series};
 use crate::dashboards::stats::{self, format_percent};
 use crate::render::views::display_duration;
@@ -313,39 +315,23 @@ fn impact_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow::
         plural(o.incidents),
         format_percent(stats::percent(o.customer_impact, o.incidents)),
     );
-    let impact: Vec<usize> = metrics.quarters.iter().map(|q| q.customer_impact).collect();
-    let other: Vec<usize> = metrics
-        .quarters
-        .iter()
-        .map(|q| q.incidents - q.customer_impact)
-        .collect();
-    let svg = charts::stacked_bars(
-        &ChartSpec {
-            id: "chart-impact",
-            title: &title,
-            description: &description,
-            categories: quarters,
-            y_label: "incidents",
-        },
-        &[
-            Series::counts("customer impact", &impact, SEVERITY_COLOURS[0]),
-            Series::counts("no customer impact recorded", &other, GREY),
-        ],
-    )?;
     let table = quarter_share_table(
         metrics,
         "Customer-impact incidents per quarter",
         ["Incidents", "Customer impact"],
         |q| q.customer_impact,
     );
-    Ok(ChartView::new(
-        "chart-impact",
-        title,
-        svg,
-        charts::is_wide(quarters.len()),
-        None,
+    split_chart(
+        metrics,
+        quarters,
+        ("chart-impact", title, &description),
+        [
+            ("customer impact", SEVERITY_COLOURS[0]),
+            ("no customer impact recorded", GREY),
+        ],
+        |q| q.customer_impact,
         table,
-    ))
+    )
 }
 
 /// A per-quarter table of how many incidents had some property, and what share.
@@ -497,25 +483,6 @@ fn repeats_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
         o.incidents,
         plural(o.incidents),
     );
-    let repeats: Vec<usize> = metrics.quarters.iter().map(|q| q.repeats).collect();
-    let other: Vec<usize> = metrics
-        .quarters
-        .iter()
-        .map(|q| q.incidents - q.repeats)
-        .collect();
-    let svg = charts::stacked_bars(
-        &ChartSpec {
-            id: "chart-repeats",
-            title: &title,
-            description: &description,
-            categories: quarters,
-            y_label: "incidents",
-        },
-        &[
-            Series::counts("likely repeat", &repeats, PALETTE[3]),
-            Series::counts("first of its kind", &other, GREY),
-        ],
-    )?;
     let table = TableView {
         caption: "Likely repeat incidents per quarter".to_string(),
         head: ["Quarter", "Incidents", "Likely repeats"]
@@ -533,8 +500,47 @@ fn repeats_chart(metrics: &Metrics, quarters: &[String], scope: &str) -> anyhow:
             })
             .collect(),
     };
+    split_chart(
+        metrics,
+        quarters,
+        ("chart-repeats", title, &description),
+        [("likely repeat", PALETTE[3]), ("first of its kind", GREY)],
+        |q| q.repeats,
+        table,
+    )
+}
+
+/// Stacked bars per quarter: the incidents with some property (`part`) and
+/// the others, with the table beside them.
+fn split_chart(
+    metrics: &Metrics,
+    quarters: &[String],
+    (id, title, description): (&'static str, String, &str),
+    [(part_label, part_colour), (rest_label, rest_colour)]: [(&str, RGBColor); 2],
+    part: impl Fn(&PeriodStats) -> usize,
+    table: TableView,
+) -> anyhow::Result<ChartView> {
+    let parts: Vec<usize> = metrics.quarters.iter().map(&part).collect();
+    let rest: Vec<usize> = metrics
+        .quarters
+        .iter()
+        .map(|q| q.incidents - part(q))
+        .collect();
+    let svg = charts::stacked_bars(
+        &ChartSpec {
+            id,
+            title: &title,
+            description,
+            categories: quarters,
+            y_label: "incidents",
+        },
+        &[
+            Series::counts(part_label, &parts, part_colour),
+            Series::counts(rest_label, &rest, rest_colour),
+        ],
+    )?;
     Ok(ChartView::new(
-        "chart-repeats",
+        id,
         title,
         svg,
         charts::is_wide(quarters.len()),
