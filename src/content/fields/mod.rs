@@ -5,24 +5,28 @@
 //! Tolerant where the meaning is clear: a missing date taken from the file
 //! name or the timeline, a title from the first heading. Each assumption is
 //! gathered into one warning per file so authors see what was guessed.
+//!
+//! [`dates`] reads the time zone, timestamps, date and durations;
+//! [`action_items`] the action items; this module the rest, through one
+//! `Reader` that records diagnostics and assumptions.
+
+mod action_items;
+mod dates;
 
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use super::discover::SourceFile;
-use super::front_matter::Split;
-use super::values;
+use action_items::action_items;
+use dates::{date, durations, time_zone, times, year_from_file_name};
+
 use crate::config::Config;
+use crate::content::discover::SourceFile;
+use crate::content::front_matter::Split;
+use crate::content::values;
 use crate::diagnostics::{Diagnostic, LineIndex, Position};
-use crate::incident::{
-    ActionItem, ActionStatus, DigestHints, Durations, Incident, IncidentTimes, SectionKind,
-    Severity, Status,
-};
-use crate::markdown::actions::{self, ActionDraft};
+use crate::incident::{DigestHints, Incident, SectionKind, Severity, Status};
 use crate::markdown::{Document, timeline};
 use crate::slug::slugify_path;
 
@@ -315,25 +319,6 @@ fn build(r: &mut Reader) -> Option<Incident> {
     })
 }
 
-fn time_zone(r: &mut Reader) -> TimeZone {
-    let configured = || TimeZone::get(&r.input.config.timezone).unwrap_or(TimeZone::UTC);
-    match r.text("timezone") {
-        None => configured(),
-        Some(name) => match TimeZone::get(&name) {
-            Ok(zone) => zone,
-            Err(_) => {
-                r.error(
-                    "timezone",
-                    "timezone/unknown",
-                    format!("unknown time zone {name:?}"),
-                    "use an IANA name such as \"UTC\" or \"Europe/Berlin\"",
-                );
-                configured()
-            }
-        },
-    }
-}
-
 fn title(r: &mut Reader) -> Option<String> {
     if let Some(title) = r.text("title") {
         return Some(title);
@@ -379,92 +364,6 @@ fn title_from_file_name(path: &std::path::Path) -> Option<String> {
     let mut chars = title.chars();
     let first = chars.next()?;
     Some(first.to_uppercase().chain(chars).collect())
-}
-
-/// The first plausible year in a file name (`PM2020-003 - …` → 2020).
-fn year_from_file_name(path: &std::path::Path) -> Option<i16> {
-    let name = path.file_name()?.to_string_lossy();
-    let digits: Vec<(usize, char)> = name.char_indices().collect();
-    digits.windows(4).find_map(|w| {
-        let text: String = w.iter().map(|(_, c)| *c).collect();
-        let year: i16 = text.parse().ok()?;
-        let boundary_before =
-            w[0].0 == 0 || !name[..w[0].0].ends_with(|c: char| c.is_ascii_digit());
-        ((1990..=2100).contains(&year) && boundary_before).then_some(year)
-    })
-}
-
-fn times(r: &mut Reader, zone: &TimeZone) -> IncidentTimes {
-    let mut read = |field: &str| -> Option<Timestamp> {
-        let (text, from_body) = match r.text(field) {
-            Some(text) => (text, false),
-            None => (r.input.document.labels.get(field)?.0.clone(), true),
-        };
-        match values::instant(&text, zone) {
-            Ok(at) => Some(at),
-            Err(_) if from_body => None,
-            Err(reason) => {
-                r.error(field, "time/invalid", format!("`{field}` is not a valid time: {text:?} ({reason})"), "write times as RFC 3339, e.g. 2024-03-14T14:32:00Z, or 2024-03-14 14:32 with `timezone`");
-                None
-            }
-        }
-    };
-    let times = IncidentTimes {
-        started: read("started"),
-        detected: read("detected"),
-        mitigated: read("mitigated"),
-        resolved: read("resolved"),
-    };
-    if let (Some(started), Some(resolved)) = (times.started, times.resolved)
-        && resolved < started
-    {
-        r.error(
-            "resolved",
-            "time/order",
-            format!("`resolved` ({resolved}) is before `started` ({started})"),
-            "check the dates and the time zone offsets of `started` and `resolved`",
-        );
-    }
-    times
-}
-
-fn date(r: &mut Reader, times: &IncidentTimes, zone: &TimeZone) -> Option<Date> {
-    if let Some(text) = r.text("date") {
-        return match values::date(&text) {
-            Ok(date) => Some(date),
-            Err(reason) => {
-                r.error(
-                    "date",
-                    "date/invalid",
-                    format!("invalid date {text:?}: {reason}"),
-                    "write the date as YYYY-MM-DD, e.g. 2024-03-14",
-                );
-                None
-            }
-        };
-    }
-    if let Some(started) = times.started {
-        r.assumed.push("the date from `started`".into());
-        return Some(started.to_zoned(zone.clone()).date());
-    }
-    let name = r
-        .input
-        .file
-        .within_content
-        .file_name()?
-        .to_string_lossy()
-        .to_string();
-    if let Some(date) = name.get(..10).and_then(|head| values::date(head).ok()) {
-        r.assumed.push(format!("date {date} from the file name"));
-        return Some(date);
-    }
-    if let Some((text, _)) = r.input.document.labels.get("date")
-        && let Some(date) = timeline::find_date(text, None)
-    {
-        r.assumed.push(format!("date {date} from the body"));
-        return Some(date);
-    }
-    None
 }
 
 fn severity(r: &mut Reader) -> Option<Severity> {
@@ -566,30 +465,6 @@ fn id(r: &mut Reader) -> String {
     }
 }
 
-fn durations(r: &mut Reader, times: &IncidentTimes) -> Durations {
-    let between = |a: Option<Timestamp>, b: Option<Timestamp>| Some(b?.duration_since(a?));
-    let mut durations = Durations {
-        to_detect: between(times.started, times.detected),
-        to_mitigate: between(times.started, times.mitigated),
-        to_resolve: between(times.started, times.resolved),
-    };
-    let map = r.fields.get("durations").cloned().unwrap_or(Value::Null);
-    let labels = &r.input.document.labels;
-    let fill = |slot: &mut Option<SignedDuration>, key: &str| {
-        if slot.is_none() {
-            *slot = map.get(key).and_then(values::duration).or_else(|| {
-                labels
-                    .get(key)
-                    .and_then(|(text, _)| values::duration(&Value::String(text.clone())))
-            });
-        }
-    };
-    fill(&mut durations.to_detect, "time_to_detect");
-    fill(&mut durations.to_mitigate, "time_to_mitigate");
-    fill(&mut durations.to_resolve, "time_to_resolve");
-    durations
-}
-
 fn summary(r: &Reader) -> String {
     if let Some(summary) = r.text("summary") {
         return summary;
@@ -622,123 +497,5 @@ fn digest_hints(r: &Reader) -> DigestHints {
     DigestHints {
         blurb: digest.get("blurb").and_then(values::text),
         include: digest.get("include").and_then(values::boolean),
-    }
-}
-
-fn action_items(r: &mut Reader, incident_id: &str) -> Vec<ActionItem> {
-    let drafts: Vec<(ActionDraft, Position)> = match r.fields.get("action_items") {
-        Some(Value::Array(items)) => {
-            let position = r.field_position("action_items");
-            items
-                .iter()
-                .filter_map(|item| draft_from_front_matter(item).map(|d| (d, position)))
-                .collect()
-        }
-        _ => {
-            let document = &r.input.document;
-            document
-                .sections
-                .iter()
-                .zip(&document.blocks)
-                .filter(|(s, _)| s.kind == SectionKind::ActionItems)
-                .flat_map(|(_, blocks)| actions::parse(blocks))
-                .map(|d| {
-                    let position = r.body_position(d.offset);
-                    (d, position)
-                })
-                .collect()
-        }
-    };
-    drafts
-        .into_iter()
-        .enumerate()
-        .map(|(index, (draft, position))| action_item(r, incident_id, index, draft, position))
-        .collect()
-}
-
-fn draft_from_front_matter(item: &Value) -> Option<ActionDraft> {
-    let field = |name: &str| item.get(name).and_then(values::text);
-    let title = field("title")
-        .or_else(|| field("action"))
-        .or_else(|| values::text(item))?;
-    Some(ActionDraft {
-        title,
-        owner: field("owner").or_else(|| field("assignee")),
-        due: field("due"),
-        status: field("status"),
-        priority: field("priority"),
-        ticket: field("ticket").or_else(|| field("link")),
-        kind: field("type"),
-        closed: field("closed").or_else(|| field("completed")),
-        offset: 0,
-    })
-}
-
-fn action_item(
-    r: &mut Reader,
-    incident_id: &str,
-    index: usize,
-    draft: ActionDraft,
-    position: Position,
-) -> ActionItem {
-    let due = draft
-        .due
-        .as_deref()
-        .and_then(|text| match values::date(text) {
-            Ok(date) => Some(date),
-            Err(_) => timeline::find_date(text, None).or_else(|| {
-                r.warn_at(
-                    position,
-                    "action/due",
-                    format!("due date {text:?} not understood"),
-                    "write due dates as YYYY-MM-DD",
-                );
-                None
-            }),
-        });
-    // "done 2024-05-02" or "Done (2024-05-02)": a status with its closing date.
-    let dated_status = draft.status.as_deref().and_then(|text| {
-        let word = text
-            .split(|c: char| c.is_ascii_digit() || c == '(')
-            .next()?;
-        Some((ActionStatus::parse(word)?, timeline::find_date(text, None)?))
-    });
-    let closed = match (draft.closed.as_deref(), dated_status) {
-        (Some(text), _) => values::date(text).ok().or_else(|| {
-            r.warn_at(
-                position,
-                "action/closed",
-                format!("closed date {text:?} not understood"),
-                "write closed dates as YYYY-MM-DD",
-            );
-            None
-        }),
-        (None, Some((_, date))) => Some(date),
-        (None, None) => None,
-    };
-    let status = match draft.status.as_deref() {
-        None => ActionStatus::Open,
-        Some(_) if dated_status.is_some() => dated_status.map_or(ActionStatus::Open, |(s, _)| s),
-        Some(text) => ActionStatus::parse(text).unwrap_or_else(|| {
-            r.warn_at(
-                position,
-                "action/status",
-                format!("action item status {text:?} not understood; treated as open"),
-                "use open, in-progress, done or wont-do",
-            );
-            ActionStatus::Open
-        }),
-    };
-    ActionItem {
-        id: format!("{incident_id}#{}", index + 1),
-        title: draft.title,
-        owner: draft.owner,
-        due,
-        status,
-        kind: draft.kind,
-        priority: draft.priority,
-        ticket: draft.ticket,
-        closed,
-        line: position.line,
     }
 }
