@@ -223,6 +223,21 @@ mod tests {
         );
     }
 
+    /// On Linux the swap is one atomic exchange, never a moment without a site.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn exchange_swaps_two_folders_atomically() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        fs::create_dir_all(&a).unwrap();
+        fs::create_dir_all(&b).unwrap();
+        fs::write(a.join("new"), "new").unwrap();
+        fs::write(b.join("old"), "old").unwrap();
+        exchange(&a, &b).unwrap();
+        assert!(b.join("new").is_file() && a.join("old").is_file());
+        assert!(exchange(&a, &tmp.path().join("missing")).is_err());
+    }
+
     #[test]
     fn folders_of_killed_builds_are_removed_and_live_ones_kept() {
         let tmp = tempfile::tempdir().unwrap();
