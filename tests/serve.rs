@@ -235,8 +235,7 @@ fn read_wrk(output: &str) -> WrkFigures {
             .lines()
             .find_map(|l| l.trim().strip_prefix(label))
             .and_then(|rest| {
-                rest.trim()
-                    .split_whitespace()
+                rest.split_whitespace()
                     .next()?
                     .trim_end_matches(',')
                     .parse()
