@@ -150,17 +150,20 @@ fn sigkill_at_random_moments_never_leaves_a_partial_site() {
     // The existing good site: state "without the extra postmortem".
     let public = archive.public();
     assert!(build(&archive, &public).status().expect("build").success());
+    // The state of the site in public/, and of the archive's content.
     let mut current = false;
+    let mut content = false;
     assert!(
         manifest(&public) == expected[0],
         "the first build is complete"
     );
 
     let mut moments = Moments(seed);
-    let (mut kept_previous, mut got_new) = (0, 0);
+    let (mut kept_previous, mut got_new, mut finished) = (0, 0, 0);
     for round in 0..rounds {
         let next = !current;
         set_extra_postmortem(&archive, next);
+        content = next;
         // Half the kills anywhere in the build, half near its end, where
         // the new site is swapped in.
         let delay = if round % 2 == 0 {
@@ -169,7 +172,17 @@ fn sigkill_at_random_moments_never_leaves_a_partial_site() {
             full_build.mul_f64(0.75) + moments.next_below(full_build.mul_f64(0.35))
         };
         let mut child = build(&archive, &public).spawn().expect("start a build");
-        std::thread::sleep(delay);
+        let started = Instant::now();
+        while started.elapsed() < delay {
+            if child.try_wait().expect("poll the build").is_some() {
+                // Rebuilds are faster than the first build (warm caches,
+                // unchanged files linked): aim later kills inside them.
+                full_build = started.elapsed();
+                finished += 1;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
         child.kill().expect("send SIGKILL");
         let status = child.wait().expect("reap the build");
         let found = manifest(&public);
@@ -190,12 +203,14 @@ fn sigkill_at_random_moments_never_leaves_a_partial_site() {
         eprintln!("round {round}: killed after {delay:?} ({status}): {outcome}");
     }
     eprintln!(
-        "kill test: {rounds} kills (full build {full_build:?}): {kept_previous} kept the previous site, {got_new} had swapped in the new one"
+        "kill test: {rounds} rounds, {} builds killed, {finished} finished first (last full build {full_build:?}): {kept_previous} kept the previous site, {got_new} had the new one",
+        rounds as usize - finished
     );
 
-    // A normal build afterwards cleans up what the killed builds left.
+    // A normal build afterwards completes the site and cleans up what the
+    // killed builds left.
     let status = build(&archive, &public).status().expect("build");
     assert!(status.success());
-    assert!(manifest(&public) == expected[current as usize]);
+    assert!(manifest(&public) == expected[content as usize]);
     assert_eq!(leftovers(archive.root()), Vec::<String>::new());
 }
