@@ -35,6 +35,7 @@ impl Staging {
         let name = target
             .file_name()
             .map_or("public".into(), |n| n.to_string_lossy().to_string());
+        remove_abandoned(parent, &name);
         let dir = parent.join(format!(".{name}.casebook-staging-{}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
@@ -87,7 +88,18 @@ impl Staging {
     }
 
     /// Moves the finished site into place, replacing the previous one.
+    ///
+    /// Where the system can, the two folders are exchanged in one atomic
+    /// step, so there is no moment without a site even if the process is
+    /// killed; elsewhere the previous site is moved aside first.
     pub fn commit(mut self) -> Result<()> {
+        if fs::symlink_metadata(&self.target).is_ok() && exchange(&self.dir, &self.target).is_ok() {
+            self.committed = true;
+            // The staging path now holds the previous site.
+            return remove_entry(&self.dir).with_context(|| {
+                format!("cannot remove the previous site at {}", self.dir.display())
+            });
+        }
         let old = self.target.with_file_name(format!(
             ".{}.casebook-old-{}",
             self.target
@@ -122,6 +134,62 @@ impl Staging {
     }
 }
 
+/// Swaps two paths atomically (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+fn remove_entry(path: &Path) -> std::io::Result<()> {
+    if fs::symlink_metadata(path)?.is_dir() {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    }
+}
+
+/// Removes the staging and previous-site folders that builds killed before
+/// they could clean up left beside `name` (`.public.casebook-staging-<pid>`),
+/// when no running process has that id. Folders of live builds are kept.
+fn remove_abandoned(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = [
+        format!(".{name}.casebook-staging-"),
+        format!(".{name}.casebook-old-"),
+    ];
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let pid = prefixes
+            .iter()
+            .find_map(|prefix| file_name.strip_prefix(prefix.as_str()))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !process_is_running(pid)
+        {
+            let _ = remove_entry(&entry.path());
+        }
+    }
+}
+
+/// Whether a process with this id runs; true where that cannot be known,
+/// so nothing of a live build is ever removed.
+fn process_is_running(pid: u32) -> bool {
+    if cfg!(target_os = "linux") && Path::new("/proc/self").exists() {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
 impl Drop for Staging {
     /// An abandoned build removes its staging folder.
     fn drop(&mut self) {
@@ -152,6 +220,45 @@ mod tests {
             fs::read_dir(tmp.path()).unwrap().count(),
             1,
             "no staging folder left behind"
+        );
+    }
+
+    /// On Linux the swap is one atomic exchange, never a moment without a site.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn exchange_swaps_two_folders_atomically() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        fs::create_dir_all(&a).unwrap();
+        fs::create_dir_all(&b).unwrap();
+        fs::write(a.join("new"), "new").unwrap();
+        fs::write(b.join("old"), "old").unwrap();
+        exchange(&a, &b).unwrap();
+        assert!(b.join("new").is_file() && a.join("old").is_file());
+        assert!(exchange(&a, &tmp.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn folders_of_killed_builds_are_removed_and_live_ones_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        // No process has an id above the kernel's limit (2^22).
+        let dead = tmp.path().join(".public.casebook-staging-4000000000");
+        let dead_old = tmp.path().join(".public.casebook-old-4000000001");
+        // Process 1 always runs.
+        let live = tmp.path().join(".public.casebook-staging-1");
+        let other_site = tmp.path().join(".site.casebook-staging-4000000000");
+        for dir in [&dead, &dead_old, &live, &other_site] {
+            fs::create_dir_all(dir.join("a")).unwrap();
+        }
+        let staging = Staging::create(&target).unwrap();
+        staging.write("index.html", b"new").unwrap();
+        staging.commit().unwrap();
+        assert!(!dead.exists() && !dead_old.exists());
+        assert!(live.exists(), "a running build's folder is kept");
+        assert!(
+            other_site.exists(),
+            "another output's folders are not touched"
         );
     }
 

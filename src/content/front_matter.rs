@@ -12,7 +12,7 @@ use gray_matter::Pod;
 use gray_matter::engine::{Engine, YAML};
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostic, Position};
+use crate::diagnostics::{Diagnostic, LineIndex, Position};
 
 /// A file split into its front matter and Markdown body.
 #[derive(Debug, Default)]
@@ -54,8 +54,34 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     let yaml = &after_open[..yaml_len];
     let body_offset = open_len + yaml_len + close_len;
     let fields = parse_yaml(path, yaml)?;
+    let field_lines = field_lines(yaml);
+    // An escape such as "\0" or "\x01" in a quoted value: the file itself
+    // is clean text, but pages and feeds could not carry the value.
+    let position_of = |key: &str| field_lines.get(key).copied().unwrap_or(Position::new(2, 1));
+    // The first in the file, whatever the order of the keys.
+    if let Some((key, c)) = fields
+        .iter()
+        .filter_map(|(key, value)| {
+            let in_key = key.chars().find(|&c| super::is_forbidden_control(c));
+            in_key
+                .or_else(|| forbidden_control(value))
+                .map(|c| (key, c))
+        })
+        .min_by_key(|(key, _)| {
+            let p = position_of(key);
+            (p.line, p.column)
+        })
+    {
+        return Err(Diagnostic::error(
+            path,
+            "front-matter/control-character",
+            format!("`{key}` contains the control character U+{:04X}, which pages and feeds cannot carry", c as u32),
+        )
+        .at(position_of(key))
+        .hint("remove the escape (such as `\\0` or `\\x01`) from the value"));
+    }
     Ok(Split {
-        field_lines: field_lines(yaml),
+        field_lines,
         fields,
         body: &text[body_offset..],
         body_offset,
@@ -115,8 +141,16 @@ fn parse_yaml(path: &Path, yaml: &str) -> Result<BTreeMap<String, Value>, Diagno
         let message = message
             .strip_prefix("Deserialize error: ")
             .unwrap_or(&message);
-        // yaml-rust2 says "... at byte B line L column C"; the YAML starts on line 2.
-        let (info, position) = split_yaml_location(message);
+        // yaml-rust2 says "... at byte B line L column C", B counting
+        // characters. Its lines also break at a lone `\r`, so place the
+        // error by B, counting lines as every other diagnostic does.
+        let (info, index) = split_yaml_location(message);
+        let offset = yaml
+            .char_indices()
+            .nth(index)
+            .map_or(yaml.len(), |(i, _)| i);
+        let position = LineIndex::new(yaml).position(offset);
+        // The YAML starts on line 2, after the opening fence.
         Diagnostic::error(
             path,
             "front-matter/invalid-yaml",
@@ -138,21 +172,31 @@ fn parse_yaml(path: &Path, yaml: &str) -> Result<BTreeMap<String, Value>, Diagno
     }
 }
 
-fn split_yaml_location(message: &str) -> (&str, Position) {
+/// The message without its location, and the character index of the error.
+fn split_yaml_location(message: &str) -> (&str, usize) {
     let Some(at) = message.find(" at byte ") else {
-        return (message, Position::new(1, 1));
+        return (message, 0);
     };
-    let number_after = |word: &str| -> Option<usize> {
-        let start = message[at..].find(word)? + at + word.len();
-        message[start..]
-            .split(|c: char| !c.is_ascii_digit())
-            .next()?
-            .parse()
-            .ok()
-    };
-    let line = number_after(" line ").unwrap_or(1).max(1);
-    let column = number_after(" column ").unwrap_or(1).max(1);
-    (&message[..at], Position::new(line, column))
+    let index = message[at + " at byte ".len()..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (&message[..at], index)
+}
+
+/// The first forbidden control character in any string of `value`.
+fn forbidden_control(value: &Value) -> Option<char> {
+    match value {
+        Value::String(s) => s.chars().find(|&c| super::is_forbidden_control(c)),
+        Value::Array(items) => items.iter().find_map(forbidden_control),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            k.chars()
+                .find(|&c| super::is_forbidden_control(c))
+                .or_else(|| forbidden_control(v))
+        }),
+        _ => None,
+    }
 }
 
 /// Converts gray_matter's value into JSON, with keys in sorted order so

@@ -19,6 +19,7 @@ use crate::diagnostics::{Diagnostic, LineIndex, Position};
 use crate::incident::Incident;
 use crate::markdown::{self, ParseOptions};
 pub use discover::{SourceFile, discover};
+pub use front_matter::{Split, split as split_front_matter};
 
 /// Everything the content stage produced.
 pub struct Loaded {
@@ -75,22 +76,67 @@ impl FileResult {
     }
 }
 
+/// Reads one postmortem whose bytes are already in memory, exactly as
+/// [`load`] reads each file it discovers (`file.path` is not read). The
+/// fuzz targets and property tests start here.
+pub fn load_source(file: &SourceFile, bytes: &[u8], config: &Config) -> Loaded {
+    let result = load_bytes(file, bytes, config);
+    Loaded {
+        incidents: result.incident.into_iter().collect(),
+        diagnostics: result.diagnostics,
+        links: result.links,
+    }
+}
+
+/// The largest postmortem read, in bytes. Real ones are kilobytes; a file
+/// past this is a pasted log or a mistake, and rendering, sanitising and
+/// indexing it would cost seconds and hundreds of megabytes.
+pub const MAX_POSTMORTEM_BYTES: u64 = 10 * 1024 * 1024;
+
+/// The error for a file over [`MAX_POSTMORTEM_BYTES`].
+fn too_large(file: &SourceFile, len: u64) -> Option<FileResult> {
+    let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    (len > MAX_POSTMORTEM_BYTES).then(|| {
+        FileResult::failed(
+            Diagnostic::error(
+                &file.relative,
+                "content/too-large",
+                format!(
+                    "the file is {:.1} MB; postmortems are read up to {:.0} MB",
+                    mb(len),
+                    mb(MAX_POSTMORTEM_BYTES)
+                ),
+            )
+            .hint("move long logs or data into static/ and link to them from the postmortem"),
+        )
+    })
+}
+
 /// Reads one file into an incident.
 fn load_file(file: &SourceFile, config: &Config) -> FileResult {
-    let bytes = match std::fs::read(&file.path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return FileResult::failed(
-                Diagnostic::error(
-                    &file.relative,
-                    "content/unreadable",
-                    format!("cannot read the file: {e}"),
-                )
-                .hint("check the file's permissions"),
-            );
-        }
-    };
-    let text = match decode(&file.relative, &bytes) {
+    let len = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+    if let Some(failed) = too_large(file, len) {
+        return failed;
+    }
+    match std::fs::read(&file.path) {
+        Ok(bytes) => load_bytes(file, &bytes, config),
+        Err(e) => FileResult::failed(
+            Diagnostic::error(
+                &file.relative,
+                "content/unreadable",
+                format!("cannot read the file: {e}"),
+            )
+            .hint("check the file's permissions, and that it still exists"),
+        ),
+    }
+}
+
+/// Decodes and parses one file's bytes.
+fn load_bytes(file: &SourceFile, bytes: &[u8], config: &Config) -> FileResult {
+    if let Some(failed) = too_large(file, bytes.len() as u64) {
+        return failed;
+    }
+    let text = match decode(&file.relative, bytes) {
         Ok(text) => text,
         Err(diagnostic) => return FileResult::failed(diagnostic),
     };
@@ -172,20 +218,39 @@ fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Diagnostic> {
         .hint("re-save the file as UTF-8 (for example `iconv -f UTF-16 -t UTF-8`)"));
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    if bytes.contains(&0) {
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        let before = String::from_utf8_lossy(&bytes[..nul]);
         return Err(Diagnostic::error(
             path,
             "content/binary",
-            "the file contains NUL bytes and looks binary, not Markdown",
+            "the file contains a NUL byte and looks binary, not Markdown",
         )
-        .hint("move binary files out of content/, or add them to .gitignore"));
+        .at(LineIndex::new(&before).position(before.len()))
+        .hint("move binary files out of content/ (or add them to .gitignore); in a text file, delete the NUL byte"));
     }
-    std::str::from_utf8(bytes).map_err(|e| {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
         let lines = LineIndex::new(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""));
         Diagnostic::error(path, "content/encoding", "the file is not valid UTF-8")
             .at(lines.position(e.valid_up_to()))
             .hint("re-save the file as UTF-8")
-    })
+    })?;
+    if let Some((offset, c)) = text.char_indices().find(|&(_, c)| is_forbidden_control(c)) {
+        return Err(Diagnostic::error(
+            path,
+            "content/control-character",
+            format!("the file contains the control character U+{:04X}, which pages and feeds cannot carry", c as u32),
+        )
+        .at(LineIndex::new(text).position(offset))
+        .hint("delete it: most editors do not show it (search for it, or re-type the line)"));
+    }
+    Ok(text)
+}
+
+/// Characters XML 1.0 forbids (so an Atom feed carrying them is broken)
+/// and HTML treats as errors: C0 controls other than tab, line feed and
+/// carriage return, and the non-characters U+FFFE and U+FFFF.
+pub fn is_forbidden_control(c: char) -> bool {
+    matches!(c, '\0'..='\x08' | '\x0B' | '\x0C' | '\x0E'..='\x1F' | '\u{FFFE}' | '\u{FFFF}')
 }
 
 fn looks_like_markdown(text: &str) -> bool {
@@ -209,8 +274,42 @@ mod tests {
             decode(p, b"\xFF\xFEh\0i\0").unwrap_err().rule,
             "content/encoding"
         );
-        assert_eq!(decode(p, b"a\0b").unwrap_err().rule, "content/binary");
+        let nul = decode(p, b"---\ntitle: a\0b").unwrap_err();
+        assert_eq!(nul.rule, "content/binary");
+        assert_eq!((nul.line, nul.column), (2, 9), "points at the NUL byte");
+        let control = decode(p, b"ok\n  \x01").unwrap_err();
+        assert_eq!(control.rule, "content/control-character");
+        assert_eq!((control.line, control.column), (2, 3));
+        assert!(decode(p, b"tab\there\r\n").is_ok());
         let err = decode(p, b"ok\nbad \xC3(").unwrap_err();
         assert_eq!((err.line, err.column), (2, 5));
+    }
+
+    /// The read-error path, exercised honestly even as root (where chmod 000
+    /// does not deny reads): the file disappears between discovery and
+    /// reading, as when it is deleted while `casebook serve` rebuilds.
+    #[test]
+    fn a_file_that_cannot_be_read_gets_a_diagnostic() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = SourceFile {
+            path: tmp.path().join("content/2024/gone.md"),
+            relative: "content/2024/gone.md".into(),
+            within_content: "2024/gone.md".into(),
+            missing_extension: false,
+        };
+        let result = load_file(&file, &Config::default());
+        assert!(result.incident.is_none());
+        let [diagnostic] = result.diagnostics.as_slice() else {
+            panic!("one diagnostic: {:?}", result.diagnostics);
+        };
+        assert_eq!(diagnostic.rule, "content/unreadable");
+        assert!(diagnostic.is_error());
+        assert_eq!(diagnostic.path, Path::new("content/2024/gone.md"));
+        assert!(
+            diagnostic.message.contains("No such file"),
+            "{}",
+            diagnostic.message
+        );
+        assert!(diagnostic.hint.is_some());
     }
 }

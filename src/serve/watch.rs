@@ -3,6 +3,7 @@
 //! own output.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -14,19 +15,25 @@ use crate::config::{CONFIG_FILE, Config};
 /// How long to wait for a burst of saves to settle before rebuilding.
 const DEBOUNCE: Duration = Duration::from_millis(60);
 
+/// The running watcher; dropping it stops watching.
+pub struct Watcher {
+    _debouncer: Arc<Mutex<Option<Debouncer<RecommendedWatcher, RecommendedCache>>>>,
+}
+
 /// Starts watching; `on_change` runs (on the watcher's thread) once per
 /// settled burst of relevant changes, with one of the changed paths.
-pub fn spawn(
-    root: &Path,
-    mut on_change: impl FnMut(&Path) + Send + 'static,
-) -> Result<Debouncer<RecommendedWatcher, RecommendedCache>> {
+/// A watched folder created later (or deleted and created again, as
+/// `git checkout` and `rm -r` do) is watched from then on.
+pub fn spawn(root: &Path, mut on_change: impl FnMut(&Path) + Send + 'static) -> Result<Watcher> {
     let root = root.to_path_buf();
     let handler_root = root.clone();
+    let shared = Arc::new(Mutex::new(None));
+    let handle: Weak<Mutex<Option<Debouncer<_, _>>>> = Arc::downgrade(&shared);
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
         let Ok(events) = result else { return };
         // Reading files (as every build does) raises access events: only
         // creations, modifications and removals matter.
-        let changed = events
+        let relevant: Vec<&notify_debouncer_full::DebouncedEvent> = events
             .iter()
             .filter(|e| {
                 matches!(
@@ -34,6 +41,23 @@ pub fn spawn(
                     EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
                 )
             })
+            .collect();
+        let folders = watched_folders(&handler_root);
+        let appeared = relevant
+            .iter()
+            .flat_map(|e| e.paths.iter())
+            .filter(|path| folders.contains(path) && path.is_dir());
+        if let Some(shared) = handle.upgrade()
+            && let Ok(mut guard) = shared.lock()
+            && let Some(debouncer) = guard.as_mut()
+        {
+            for folder in appeared {
+                // Already watched is fine; a folder gone again is caught next time.
+                let _ = debouncer.watch(folder, RecursiveMode::Recursive);
+            }
+        }
+        let changed = relevant
+            .iter()
             .flat_map(|e| e.paths.iter())
             .find(|path| is_relevant(&handler_root, path));
         if let Some(path) = changed {
@@ -51,7 +75,10 @@ pub fn spawn(
                 .with_context(|| format!("cannot watch {}", dir.display()))?;
         }
     }
-    Ok(debouncer)
+    *shared
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the file watcher failed"))? = Some(debouncer);
+    Ok(Watcher { _debouncer: shared })
 }
 
 /// The folders whose changes affect the site.
@@ -76,7 +103,12 @@ pub fn is_relevant(root: &Path, path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
-    if relative.components().count() == 1 && name != CONFIG_FILE {
+    // At the root: the config, and the watched folders themselves (created,
+    // deleted or renamed as a whole).
+    if relative.components().count() == 1
+        && name != CONFIG_FILE
+        && !watched_folders(root).iter().any(|f| f == path)
+    {
         return false;
     }
     let hidden = relative
@@ -105,6 +137,11 @@ mod tests {
         assert!(!is_relevant(root, Path::new("/a/content/2024/x.md~")));
         assert!(!is_relevant(root, Path::new("/a/content/4913")));
         assert!(!is_relevant(root, Path::new("/a/README.md")));
+        assert!(
+            is_relevant(root, Path::new("/a/content")),
+            "content/ removed or created"
+        );
+        assert!(is_relevant(root, Path::new("/a/templates")));
         assert!(!is_relevant(
             root,
             Path::new("/a/.casebook-cache/serve/index.html")

@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Whether `tool` runs (`tool --version`). Under CI its absence fails the
-/// test instead of skipping it.
+/// Whether `tool` runs (`tool --version`; its exit code does not matter,
+/// as wrk's is 1). Under CI its absence fails the test instead of skipping it.
 pub fn have(tool: &str) -> bool {
     let found = Command::new(tool)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success());
+        .is_ok();
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),

@@ -1,9 +1,13 @@
 //! Determinism: the same input gives byte-identical output, whichever
-//! folder it is written to and wherever the archive lives.
+//! folder it is written to, wherever the archive lives, and however many
+//! threads build it.
 
 use std::collections::BTreeMap;
 
-use crate::support::{Built, TestArchive, archive_site, sample_archive, sample_site};
+use crate::support::{
+    Built, TestArchive, archive_site, casebook, read_tree, run as run_binary, sample_archive,
+    sample_site,
+};
 
 /// Builds `archive` again into another output folder and compares every
 /// file with `first`, a build of another copy of the same input. Two copies
@@ -40,4 +44,44 @@ fn archive_fixture_builds_byte_identically() {
 fn sample_archive_builds_byte_identically() {
     let files = assert_rebuild_identical(sample_site(), &sample_archive());
     assert!(files > 100, "{files} files compared");
+}
+
+/// Ten builds by the binary, alternating one worker thread and the default
+/// (plus one with more threads than cores), give byte-identical sites: the
+/// parallel stages never let scheduling order reach the output.
+#[test]
+fn ten_builds_with_one_thread_and_the_default_are_identical() {
+    let archive = TestArchive::fixture("archive");
+    let mut first: Option<BTreeMap<String, Vec<u8>>> = None;
+    for run in 0..10 {
+        let threads = match run {
+            9 => Some("8"),
+            n if n % 2 == 1 => Some("1"),
+            _ => None,
+        };
+        let output = archive.temp().join(format!("run-{run}"));
+        let mut command = casebook();
+        command
+            .args(["build", "--quiet", "--root"])
+            .arg(archive.root())
+            .arg("--output")
+            .arg(&output);
+        match threads {
+            Some(n) => command.env("RAYON_NUM_THREADS", n),
+            None => command.env_remove("RAYON_NUM_THREADS"),
+        };
+        let (out, _, stderr) = run_binary(&mut command);
+        assert!(
+            out.status.success(),
+            "run {run} ({threads:?} threads): {stderr}"
+        );
+        let files = read_tree(&output);
+        match &first {
+            None => {
+                assert!(files.len() > 50, "{} files", files.len());
+                first = Some(files);
+            }
+            Some(first) => assert_identical(first, &files),
+        }
+    }
 }

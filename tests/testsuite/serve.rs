@@ -1,6 +1,9 @@
 //! End-to-end test of `casebook serve` on a loopback port: edit a file and
 //! see the page change, break it and see the diagnostics page, fix it, and
-//! try to read outside the output folder.
+//! try to read outside the output folder; delete and rename files while it
+//! serves; and load it with wrk while files change.
+
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -67,22 +70,28 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// Starts `casebook serve` on a free loopback port over `root`.
+fn start_server(root: &Path) -> (Server, u16) {
+    let port = free_port();
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .args(["serve", "--port", &port.to_string(), "--root"])
+            .arg(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("casebook serve starts"),
+    );
+    (server, port)
+}
+
 #[test]
 fn serve_rebuilds_shows_errors_and_stays_inside_the_site() {
     let archive = tempfile::tempdir().unwrap();
     let file = archive.path().join("content/2024/cache.md");
     write(&file, POSTMORTEM);
     write(&archive.path().join("secret.txt"), "do not serve");
-    let port = free_port();
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_casebook"))
-            .args(["serve", "--port", &port.to_string(), "--root"])
-            .arg(archive.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("casebook serve starts"),
-    );
+    let (_server, port) = start_server(archive.path());
     let page = "/incidents/2024/cache/";
 
     let body = wait_for(port, page, "the first build", |status, _| status == 200);
@@ -141,4 +150,214 @@ fn serve_rebuilds_shows_errors_and_stays_inside_the_site() {
     }
     let (status, _) = get(port, "/casebook.css").expect("server answers");
     assert_eq!(status, 200);
+}
+
+#[test]
+fn files_deleted_or_renamed_while_serving_are_handled() {
+    let archive = tempfile::tempdir().unwrap();
+    let content = archive.path().join("content");
+    write(&content.join("2024/cache.md"), POSTMORTEM);
+    write(
+        &content.join("2024/dns.md"),
+        &POSTMORTEM.replace("Cache stampede", "DNS outage"),
+    );
+    let (mut server, port) = start_server(archive.path());
+    wait_for(
+        port,
+        "/incidents/2024/dns/",
+        "the first build",
+        |status, _| status == 200,
+    );
+
+    std::fs::rename(
+        content.join("2024/cache.md"),
+        content.join("2024/stampede.md"),
+    )
+    .unwrap();
+    wait_for(
+        port,
+        "/incidents/2024/stampede/",
+        "the renamed page",
+        |status, body| status == 200 && body.contains("Cache stampede"),
+    );
+    wait_for(
+        port,
+        "/incidents/2024/cache/",
+        "the old page to go",
+        |status, _| status == 404,
+    );
+
+    std::fs::remove_file(content.join("2024/dns.md")).unwrap();
+    wait_for(
+        port,
+        "/incidents/2024/dns/",
+        "the deleted page to go",
+        |status, _| status == 404,
+    );
+
+    // A whole folder renamed, then every postmortem gone.
+    std::fs::rename(content.join("2024"), content.join("2025")).unwrap();
+    wait_for(
+        port,
+        "/incidents/2025/stampede/",
+        "the moved folder",
+        |status, _| status == 200,
+    );
+    std::fs::remove_dir_all(&content).unwrap();
+    wait_for(port, "/", "the empty site", |status, body| {
+        status == 200 && !body.contains("Cache stampede")
+    });
+    write(&content.join("2024/cache.md"), POSTMORTEM);
+    wait_for(
+        port,
+        "/incidents/2024/cache/",
+        "the file back",
+        |status, _| status == 200,
+    );
+    assert!(
+        server.0.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+}
+
+/// What a wrk run printed, read back.
+#[derive(Debug)]
+struct WrkFigures {
+    requests: u64,
+    requests_per_second: f64,
+    latency: String,
+    failed: u64,
+}
+
+fn read_wrk(output: &str) -> WrkFigures {
+    let number_after = |label: &str| -> u64 {
+        output
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .and_then(|rest| {
+                rest.split_whitespace()
+                    .next()?
+                    .trim_end_matches(',')
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0)
+    };
+    // "  Socket errors: connect 0, read 0, write 0, timeout 0"
+    let socket_errors: u64 = output
+        .lines()
+        .find(|l| l.contains("Socket errors:"))
+        .map(|l| {
+            l.split(|c: char| !c.is_ascii_digit())
+                .filter_map(|n| n.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    let requests = output
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let requests_per_second = output
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    let latency = output
+        .lines()
+        .filter(|l| {
+            l.trim_start().starts_with("Latency")
+                || l.trim_start().starts_with("50%")
+                || l.trim_start().starts_with("99%")
+        })
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" | ");
+    WrkFigures {
+        requests,
+        requests_per_second,
+        latency,
+        failed: socket_errors + number_after("Non-2xx or 3xx responses:"),
+    }
+}
+
+/// wrk against the preview server while a postmortem is edited several
+/// times a second: every request answered with a success, no crash.
+#[test]
+fn serve_under_load_while_files_change() {
+    if !common::have("wrk") {
+        return;
+    }
+    let archive = tempfile::tempdir().unwrap();
+    let file = archive.path().join("content/2024/cache.md");
+    write(&file, POSTMORTEM);
+    for n in 0..20 {
+        write(
+            &archive.path().join(format!("content/2023/other-{n}.md")),
+            &POSTMORTEM.replace("Cache stampede", &format!("Other incident {n}")),
+        );
+    }
+    let (mut server, port) = start_server(archive.path());
+    wait_for(
+        port,
+        "/incidents/2024/cache/",
+        "the first build",
+        |status, _| status == 200,
+    );
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let editor = {
+        let stop = std::sync::Arc::clone(&stop);
+        let file = file.clone();
+        std::thread::spawn(move || {
+            let mut edits = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                edits += 1;
+                write(
+                    &file,
+                    &POSTMORTEM.replace("Cache stampede", &format!("Cache stampede, edit {edits}")),
+                );
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            edits
+        })
+    };
+    let seconds = std::env::var("CASEBOOK_WRK_SECONDS").unwrap_or_else(|_| "10".into());
+    let output = Command::new("wrk")
+        .args([
+            "-t2",
+            "-c16",
+            &format!("-d{seconds}s"),
+            "--latency",
+            "--timeout",
+            "5s",
+        ])
+        .arg(format!("http://127.0.0.1:{port}/incidents/2024/cache/"))
+        .output()
+        .expect("run wrk");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let edits = editor.join().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "wrk failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let figures = read_wrk(&stdout);
+    eprintln!(
+        "wrk while editing ({edits} edits): {} requests, {:.0} requests/s, latency {}\n{stdout}",
+        figures.requests, figures.requests_per_second, figures.latency
+    );
+    assert!(figures.requests > 100, "{stdout}");
+    assert_eq!(figures.failed, 0, "failed requests:\n{stdout}");
+    assert!(
+        server.0.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+    wait_for(
+        port,
+        "/incidents/2024/cache/",
+        "the last edit",
+        |status, body| status == 200 && body.contains(&format!("edit {edits}")),
+    );
 }
