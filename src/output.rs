@@ -1,31 +1,53 @@
-//! Stage 9, output: writes the site atomically.
+//! Stage 9, output: writes the site, touching only files that changed.
 //!
 //! Pages are written into a staging folder beside the output folder; only
-//! when the whole build succeeded is the staging folder swapped into place.
-//! A failed or interrupted build therefore never leaves a half-written site,
-//! and the previous site stays untouched.
+//! when the whole build succeeded are they moved into place. A failed or
+//! interrupted build therefore never leaves a half-written site, and the
+//! previous site stays untouched.
 //!
-//! A file whose bytes are the same as in the previous site is hard-linked
-//! from it rather than written again, so unchanged files keep their
-//! timestamps (rsync-style deploys stay quiet) and the swap frees nothing
-//! but what changed.
+//! A file whose bytes are the same as in the previous site is not written
+//! at all: the build cache's record of the previous site (hash, size, time)
+//! says so without reading it, or, without a record, the old file is read
+//! and compared. Unchanged files keep their timestamps, so rsync-style
+//! deploys stay quiet, and a rebuild costs what changed. On commit, changed
+//! files are renamed into the site one by one and files the new site no
+//! longer has are removed; a site built from scratch is moved in whole.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
+
+use crate::cache::{self, OutputFile, Outputs};
 
 /// A folder being filled with the new site.
 pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
     committed: bool,
+    /// What the build cache knows of the previous site's files.
+    previous: Outputs,
+    /// Every file of the new site, and whether it waits in `dir`.
+    written: Mutex<HashMap<String, Written>>,
+}
+
+#[derive(Clone, Copy)]
+struct Written {
+    file: OutputFile,
+    staged: bool,
 }
 
 impl Staging {
     /// Creates an empty staging folder next to `target`.
     pub fn create(target: &Path) -> Result<Staging> {
+        Staging::with_previous(target, Outputs::new())
+    }
+
+    /// Like `create`, with the build cache's record of `target`'s files.
+    pub fn with_previous(target: &Path, previous: Outputs) -> Result<Staging> {
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -44,40 +66,55 @@ impl Staging {
             dir,
             target: target.to_path_buf(),
             committed: false,
+            previous,
+            written: Mutex::new(HashMap::new()),
         })
     }
 
     /// Writes one file at a `/`-separated path under the site root.
     pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
+        let hash = *blake3::hash(bytes).as_bytes();
         let path = self.dir.join(relative);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+        let record = match self.unchanged(relative, hash, bytes) {
+            Some(file) => Written {
+                file,
+                staged: false,
+            },
+            None => Written {
+                file: write_new(&path, bytes, hash)?,
+                staged: true,
+            },
+        };
+        let earlier = self
+            .written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(relative.to_string(), record);
+        // Written twice, the second time the same as the previous site: the
+        // first, staged copy must not be moved in.
+        if earlier.is_some_and(|e| e.staged) && !record.staged {
+            let _ = fs::remove_file(&path);
         }
-        // Never write through an existing entry: it may be a hard link into
-        // the previous site, which must stay untouched until the swap.
-        let _ = fs::remove_file(&path);
-        if self.link_if_unchanged(relative, &path, bytes) {
-            return Ok(());
-        }
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        file.write_all(bytes)
-            .with_context(|| format!("cannot write {}", path.display()))
+        Ok(())
     }
 
-    /// Hard-links the previous site's copy of `relative` when its bytes are
-    /// the same; false when there is none, it differs, or linking fails.
-    fn link_if_unchanged(&self, relative: &str, path: &Path, bytes: &[u8]) -> bool {
+    /// The previous site's record of `relative` when its bytes are `bytes`.
+    fn unchanged(&self, relative: &str, hash: [u8; 32], bytes: &[u8]) -> Option<OutputFile> {
         let previous = self.target.join(relative);
-        let same_size = fs::symlink_metadata(&previous)
-            .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-        same_size
-            && fs::read(&previous).is_ok_and(|old| old == bytes)
-            && fs::hard_link(&previous, path).is_ok()
+        let metadata = fs::symlink_metadata(&previous).ok()?;
+        if !metadata.is_file() || metadata.len() != bytes.len() as u64 {
+            return None;
+        }
+        let file = OutputFile {
+            hash,
+            len: metadata.len(),
+            modified: cache::modified_nanos(&metadata),
+        };
+        let same = match self.previous.get(relative) {
+            Some(recorded) => recorded == &file,
+            None => fs::read(&previous).is_ok_and(|old| old == bytes),
+        };
+        same.then_some(file)
     }
 
     /// Copies a file from disk into the site.
@@ -86,40 +123,89 @@ impl Staging {
         self.write(relative, &bytes)
     }
 
-    /// Moves the finished site into place, replacing the previous one.
-    pub fn commit(mut self) -> Result<()> {
-        let old = self.target.with_file_name(format!(
-            ".{}.casebook-old-{}",
-            self.target
-                .file_name()
-                .map_or("public".into(), |n| n.to_string_lossy().to_string()),
-            std::process::id()
-        ));
-        let had_previous = self.target.exists();
-        if had_previous {
-            fs::rename(&self.target, &old).with_context(|| {
-                format!(
-                    "cannot move the previous site {} aside",
-                    self.target.display()
-                )
-            })?;
-        }
-        if let Err(e) = fs::rename(&self.dir, &self.target) {
-            // Put the previous site back so nothing is lost.
-            if had_previous {
-                let _ = fs::rename(&old, &self.target);
-            }
-            return Err(e).with_context(|| {
+    /// Moves the finished site into place and returns the record of its
+    /// files for the build cache.
+    pub fn commit(mut self) -> Result<Outputs> {
+        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
+        if !self.target.exists() {
+            fs::rename(&self.dir, &self.target).with_context(|| {
                 format!("cannot move the new site into {}", self.target.display())
-            });
+            })?;
+        } else {
+            self.remove_stale(&written)?;
+            for (relative, record) in &written {
+                if record.staged {
+                    self.move_in(relative)?;
+                }
+            }
+            let _ = fs::remove_dir_all(&self.dir);
         }
         self.committed = true;
-        if had_previous {
-            fs::remove_dir_all(&old)
-                .with_context(|| format!("cannot remove the previous site at {}", old.display()))?;
+        Ok(written
+            .into_iter()
+            .map(|(relative, record)| (relative, record.file))
+            .collect())
+    }
+
+    /// Removes what the previous site has and the new one does not: files,
+    /// then folders left empty.
+    fn remove_stale(&self, written: &HashMap<String, Written>) -> Result<()> {
+        let mut folders = Vec::new();
+        for entry in walkdir::WalkDir::new(&self.target).min_depth(1) {
+            let entry = entry.with_context(|| format!("cannot read {}", self.target.display()))?;
+            if entry.file_type().is_dir() {
+                folders.push(entry.into_path());
+                continue;
+            }
+            let keep = cache::relative_name(&self.target, entry.path())
+                .is_some_and(|relative| written.contains_key(&relative));
+            if !keep {
+                fs::remove_file(entry.path())
+                    .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            }
+        }
+        // Deepest first; a folder that still holds files stays.
+        folders.sort_by_key(|f| std::cmp::Reverse(f.components().count()));
+        for folder in folders {
+            let _ = fs::remove_dir(folder);
         }
         Ok(())
     }
+
+    /// Moves one staged file over its place in the site.
+    fn move_in(&self, relative: &str) -> Result<()> {
+        let from = self.dir.join(relative);
+        let to = self.target.join(relative);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        fs::rename(&from, &to).with_context(|| format!("cannot write {}", to.display()))
+    }
+}
+
+/// Writes a new file into the staging folder; returns its record.
+fn write_new(path: &Path, bytes: &[u8], hash: [u8; 32]) -> Result<OutputFile> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let _ = fs::remove_file(path);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let metadata = file
+        .metadata()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(OutputFile {
+        hash,
+        len: metadata.len(),
+        modified: cache::modified_nanos(&metadata),
+    })
 }
 
 impl Drop for Staging {

@@ -11,6 +11,7 @@ use anyhow::Result;
 use jiff::civil::Date;
 
 use crate::archive::{Archive, BuildOptions as ArchiveOptions};
+use crate::cache::{self, Manifest};
 use crate::config::Config;
 use crate::content;
 use crate::diagnostics::{self, Diagnostic};
@@ -94,7 +95,13 @@ pub fn load_archive(
 /// Builds the site. Returns Err only for failures that are not the
 /// author's (I/O, a broken theme); problems in postmortems are diagnostics.
 pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport> {
+    let clock = Instant::now();
+    let cache = BuildCache::open(options);
+    if let Some(report) = cache.as_ref().and_then(BuildCache::fresh_report) {
+        return Ok(report);
+    }
     let mut report = BuildReport::default();
+    report.timings.push(("cache", clock.elapsed()));
     let (archive, diagnostics) = load_archive(
         &options.root,
         options.base_url.as_deref(),
@@ -126,7 +133,13 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         .output
         .clone()
         .unwrap_or_else(|| options.root.join(&archive.config.output_dir));
-    let staging = Staging::create(&output)?;
+    let previous = cache
+        .as_ref()
+        .filter(|c| c.output == output)
+        .and_then(|c| c.manifest.as_ref())
+        .map(|m| m.outputs.clone())
+        .unwrap_or_default();
+    let staging = Staging::with_previous(&output, previous)?;
     report.files = render::render_site(&archive, &theme, &staging, progress)?;
     report.timings.push(("render", clock.elapsed()));
 
@@ -137,10 +150,77 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     }
 
     let clock = Instant::now();
-    staging.commit()?;
+    Manifest::forget(&options.root, &output);
+    let outputs = staging.commit()?;
     report.timings.push(("output", clock.elapsed()));
+    if let Some(key) = cache.and_then(|c| c.key.filter(|_| c.output == output)) {
+        Manifest {
+            key,
+            incidents: report.incidents,
+            files: report.files,
+            diagnostics: report.diagnostics.iter().map(Into::into).collect(),
+            outputs,
+            ..Manifest::default()
+        }
+        .save(&options.root, &output);
+    }
     report.output = Some(output);
     Ok(report)
+}
+
+/// What the build cache knows before a build: the inputs' fingerprint and
+/// the record of the last build into the same output folder.
+struct BuildCache {
+    output: PathBuf,
+    /// None when some input could not be read: no shortcut, no record.
+    key: Option<String>,
+    manifest: Option<Manifest>,
+}
+
+impl BuildCache {
+    /// None when the config cannot be read (the build reports why).
+    fn open(options: &BuildOptions) -> Option<BuildCache> {
+        let config = Config::load(&options.root).ok()?;
+        let output = options
+            .output
+            .clone()
+            .unwrap_or_else(|| options.root.join(&config.output_dir));
+        let settings = cache::Settings {
+            output: &output,
+            content_dir: &config.content_dir,
+            options: format!(
+                "{}|{:?}|{}|{}|{}",
+                output.display(),
+                options.base_url,
+                options.include_drafts,
+                options.today,
+                options.no_search
+            ),
+        };
+        let key = cache::fingerprint(&options.root, &settings);
+        let manifest = Manifest::load(&options.root, &output);
+        Some(BuildCache {
+            output,
+            key,
+            manifest,
+        })
+    }
+
+    /// The last build's report when its inputs and its output are exactly
+    /// as they were: nothing to do.
+    fn fresh_report(&self) -> Option<BuildReport> {
+        let started = Instant::now();
+        let manifest = self.manifest.as_ref()?;
+        let fresh =
+            self.key.as_ref() == Some(&manifest.key) && manifest.output_intact(&self.output);
+        fresh.then(|| BuildReport {
+            diagnostics: manifest.diagnostics.iter().map(|d| d.restore()).collect(),
+            output: Some(self.output.clone()),
+            incidents: manifest.incidents,
+            files: manifest.files,
+            timings: vec![("cache", started.elapsed())],
+        })
+    }
 }
 
 /// Progress that shows nothing, for tests and quiet runs.

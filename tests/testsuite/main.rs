@@ -8,6 +8,7 @@ mod corpora;
 mod determinism;
 mod diagnostics;
 mod hostile;
+mod incremental;
 mod init;
 mod output;
 mod snapshots;
