@@ -20,6 +20,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use rayon::prelude::*;
@@ -139,7 +140,10 @@ impl Manifest {
         self.format = FORMAT;
         let path = manifest_path(root, output);
         let Some(dir) = path.parent() else { return };
-        let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+        // Unique per save: builds on several threads (tests) may save at once.
+        static SAVES: AtomicUsize = AtomicUsize::new(0);
+        let n = SAVES.fetch_add(1, Ordering::Relaxed);
+        let temporary = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
         let written = fs::create_dir_all(dir).is_ok()
             && fs::File::create(&temporary)
                 .and_then(|mut f| f.write_all(&serde_json::to_vec(&self).unwrap_or_default()))
