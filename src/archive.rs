@@ -117,6 +117,39 @@ impl Archive {
         (archive, diagnostics)
     }
 
+    /// Puts an edited incident in place of the one with the same id and
+    /// date, keeping its history date; returns its index. For serve's
+    /// preview of the edited page only: taxonomies and related incidents
+    /// stay as they were until the full rebuild that follows.
+    pub fn patch(&mut self, mut incident: Incident) -> Option<usize> {
+        let index = *self.by_id.get(&incident.id)?;
+        let old = &self.incidents[index];
+        if old.date != incident.date
+            || old.source != incident.source
+            || old.status != incident.status
+        {
+            return None;
+        }
+        incident.updated = old.updated;
+        let content_dir = &self.config.content_dir;
+        let by_path: HashMap<PathBuf, String> = self
+            .incidents
+            .iter()
+            .map(|i| {
+                let path = i.source.strip_prefix(content_dir).unwrap_or(&i.source);
+                (path.to_path_buf(), i.id.clone())
+            })
+            .collect();
+        let base_path = self.config.base_path();
+        for section in &mut incident.sections {
+            if section.html.contains(INCIDENT_LINK_MARKER) {
+                section.html = resolve_link_markers(&section.html, &by_path, &base_path);
+            }
+        }
+        self.incidents[index] = incident;
+        Some(index)
+    }
+
     pub fn taxonomy(&self, key: &str) -> Option<&Taxonomy> {
         self.taxonomies.iter().find(|t| t.key == key)
     }

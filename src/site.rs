@@ -92,13 +92,40 @@ pub fn load_archive(
     (Some(archive), all)
 }
 
+/// What a build leaves in memory for serve to re-render an edited page
+/// at once: the model, the theme and the cards.
+pub struct Kept {
+    pub archive: Archive,
+    pub theme: Theme,
+    pub rendered: render::Rendered,
+}
+
 /// Builds the site. Returns Err only for failures that are not the
 /// author's (I/O, a broken theme); problems in postmortems are diagnostics.
 pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport> {
+    build_inner(options, progress, true, false).map(|(report, _)| report)
+}
+
+/// Builds the site and keeps the model, for serve. With `skip_unchanged`,
+/// a build the cache finds unchanged is skipped and keeps nothing.
+pub fn build_and_keep(
+    options: &BuildOptions,
+    skip_unchanged: bool,
+) -> Result<(BuildReport, Option<Kept>)> {
+    build_inner(options, &NoProgress, skip_unchanged, true)
+}
+
+fn build_inner(
+    options: &BuildOptions,
+    progress: &dyn Progress,
+    skip_unchanged: bool,
+    keep: bool,
+) -> Result<(BuildReport, Option<Kept>)> {
     let clock = Instant::now();
     let cache = BuildCache::open(options);
-    if let Some(report) = cache.as_ref().and_then(BuildCache::fresh_report) {
-        return Ok(report);
+    if skip_unchanged && let Some(mut report) = cache.as_ref().and_then(BuildCache::fresh_report) {
+        report.timings = vec![("cache", clock.elapsed())];
+        return Ok((report, None));
     }
     let mut report = BuildReport::default();
     report.timings.push(("cache", clock.elapsed()));
@@ -111,7 +138,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     );
     report.diagnostics = diagnostics;
     let Some(archive) = archive else {
-        return Ok(report);
+        return Ok((report, None));
     };
     report.incidents = archive.incidents.len();
     // Refuse to publish secrets pasted into postmortems (unless allowed per file).
@@ -122,7 +149,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     crate::diagnostics::sort(&mut report.diagnostics);
     report.timings.push(("secrets", clock.elapsed()));
     if report.has_errors() {
-        return Ok(report);
+        return Ok((report, None));
     }
     let clock = Instant::now();
     let theme = Theme::load(&options.root, &archive.config)?;
@@ -140,7 +167,8 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         .map(|m| m.outputs.clone())
         .unwrap_or_default();
     let staging = Staging::with_previous(&output, previous)?;
-    report.files = render::render_site(&archive, &theme, &staging, progress)?;
+    let rendered = render::render_site(&archive, &theme, &staging, progress)?;
+    report.files = rendered.files;
     report.timings.push(("render", clock.elapsed()));
 
     let clock = Instant::now();
@@ -165,7 +193,12 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         .save(&options.root, &output);
     }
     report.output = Some(output);
-    Ok(report)
+    let kept = keep.then_some(Kept {
+        archive,
+        theme,
+        rendered,
+    });
+    Ok((report, kept))
 }
 
 /// What the build cache knows before a build: the inputs' fingerprint and
@@ -209,7 +242,6 @@ impl BuildCache {
     /// The last build's report when its inputs and its output are exactly
     /// as they were: nothing to do.
     fn fresh_report(&self) -> Option<BuildReport> {
-        let started = Instant::now();
         let manifest = self.manifest.as_ref()?;
         let fresh =
             self.key.as_ref() == Some(&manifest.key) && manifest.output_intact(&self.output);
@@ -218,7 +250,7 @@ impl BuildCache {
             output: Some(self.output.clone()),
             incidents: manifest.incidents,
             files: manifest.files,
-            timings: vec![("cache", started.elapsed())],
+            timings: Vec::new(),
         })
     }
 }

@@ -11,8 +11,9 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 
 use crate::config::{CONFIG_FILE, Config};
 
-/// How long to wait for a burst of saves to settle before rebuilding.
-const DEBOUNCE: Duration = Duration::from_millis(60);
+/// How long to wait for a burst of saves to settle before rebuilding: short,
+/// since an edited page is re-rendered in a few milliseconds.
+const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// Starts watching; `on_change` runs (on the watcher's thread) once per
 /// settled burst of relevant changes, with one of the changed paths.
