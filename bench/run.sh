@@ -67,7 +67,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 # Rebuild after one postmortem changed (a paragraph appended each round).
-edited=$(find "$work/cb-$N/content" -name '*.md' | sort | head -1)
+edited=$(find "$work/cb-$N/content" -name '*.md' | sort | awk 'NR == 1')
 for round in $(seq "$ROUNDS"); do
   printf '\n\nA paragraph added in round %s.\n' "$round" >> "$edited"
   /usr/bin/time -f "%e %M" -o "$work/last.time" "$casebook" build --quiet --no-search --root "$work/cb-$N" --output "$work/out-cb" >/dev/null

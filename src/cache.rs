@@ -218,8 +218,16 @@ pub struct Settings<'a> {
 /// The fingerprint of a build's inputs, or None when some input cannot be
 /// read (the build then runs in full and reports the problem itself).
 pub fn fingerprint(root: &Path, settings: &Settings) -> Option<String> {
-    let files = input_files(root, settings.output)?;
     let content = root.join(settings.content_dir);
+    let mut files = input_files(root, settings.output)?;
+    // A content folder configured outside the root is an input too.
+    let inside = fs::canonicalize(&content)
+        .ok()
+        .zip(fs::canonicalize(root).ok())
+        .is_some_and(|(content, root)| content.starts_with(root));
+    if !inside && content.is_dir() {
+        files.extend(input_files(&content, settings.output)?);
+    }
     let hashes: Vec<Option<[u8; 32]>> = files
         .par_iter()
         .map(|path| {
