@@ -11,9 +11,11 @@
 //! options, the day the build judges overdue items against, and Git's HEAD
 //! (postmortems are dated by the commit that last changed them). A
 //! postmortem's modification time is part of its key too: files HEAD does
-//! not hold are dated by it. When the fingerprint and the output folder
-//! both match the manifest, the build is skipped; the manifest's output
-//! records also let the output stage leave unchanged files untouched.
+//! not hold are dated by it. A file whose size and times match the last
+//! record is not read again: its recorded hash stands in. When the
+//! fingerprint and the output folder both match the manifest, the build is
+//! skipped; the manifest's output records also let the output stage leave
+//! unchanged files untouched.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -29,9 +31,9 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{Diagnostic, Level};
 
 /// Bumped when the manifest or what the fingerprint covers changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
-/// What is known about one file of a built site.
+/// What is known about one file of a built site, or one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputFile {
     /// blake3 of the bytes.
@@ -56,6 +58,11 @@ pub struct Manifest {
     pub files: usize,
     pub diagnostics: Vec<StoredDiagnostic>,
     pub outputs: Outputs,
+    /// Each input file's record, so the next fingerprint hashes only the
+    /// files whose size or time changed.
+    pub inputs: Inputs,
+    /// When the fingerprint was taken (nanoseconds since the epoch).
+    pub fingerprinted_at: u128,
 }
 
 /// A diagnostic as stored in the manifest (rules are interned on load).
@@ -217,7 +224,19 @@ pub struct Settings<'a> {
 
 /// The fingerprint of a build's inputs, or None when some input cannot be
 /// read (the build then runs in full and reports the problem itself).
-pub fn fingerprint(root: &Path, settings: &Settings) -> Option<String> {
+///
+/// Each file's hash is reused from `previous` when its size and time are
+/// as recorded and it was last modified well before that fingerprint was
+/// taken (a file changed in the same instant may show the old time: Git's
+/// "racily clean" problem); other files are read and hashed.
+pub fn fingerprint(
+    root: &Path,
+    settings: &Settings,
+    previous: Option<&Manifest>,
+) -> Option<Fingerprint> {
+    let taken_at = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let content = root.join(settings.content_dir);
     let mut files = input_files(root, settings.output)?;
     // A content folder configured outside the root is an input too.
@@ -228,19 +247,41 @@ pub fn fingerprint(root: &Path, settings: &Settings) -> Option<String> {
     if !inside && content.is_dir() {
         files.extend(input_files(&content, settings.output)?);
     }
-    let hashes: Vec<Option<[u8; 32]>> = files
+    let known = |name: &str, stat: &InputFile| {
+        let previous = previous?;
+        let recorded = previous.inputs.get(name)?;
+        let settled = stat.modified.max(stat.changed) + RACY_NANOS < previous.fingerprinted_at;
+        let same = recorded.len == stat.len
+            && recorded.modified == stat.modified
+            && recorded.changed == stat.changed;
+        (settled && same).then_some(recorded.hash)
+    };
+    let inputs: Vec<Option<(String, InputFile)>> = files
         .par_iter()
         .map(|path| {
-            let bytes = fs::read(path).ok()?;
-            let mut hasher = blake3::Hasher::new();
-            hasher.update(path.as_os_str().as_encoded_bytes());
-            hasher.update(&(bytes.len() as u64).to_le_bytes());
-            hasher.update(&bytes);
-            if path.starts_with(&content) {
-                let modified = fs::metadata(path).ok().map(|m| modified_nanos(&m))?;
-                hasher.update(&modified.to_le_bytes());
-            }
-            Some(*hasher.finalize().as_bytes())
+            let name = path.to_str()?.to_string();
+            let metadata = fs::metadata(path).ok()?;
+            let mut file = InputFile {
+                hash: [0; 32],
+                len: metadata.len(),
+                modified: modified_nanos(&metadata),
+                changed: changed_nanos(&metadata),
+            };
+            file.hash = match known(&name, &file) {
+                Some(hash) => hash,
+                None => {
+                    let bytes = fs::read(path).ok()?;
+                    let mut hasher = blake3::Hasher::new();
+                    hasher.update(path.as_os_str().as_encoded_bytes());
+                    hasher.update(&(bytes.len() as u64).to_le_bytes());
+                    hasher.update(&bytes);
+                    if path.starts_with(&content) {
+                        hasher.update(&file.modified.to_le_bytes());
+                    }
+                    *hasher.finalize().as_bytes()
+                }
+            };
+            Some((name, file))
         })
         .collect();
     let mut hasher = blake3::Hasher::new();
@@ -249,10 +290,61 @@ pub fn fingerprint(root: &Path, settings: &Settings) -> Option<String> {
     hasher.update(binary_identity().as_bytes());
     hasher.update(settings.options.as_bytes());
     hasher.update(git_head(root).as_bytes());
-    for hash in hashes {
-        hasher.update(&hash?);
+    let mut recorded = Inputs::with_capacity(inputs.len());
+    for input in inputs {
+        let (name, file) = input?;
+        hasher.update(&file.hash);
+        recorded.insert(name, file);
     }
-    Some(hasher.finalize().to_hex().to_string())
+    Some(Fingerprint {
+        key: hasher.finalize().to_hex().to_string(),
+        inputs: recorded,
+        taken_at,
+    })
+}
+
+/// A file modified less than this before a fingerprint is hashed again
+/// next time, whatever its time says (coarse file-system clocks).
+const RACY_NANOS: u128 = 2_000_000_000;
+
+/// The inputs' fingerprint and what it knows of each input file.
+pub struct Fingerprint {
+    pub key: String,
+    pub inputs: Inputs,
+    /// When it was taken, nanoseconds since the epoch.
+    pub taken_at: u128,
+}
+
+/// What the last fingerprint knew of one input file. The inode change
+/// time is compared too: unlike the modification time, nothing can set it
+/// back, so an edit that restores the old time and size is still seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    #[serde(with = "hex_hash")]
+    pub hash: [u8; 32],
+    pub len: u64,
+    pub modified: u128,
+    pub changed: u128,
+}
+
+/// Every input file's record, by path.
+pub type Inputs = HashMap<String, InputFile>;
+
+/// Nanoseconds since the epoch of a file's inode change time (0 where
+/// there is none; the modification time and size then decide alone).
+fn changed_nanos(metadata: &fs::Metadata) -> u128 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let seconds = u128::try_from(metadata.ctime()).unwrap_or(0);
+        let nanos = u128::try_from(metadata.ctime_nsec()).unwrap_or(0);
+        seconds * 1_000_000_000 + nanos
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        0
+    }
 }
 
 /// Every file under the root that a build may read, sorted. Skips `.git`,

@@ -181,13 +181,15 @@ fn build_inner(
     Manifest::forget(&options.root, &output);
     let outputs = staging.commit()?;
     report.timings.push(("output", clock.elapsed()));
-    if let Some(key) = cache.and_then(|c| c.key.filter(|_| c.output == output)) {
+    if let Some(fingerprint) = cache.and_then(|c| c.fingerprint.filter(|_| c.output == output)) {
         Manifest {
-            key,
+            key: fingerprint.key,
             incidents: report.incidents,
             files: report.files,
             diagnostics: report.diagnostics.iter().map(Into::into).collect(),
             outputs,
+            inputs: fingerprint.inputs,
+            fingerprinted_at: fingerprint.taken_at,
             ..Manifest::default()
         }
         .save(&options.root, &output);
@@ -206,7 +208,7 @@ fn build_inner(
 struct BuildCache {
     output: PathBuf,
     /// None when some input could not be read: no shortcut, no record.
-    key: Option<String>,
+    fingerprint: Option<cache::Fingerprint>,
     manifest: Option<Manifest>,
 }
 
@@ -230,11 +232,11 @@ impl BuildCache {
                 options.no_search
             ),
         };
-        let key = cache::fingerprint(&options.root, &settings);
         let manifest = Manifest::load(&options.root, &output);
+        let fingerprint = cache::fingerprint(&options.root, &settings, manifest.as_ref());
         Some(BuildCache {
             output,
-            key,
+            fingerprint,
             manifest,
         })
     }
@@ -243,8 +245,8 @@ impl BuildCache {
     /// as they were: nothing to do.
     fn fresh_report(&self) -> Option<BuildReport> {
         let manifest = self.manifest.as_ref()?;
-        let fresh =
-            self.key.as_ref() == Some(&manifest.key) && manifest.output_intact(&self.output);
+        let fresh = self.fingerprint.as_ref().map(|f| &f.key) == Some(&manifest.key)
+            && manifest.output_intact(&self.output);
         fresh.then(|| BuildReport {
             diagnostics: manifest.diagnostics.iter().map(|d| d.restore()).collect(),
             output: Some(self.output.clone()),

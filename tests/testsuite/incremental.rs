@@ -128,3 +128,33 @@ fn a_touched_output_file_is_rebuilt() {
     again.assert_ok();
     assert_eq!(first.files(), again.files(), "the build restores the site");
 }
+
+#[test]
+fn an_edit_that_keeps_size_and_time_is_still_seen() {
+    let archive = TestArchive::fixture("archive");
+    archive.build().assert_ok();
+    let edited = a_postmortem(&archive);
+    let text = fs::read_to_string(archive.root().join(&edited)).expect("read the postmortem");
+    let title = text
+        .lines()
+        .find(|l| l.starts_with("title:"))
+        .expect("a title");
+    // Same length, and `write` sets the same fixed time as before.
+    let value = &title["title:".len()..];
+    let changed = format!(
+        "title:{}",
+        value.replacen(|c: char| c.is_ascii_lowercase(), "Q", 1)
+    );
+    archive.write(&edited, &text.replacen(title, &changed, 1));
+    let rebuilt = archive.build();
+    rebuilt.assert_ok();
+    let shown = rebuilt.files().values().any(|bytes| {
+        String::from_utf8_lossy(bytes).contains(
+            changed
+                .trim_start_matches("title:")
+                .trim()
+                .trim_matches('"'),
+        )
+    });
+    assert!(shown, "the new title {changed:?} is in the site");
+}
