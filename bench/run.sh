@@ -66,6 +66,14 @@ for round in $(seq "$ROUNDS"); do
   cat "$work/last.time" >> "$work/casebook-rebuild.times"
 done
 
+# Rebuild after one postmortem changed (a paragraph appended each round).
+edited=$(find "$work/cb-$N/content" -name '*.md' | sort | awk 'NR == 1')
+for round in $(seq "$ROUNDS"); do
+  printf '\n\nA paragraph added in round %s.\n' "$round" >> "$edited"
+  /usr/bin/time -f "%e %M" -o "$work/last.time" "$casebook" build --quiet --no-search --root "$work/cb-$N" --output "$work/out-cb" >/dev/null
+  cat "$work/last.time" >> "$work/casebook-edit.times"
+done
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 col() { awk -v c="$2" '{print $c}' "$work/$1.times" | median; }
 
@@ -80,5 +88,7 @@ done
 sw=$(col casebook-search-tmpfs 1); sm=$(col casebook-search-tmpfs 2)
 printf '| full build with search, tmpfs | %.2f s, %d MB | — | — |\n' "$sw" $((sm / 1024))
 rw=$(col casebook-rebuild 1)
-printf '| rebuild, nothing changed (disk) | %.2f s | — | — |\n' "$rw"
+printf '| rebuild, nothing changed (disk) | %.2f s, %d MB | — | — |\n' "$rw" $(($(col casebook-rebuild 2) / 1024))
+ew=$(col casebook-edit 1); em=$(col casebook-edit 2)
+printf '| rebuild, one postmortem changed (disk) | %.2f s, %d MB | — | — |\n' "$ew" $((em / 1024))
 printf '\nPer postmortem (tmpfs, no search): %.0f µs\n' "$(echo "$(col casebook-tmpfs 1) * 1000000 / $N" | bc -l)"

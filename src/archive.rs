@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::IncidentLink;
@@ -115,6 +116,39 @@ impl Archive {
         };
         archive.related = related(&archive);
         (archive, diagnostics)
+    }
+
+    /// Puts an edited incident in place of the one with the same id and
+    /// date, keeping its history date; returns its index. For serve's
+    /// preview of the edited page only: taxonomies and related incidents
+    /// stay as they were until the full rebuild that follows.
+    pub fn patch(&mut self, mut incident: Incident) -> Option<usize> {
+        let index = *self.by_id.get(&incident.id)?;
+        let old = &self.incidents[index];
+        if old.date != incident.date
+            || old.source != incident.source
+            || old.status != incident.status
+        {
+            return None;
+        }
+        incident.updated = old.updated;
+        let content_dir = &self.config.content_dir;
+        let by_path: HashMap<PathBuf, String> = self
+            .incidents
+            .iter()
+            .map(|i| {
+                let path = i.source.strip_prefix(content_dir).unwrap_or(&i.source);
+                (path.to_path_buf(), i.id.clone())
+            })
+            .collect();
+        let base_path = self.config.base_path();
+        for section in &mut incident.sections {
+            if section.html.contains(INCIDENT_LINK_MARKER) {
+                section.html = resolve_link_markers(&section.html, &by_path, &base_path);
+            }
+        }
+        self.incidents[index] = incident;
+        Some(index)
     }
 
     pub fn taxonomy(&self, key: &str) -> Option<&Taxonomy> {
@@ -284,30 +318,49 @@ fn related(archive: &Archive) -> Vec<Vec<usize>> {
     };
     let services = term_lists("services");
     let tags = term_lists("tags");
+    // Scores in a dense array per thread (the candidates of one incident
+    // can be thousands in a large archive), reset through the list of the
+    // entries touched. Each candidate's score sums the same terms in the
+    // same order as ever, so the ranking is exactly the same.
+    let scratch = || (vec![0.0f64; incidents.len()], Vec::<usize>::new());
     incidents
-        .iter()
+        .par_iter()
         .enumerate()
-        .map(|(index, incident)| {
-            let mut scores: HashMap<usize, f64> = HashMap::new();
+        .map_init(scratch, |(scores, touched), (index, incident)| {
             let mut add = |lists: &HashMap<String, &Vec<usize>>, values: &[String], weight: f64| {
                 for value in values {
                     if let Some(list) = lists.get(&slugify(value)) {
                         let idf = weight / (list.len() as f64).ln_1p();
                         for &other in list.iter().filter(|&&o| o != index) {
-                            *scores.entry(other).or_default() += idf;
+                            if scores[other] == 0.0 {
+                                touched.push(other);
+                            }
+                            scores[other] += idf;
                         }
                     }
                 }
             };
             add(&services, &incident.services, 2.0);
             add(&tags, &incident.tags, 1.0);
-            let mut ranked: Vec<(usize, f64)> =
-                scores.into_iter().filter(|(_, s)| *s >= 1.0).collect();
-            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut ranked: Vec<(usize, f64)> = touched
+                .drain(..)
+                .map(|other| (other, std::mem::take(&mut scores[other])))
+                .filter(|(_, s)| *s >= 1.0)
+                .collect();
+            let order =
+                |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
             let mut list = explicit[index].clone();
             list.sort_unstable();
             list.dedup();
             list.retain(|&o| o != index);
+            // Only the best few can make the list: explicit ones are skipped,
+            // so at most MAX_RELATED + their number are looked at.
+            let wanted = MAX_RELATED + list.len();
+            if ranked.len() > wanted {
+                ranked.select_nth_unstable_by(wanted - 1, order);
+                ranked.truncate(wanted);
+            }
+            ranked.sort_by(order);
             for (other, _) in ranked {
                 if list.len() >= MAX_RELATED {
                     break;

@@ -6,6 +6,7 @@
 //! [`archive`] → [`render`] → [`output`], orchestrated by [`site::build`].
 
 pub mod archive;
+pub mod cache;
 pub mod check;
 pub mod config;
 pub mod content;

@@ -1,31 +1,55 @@
-//! Stage 9, output: writes the site atomically.
+//! Stage 9, output: writes the site, touching only files that changed.
 //!
 //! Pages are written into a staging folder beside the output folder; only
-//! when the whole build succeeded is the staging folder swapped into place.
-//! A failed or interrupted build therefore never leaves a half-written site,
-//! and the previous site stays untouched.
+//! when the whole build succeeded are they moved into place. A failed or
+//! interrupted build therefore never leaves a half-written site, and the
+//! previous site stays untouched.
 //!
-//! A file whose bytes are the same as in the previous site is hard-linked
-//! from it rather than written again, so unchanged files keep their
-//! timestamps (rsync-style deploys stay quiet) and the swap frees nothing
-//! but what changed.
+//! A file whose bytes are the same as in the previous site is not written
+//! at all: the build cache's record of the previous site (hash, size, time)
+//! says so without reading it, or, without a record, the old file is read
+//! and compared. On commit such files are hard-linked from the previous
+//! site into the staging folder, which then replaces the previous site in
+//! one atomic exchange: unchanged files keep their timestamps, so
+//! rsync-style deploys stay quiet, and at every moment the output folder
+//! holds one complete site.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
+
+use crate::cache::{self, OutputFile, Outputs};
 
 /// A folder being filled with the new site.
 pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
     committed: bool,
+    /// What the build cache knows of the previous site's files.
+    previous: Outputs,
+    /// Every file of the new site, and whether it waits in `dir`.
+    written: Mutex<HashMap<String, Written>>,
+}
+
+#[derive(Clone, Copy)]
+struct Written {
+    file: OutputFile,
+    staged: bool,
 }
 
 impl Staging {
     /// Creates an empty staging folder next to `target`.
     pub fn create(target: &Path) -> Result<Staging> {
+        Staging::with_previous(target, Outputs::new())
+    }
+
+    /// Like `create`, with the build cache's record of `target`'s files.
+    pub fn with_previous(target: &Path, previous: Outputs) -> Result<Staging> {
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -45,40 +69,55 @@ impl Staging {
             dir,
             target: target.to_path_buf(),
             committed: false,
+            previous,
+            written: Mutex::new(HashMap::new()),
         })
     }
 
     /// Writes one file at a `/`-separated path under the site root.
     pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
+        let hash = *blake3::hash(bytes).as_bytes();
         let path = self.dir.join(relative);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+        let record = match self.unchanged(relative, hash, bytes) {
+            Some(file) => Written {
+                file,
+                staged: false,
+            },
+            None => Written {
+                file: write_new(&path, bytes, hash)?,
+                staged: true,
+            },
+        };
+        let earlier = self
+            .written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(relative.to_string(), record);
+        // Written twice, the second time the same as the previous site: the
+        // first, staged copy must not be moved in.
+        if earlier.is_some_and(|e| e.staged) && !record.staged {
+            let _ = fs::remove_file(&path);
         }
-        // Never write through an existing entry: it may be a hard link into
-        // the previous site, which must stay untouched until the swap.
-        let _ = fs::remove_file(&path);
-        if self.link_if_unchanged(relative, &path, bytes) {
-            return Ok(());
-        }
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        file.write_all(bytes)
-            .with_context(|| format!("cannot write {}", path.display()))
+        Ok(())
     }
 
-    /// Hard-links the previous site's copy of `relative` when its bytes are
-    /// the same; false when there is none, it differs, or linking fails.
-    fn link_if_unchanged(&self, relative: &str, path: &Path, bytes: &[u8]) -> bool {
+    /// The previous site's record of `relative` when its bytes are `bytes`.
+    fn unchanged(&self, relative: &str, hash: [u8; 32], bytes: &[u8]) -> Option<OutputFile> {
         let previous = self.target.join(relative);
-        let same_size = fs::symlink_metadata(&previous)
-            .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-        same_size
-            && fs::read(&previous).is_ok_and(|old| old == bytes)
-            && fs::hard_link(&previous, path).is_ok()
+        let metadata = fs::symlink_metadata(&previous).ok()?;
+        if !metadata.is_file() || metadata.len() != bytes.len() as u64 {
+            return None;
+        }
+        let file = OutputFile {
+            hash,
+            len: metadata.len(),
+            modified: cache::modified_nanos(&metadata),
+        };
+        let same = match self.previous.get(relative) {
+            Some(recorded) => recorded == &file,
+            None => fs::read(&previous).is_ok_and(|old| old == bytes),
+        };
+        same.then_some(file)
     }
 
     /// Copies a file from disk into the site.
@@ -87,18 +126,28 @@ impl Staging {
         self.write(relative, &bytes)
     }
 
-    /// Moves the finished site into place, replacing the previous one.
+    /// Moves the finished site into place and returns the record of its
+    /// files for the build cache.
     ///
-    /// Where the system can, the two folders are exchanged in one atomic
-    /// step, so there is no moment without a site even if the process is
-    /// killed; elsewhere the previous site is moved aside first.
-    pub fn commit(mut self) -> Result<()> {
-        if fs::symlink_metadata(&self.target).is_ok() && exchange(&self.dir, &self.target).is_ok() {
-            self.committed = true;
-            // The staging path now holds the previous site.
-            return remove_entry(&self.dir).with_context(|| {
-                format!("cannot remove the previous site at {}", self.dir.display())
-            });
+    /// The staging folder is made a complete site first: every file
+    /// unchanged since the previous site is hard-linked from it (the same
+    /// file, so its timestamp is kept). Then the two folders are exchanged
+    /// in one atomic step where the system can, so a build killed at any
+    /// moment leaves one complete site, the previous or the new; elsewhere
+    /// the previous site is moved aside first. The previous site, now at
+    /// the staging path, is removed last.
+    pub fn commit(mut self) -> Result<Outputs> {
+        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
+        let had_previous = fs::symlink_metadata(&self.target).is_ok();
+        if had_previous {
+            self.link_unchanged(&written)?;
+            if exchange(&self.dir, &self.target).is_ok() {
+                self.committed = true;
+                remove_entry(&self.dir).with_context(|| {
+                    format!("cannot remove the previous site at {}", self.dir.display())
+                })?;
+                return Ok(records(written));
+            }
         }
         let old = self.target.with_file_name(format!(
             ".{}.casebook-old-{}",
@@ -107,7 +156,6 @@ impl Staging {
                 .map_or("public".into(), |n| n.to_string_lossy().to_string()),
             std::process::id()
         ));
-        let had_previous = self.target.exists();
         if had_previous {
             fs::rename(&self.target, &old).with_context(|| {
                 format!(
@@ -127,11 +175,62 @@ impl Staging {
         }
         self.committed = true;
         if had_previous {
-            fs::remove_dir_all(&old)
+            remove_entry(&old)
                 .with_context(|| format!("cannot remove the previous site at {}", old.display()))?;
         }
-        Ok(())
+        Ok(records(written))
     }
+
+    /// Puts each file the new site shares with the previous one into the
+    /// staging folder as a hard link to it (a copy where links fail).
+    fn link_unchanged(&self, written: &HashMap<String, Written>) -> Result<()> {
+        written
+            .par_iter()
+            .filter(|(_, record)| !record.staged)
+            .try_for_each(|(relative, _)| {
+                let from = self.target.join(relative);
+                let to = self.dir.join(relative);
+                if let Some(parent) = to.parent() {
+                    fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                fs::hard_link(&from, &to)
+                    .or_else(|_| fs::copy(&from, &to).map(drop))
+                    .with_context(|| format!("cannot keep {}", from.display()))
+            })
+    }
+}
+
+/// The build cache's record of a committed site's files.
+fn records(written: HashMap<String, Written>) -> Outputs {
+    written
+        .into_iter()
+        .map(|(relative, record)| (relative, record.file))
+        .collect()
+}
+
+/// Writes a new file into the staging folder; returns its record.
+fn write_new(path: &Path, bytes: &[u8], hash: [u8; 32]) -> Result<OutputFile> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let _ = fs::remove_file(path);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let metadata = file
+        .metadata()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(OutputFile {
+        hash,
+        len: metadata.len(),
+        modified: cache::modified_nanos(&metadata),
+    })
 }
 
 /// Swaps two paths atomically (Linux `renameat2` with `RENAME_EXCHANGE`).

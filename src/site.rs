@@ -11,6 +11,7 @@ use anyhow::Result;
 use jiff::civil::Date;
 
 use crate::archive::{Archive, BuildOptions as ArchiveOptions};
+use crate::cache::{self, Manifest};
 use crate::config::Config;
 use crate::content;
 use crate::diagnostics::{self, Diagnostic};
@@ -91,10 +92,43 @@ pub fn load_archive(
     (Some(archive), all)
 }
 
+/// What a build leaves in memory for serve to re-render an edited page
+/// at once: the model, the theme and the cards.
+pub struct Kept {
+    pub archive: Archive,
+    pub theme: Theme,
+    pub rendered: render::Rendered,
+}
+
 /// Builds the site. Returns Err only for failures that are not the
 /// author's (I/O, a broken theme); problems in postmortems are diagnostics.
 pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport> {
+    build_inner(options, progress, true, false).map(|(report, _)| report)
+}
+
+/// Builds the site and keeps the model, for serve. With `skip_unchanged`,
+/// a build the cache finds unchanged is skipped and keeps nothing.
+pub fn build_and_keep(
+    options: &BuildOptions,
+    skip_unchanged: bool,
+) -> Result<(BuildReport, Option<Kept>)> {
+    build_inner(options, &NoProgress, skip_unchanged, true)
+}
+
+fn build_inner(
+    options: &BuildOptions,
+    progress: &dyn Progress,
+    skip_unchanged: bool,
+    keep: bool,
+) -> Result<(BuildReport, Option<Kept>)> {
+    let clock = Instant::now();
+    let cache = BuildCache::open(options);
+    if skip_unchanged && let Some(mut report) = cache.as_ref().and_then(BuildCache::fresh_report) {
+        report.timings = vec![("cache", clock.elapsed())];
+        return Ok((report, None));
+    }
     let mut report = BuildReport::default();
+    report.timings.push(("cache", clock.elapsed()));
     let (archive, diagnostics) = load_archive(
         &options.root,
         options.base_url.as_deref(),
@@ -104,7 +138,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     );
     report.diagnostics = diagnostics;
     let Some(archive) = archive else {
-        return Ok(report);
+        return Ok((report, None));
     };
     report.incidents = archive.incidents.len();
     // Refuse to publish secrets pasted into postmortems (unless allowed per file).
@@ -115,7 +149,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     crate::diagnostics::sort(&mut report.diagnostics);
     report.timings.push(("secrets", clock.elapsed()));
     if report.has_errors() {
-        return Ok(report);
+        return Ok((report, None));
     }
     let clock = Instant::now();
     let theme = Theme::load(&options.root, &archive.config)?;
@@ -126,8 +160,15 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         .output
         .clone()
         .unwrap_or_else(|| options.root.join(&archive.config.output_dir));
-    let staging = Staging::create(&output)?;
-    report.files = render::render_site(&archive, &theme, &staging, progress)?;
+    let previous = cache
+        .as_ref()
+        .filter(|c| c.output == output)
+        .and_then(|c| c.manifest.as_ref())
+        .map(|m| m.outputs.clone())
+        .unwrap_or_default();
+    let staging = Staging::with_previous(&output, previous)?;
+    let rendered = render::render_site(&archive, &theme, &staging, progress)?;
+    report.files = rendered.files;
     report.timings.push(("render", clock.elapsed()));
 
     let clock = Instant::now();
@@ -137,10 +178,83 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     }
 
     let clock = Instant::now();
-    staging.commit()?;
+    Manifest::forget(&options.root, &output);
+    let outputs = staging.commit()?;
     report.timings.push(("output", clock.elapsed()));
+    if let Some(fingerprint) = cache.and_then(|c| c.fingerprint.filter(|_| c.output == output)) {
+        Manifest {
+            key: fingerprint.key,
+            incidents: report.incidents,
+            files: report.files,
+            diagnostics: report.diagnostics.iter().map(Into::into).collect(),
+            outputs,
+            inputs: fingerprint.inputs,
+            fingerprinted_at: fingerprint.taken_at,
+            ..Manifest::default()
+        }
+        .save(&options.root, &output);
+    }
     report.output = Some(output);
-    Ok(report)
+    let kept = keep.then_some(Kept {
+        archive,
+        theme,
+        rendered,
+    });
+    Ok((report, kept))
+}
+
+/// What the build cache knows before a build: the inputs' fingerprint and
+/// the record of the last build into the same output folder.
+struct BuildCache {
+    output: PathBuf,
+    /// None when some input could not be read: no shortcut, no record.
+    fingerprint: Option<cache::Fingerprint>,
+    manifest: Option<Manifest>,
+}
+
+impl BuildCache {
+    /// None when the config cannot be read (the build reports why).
+    fn open(options: &BuildOptions) -> Option<BuildCache> {
+        let config = Config::load(&options.root).ok()?;
+        let output = options
+            .output
+            .clone()
+            .unwrap_or_else(|| options.root.join(&config.output_dir));
+        let settings = cache::Settings {
+            output: &output,
+            content_dir: &config.content_dir,
+            options: format!(
+                "{}|{:?}|{}|{}|{}",
+                output.display(),
+                options.base_url,
+                options.include_drafts,
+                options.today,
+                options.no_search
+            ),
+        };
+        let manifest = Manifest::load(&options.root, &output);
+        let fingerprint = cache::fingerprint(&options.root, &settings, manifest.as_ref());
+        Some(BuildCache {
+            output,
+            fingerprint,
+            manifest,
+        })
+    }
+
+    /// The last build's report when its inputs and its output are exactly
+    /// as they were: nothing to do.
+    fn fresh_report(&self) -> Option<BuildReport> {
+        let manifest = self.manifest.as_ref()?;
+        let fresh = self.fingerprint.as_ref().map(|f| &f.key) == Some(&manifest.key)
+            && manifest.output_intact(&self.output);
+        fresh.then(|| BuildReport {
+            diagnostics: manifest.diagnostics.iter().map(|d| d.restore()).collect(),
+            output: Some(self.output.clone()),
+            incidents: manifest.incidents,
+            files: manifest.files,
+            timings: Vec::new(),
+        })
+    }
 }
 
 /// Progress that shows nothing, for tests and quiet runs.

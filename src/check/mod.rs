@@ -175,7 +175,7 @@ pub fn secret_findings(archive: &Archive, root: &Path) -> Vec<Diagnostic> {
         .incidents
         .par_iter()
         .flat_map_iter(|incident| {
-            let Ok(source) = Source::read(root, &incident.source) else {
+            let Ok(source) = Source::read_for_secrets(root, &incident.source) else {
                 return Vec::new();
             };
             let mut findings = Vec::new();

@@ -60,6 +60,25 @@ pub fn load(root: &Path, config: &Config) -> Loaded {
     }
 }
 
+/// Reads one postmortem, `path` relative to the root, into an incident
+/// (None when it has errors): serve's fast path for an edited file, before
+/// the full rebuild.
+pub fn load_one(root: &Path, config: &Config, path: &Path) -> Option<Incident> {
+    let content_dir = root.join(&config.content_dir);
+    let absolute = root.join(path);
+    let file = SourceFile {
+        within_content: absolute.strip_prefix(&content_dir).ok()?.to_path_buf(),
+        relative: path.to_path_buf(),
+        missing_extension: absolute.extension().is_none(),
+        path: absolute,
+    };
+    let result = load_file(&file, config);
+    if result.diagnostics.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    result.incident
+}
+
 struct FileResult {
     incident: Option<Incident>,
     diagnostics: Vec<Diagnostic>,

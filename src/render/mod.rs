@@ -30,27 +30,23 @@ pub trait Progress: Sync {
     fn advance(&self);
 }
 
-/// Renders and writes every page of the site; returns the number of files.
+/// What rendering keeps for re-rendering one incident page later (serve's
+/// fast path): every incident's card and its likely earlier occurrences.
+pub struct Rendered {
+    pub files: usize,
+    cards: Vec<String>,
+    earlier: Vec<Vec<usize>>,
+}
+
+/// Renders and writes every page of the site.
 pub fn render_site(
     archive: &Archive,
     theme: &Theme,
     staging: &Staging,
     progress: &dyn Progress,
-) -> Result<usize> {
+) -> Result<Rendered> {
     let views = Views::new(archive);
-    let site = views.site();
-    let base_context = {
-        let mut context = Context::new();
-        context.insert("site", &site);
-        context
-    };
-    let renderer = Renderer {
-        archive,
-        theme,
-        staging,
-        views: &views,
-        base_context,
-    };
+    let renderer = Renderer::new(archive, theme, Some(staging), &views);
     let cards = renderer.cards()?;
     let repeats = crate::dashboards::repeats::detect(archive);
 
@@ -77,19 +73,63 @@ pub fn render_site(
     files += crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats)?;
     files += crate::digest::write_pages(archive, theme, staging, &views)?;
     files += copy_static(theme, staging)?;
-    Ok(files)
+    Ok(Rendered {
+        files,
+        cards,
+        earlier: repeats.earlier,
+    })
+}
+
+/// The page of incident `index`, with the cards and repeats of an earlier
+/// full render: serve's preview of an edited postmortem.
+pub fn incident_page(
+    archive: &Archive,
+    theme: &Theme,
+    rendered: &Rendered,
+    index: usize,
+) -> Result<String> {
+    let views = Views::new(archive);
+    let renderer = Renderer::new(archive, theme, None, &views);
+    let earlier = rendered.earlier.get(index).map_or(&[][..], Vec::as_slice);
+    renderer.incident_html(index, &rendered.cards, earlier)
 }
 
 struct Renderer<'a> {
     archive: &'a Archive,
     theme: &'a Theme,
-    staging: &'a Staging,
+    /// Where pages go; None when a page is only rendered, not written.
+    staging: Option<&'a Staging>,
     views: &'a Views<'a>,
     /// Context shared by every page (`site`), cloned per page.
     base_context: Context,
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
+    fn new(
+        archive: &'a Archive,
+        theme: &'a Theme,
+        staging: Option<&'a Staging>,
+        views: &'a Views<'a>,
+    ) -> Self {
+        let mut base_context = Context::new();
+        base_context.insert("site", &views.site());
+        Renderer {
+            archive,
+            theme,
+            staging,
+            views,
+            base_context,
+        }
+    }
+
+    /// Writes one page into the staging folder.
+    fn write(&self, relative: &str, html: &str) -> Result<()> {
+        match self.staging {
+            Some(staging) => staging.write(relative, html.as_bytes()),
+            None => Ok(()),
+        }
+    }
+
     fn page<T: Serialize + ?Sized>(
         &self,
         template: &str,
@@ -123,6 +163,12 @@ impl Renderer<'_> {
 
     /// One incident page; `earlier` are likely earlier occurrences of the same failure.
     fn incident_page(&self, index: usize, cards: &[String], earlier: &[usize]) -> Result<()> {
+        let html = self.incident_html(index, cards, earlier)?;
+        let id = &self.archive.incidents[index].id;
+        self.write(&format!("incidents/{id}/index.html"), &html)
+    }
+
+    fn incident_html(&self, index: usize, cards: &[String], earlier: &[usize]) -> Result<String> {
         let incident = &self.archive.incidents[index];
         let view = self.views.incident(incident);
         let related: Vec<&str> = self.archive.related[index]
@@ -137,7 +183,7 @@ impl Renderer<'_> {
         // Incidents are newest first: the previous one in time is the next index.
         let previous = neighbour(index.checked_add(1));
         let next = neighbour(index.checked_sub(1));
-        let html = self.page(
+        self.page(
             "incident.html",
             "incident",
             &view,
@@ -147,10 +193,6 @@ impl Renderer<'_> {
                 ("previous", &previous),
                 ("next", &next),
             ],
-        )?;
-        self.staging.write(
-            &format!("incidents/{}/index.html", incident.id),
-            html.as_bytes(),
         )
     }
 
@@ -169,8 +211,7 @@ impl Renderer<'_> {
             title: taxonomy.title,
         };
         let list = self.page("taxonomy.html", "taxonomy", &info, &[("terms", &terms)])?;
-        self.staging
-            .write(&format!("{}/index.html", taxonomy.key), list.as_bytes())?;
+        self.write(&format!("{}/index.html", taxonomy.key), &list)?;
         taxonomy.terms.par_iter().try_for_each(|term| {
             let term_cards: Vec<&str> = term.incidents.iter().map(|&i| cards[i].as_str()).collect();
             let view = TermView {
@@ -184,10 +225,7 @@ impl Renderer<'_> {
                 &view,
                 &[("taxonomy", &info), ("cards", &term_cards)],
             )?;
-            self.staging.write(
-                &format!("{}/{}/index.html", taxonomy.key, term.slug),
-                html.as_bytes(),
-            )
+            self.write(&format!("{}/{}/index.html", taxonomy.key, term.slug), &html)
         })?;
         Ok(1 + taxonomy.terms.len())
     }
@@ -260,12 +298,12 @@ impl Renderer<'_> {
                 ("stats", &stats),
             ],
         )?;
-        self.staging.write("index.html", html.as_bytes())
+        self.write("index.html", &html)
     }
 
     fn not_found(&self) -> Result<()> {
         let html = self.page("404.html", "page_title", "Not found", &[])?;
-        self.staging.write("404.html", html.as_bytes())
+        self.write("404.html", &html)
     }
 }
 

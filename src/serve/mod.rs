@@ -12,14 +12,14 @@ mod watch;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use jiff::civil::Date;
 
 use crate::diagnostics::Diagnostic;
-use crate::site::{self, BuildOptions, NoProgress};
+use crate::site::{self, BuildOptions, Kept};
 use http::Shared;
 pub use http::{EVENTS_PATH, inject_live_reload, resolve};
 
@@ -62,19 +62,60 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
         no_search: false,
     };
     let shared = Shared::new();
-    rebuild(&build_options, &shared, log);
+    // The model of the last build, for re-rendering an edited page at
+    // once. When the build cache skips the first build, loading the model
+    // costs a full build, so it happens after the server is up.
+    let kept: Arc<Mutex<Option<Kept>>> = Arc::default();
+    {
+        let mut model = kept.lock().unwrap_or_else(PoisonError::into_inner);
+        let started = Instant::now();
+        let result = site::build_and_keep(&build_options, true);
+        let loaded = store(result, &mut model);
+        announce(loaded, &shared, log, started);
+        if model.is_some() {
+            log("ready for instant previews");
+        }
+    }
     log(&format!(
         "Serving {} at http://{address}/ (Ctrl-C to stop)",
         root.display()
     ));
-
+    if kept
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_none()
+    {
+        let kept = Arc::clone(&kept);
+        let build_options = build_options.clone();
+        let shared = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+            if kept.is_none() {
+                rebuild_keeping(&build_options, &shared, &mut kept, false, &|line| {
+                    eprintln!("{line}")
+                });
+            }
+        });
+    }
     let watcher = {
         let shared = Arc::clone(&shared);
         let build_options = build_options.clone();
+        let site_dir = site_dir.clone();
         let log_owned = |line: &str| eprintln!("{line}");
         watch::spawn(&root, move |changed| {
+            let started = Instant::now();
             log_owned(&format!("changed: {}", changed.display()));
-            rebuild(&build_options, &shared, &log_owned);
+            let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(kept) = kept.as_mut()
+                && let Some(page) = preview_page(kept, &build_options.root, &site_dir, changed)
+            {
+                shared.publish(None);
+                log_owned(&format!(
+                    "updated {page} in {:.1} ms; rebuilding the rest",
+                    started.elapsed().as_secs_f64() * 1000.0
+                ));
+            }
+            rebuild_keeping(&build_options, &shared, &mut kept, true, &log_owned);
         })?
     };
 
@@ -112,10 +153,65 @@ fn listen(
     tiny_http::Server::from_listener(listener, None)
 }
 
-/// Builds once and publishes the outcome to the server.
-fn rebuild(options: &BuildOptions, shared: &Shared, log: &dyn Fn(&str)) {
+/// Serve's fast path: when `changed` is a postmortem of the kept model
+/// whose edit leaves its id, date and status alone, re-renders its page
+/// with the model's cards and writes it into the site at once. Returns the
+/// page's path; None when the full rebuild has to do it.
+fn preview_page(kept: &mut Kept, root: &Path, site_dir: &Path, changed: &Path) -> Option<String> {
+    let relative = changed.strip_prefix(root).ok()?;
+    let incident = crate::content::load_one(root, &kept.archive.config, relative)?;
+    let index = kept.archive.patch(incident)?;
+    let html =
+        crate::render::incident_page(&kept.archive, &kept.theme, &kept.rendered, index).ok()?;
+    let page = format!("incidents/{}/index.html", kept.archive.incidents[index].id);
+    let path = site_dir.join(&page);
+    // Renamed into place, so a request never reads half a page.
+    let temporary = path.with_file_name(".index.html.preview");
+    std::fs::write(&temporary, html).ok()?;
+    std::fs::rename(&temporary, &path).ok()?;
+    Some(page)
+}
+
+/// Builds in full, keeping the model for the fast path, and publishes the
+/// outcome (the reload) when `publish` or when the build is broken.
+fn rebuild_keeping(
+    options: &BuildOptions,
+    shared: &Shared,
+    kept: &mut Option<Kept>,
+    publish: bool,
+    log: &dyn Fn(&str),
+) {
     let started = Instant::now();
-    match site::build(options, &NoProgress) {
+    let result = store(site::build_and_keep(options, false), kept);
+    match result {
+        Ok(report) if !publish && !report.has_errors() => log(&format!(
+            "ready for instant previews ({} ms)",
+            started.elapsed().as_millis()
+        )),
+        result => announce(result, shared, log, started),
+    }
+}
+
+/// Keeps a build's model (or forgets the old one) and passes its report on.
+fn store(
+    result: Result<(site::BuildReport, Option<Kept>)>,
+    kept: &mut Option<Kept>,
+) -> Result<site::BuildReport> {
+    *kept = None;
+    result.map(|(report, model)| {
+        *kept = model;
+        report
+    })
+}
+
+/// Publishes a build's outcome: a reload, or the error page.
+fn announce(
+    result: Result<site::BuildReport>,
+    shared: &Shared,
+    log: &dyn Fn(&str),
+    started: Instant,
+) {
+    match result {
         Ok(report) if !report.has_errors() => {
             log(&format!(
                 "built {} incidents in {} ms",

@@ -12,8 +12,9 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 
 use crate::config::{CONFIG_FILE, Config};
 
-/// How long to wait for a burst of saves to settle before rebuilding.
-const DEBOUNCE: Duration = Duration::from_millis(60);
+/// How long to wait for a burst of saves to settle before rebuilding: short,
+/// since an edited page is re-rendered in a few milliseconds.
+const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// The running watcher; dropping it stops watching.
 pub struct Watcher {

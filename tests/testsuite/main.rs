@@ -14,6 +14,7 @@ mod diagnostics;
 mod digest;
 mod fuzz_regressions;
 mod hostile;
+mod incremental;
 mod init;
 mod kill;
 mod output;

@@ -361,3 +361,101 @@ fn serve_under_load_while_files_change() {
         |status, body| status == 200 && body.contains(&format!("edit {edits}")),
     );
 }
+
+/// Collects a child's stderr lines as they come.
+fn collect_lines(child: &mut Child) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    use std::io::BufRead;
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stderr = child.stderr.take().expect("piped stderr");
+    let sink = std::sync::Arc::clone(&lines);
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    lines
+}
+
+/// Waits until a logged line after the first `skip` contains `text`.
+fn wait_for_line(lines: &std::sync::Mutex<Vec<String>>, skip: usize, text: &str) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        {
+            let lines = lines.lock().unwrap();
+            if let Some(n) = lines.iter().skip(skip).position(|l| l.contains(text)) {
+                return skip + n + 1;
+            }
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {text:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_shows_an_edit_at_once_and_then_matches_a_full_build() {
+    let archive = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/archive"),
+        archive.path(),
+    );
+    let file = archive.path().join("content/2024/cache-stampede.md");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args(["serve", "--port", &port.to_string(), "--root"])
+        .arg(archive.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("casebook serve starts");
+    let lines = collect_lines(&mut child);
+    let _server = Server(child);
+    let seen = wait_for_line(&lines, 0, "ready for instant previews");
+
+    let text = std::fs::read_to_string(&file).unwrap();
+    write(
+        &file,
+        &format!("{text}\n\nA paragraph added while previewing.\n"),
+    );
+    let seen = wait_for_line(&lines, seen, "rebuilding the rest");
+    let page = archive
+        .path()
+        .join(".casebook-cache/serve/incidents/2024/cache-stampede/index.html");
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("A paragraph added while previewing."),
+        "the edited page is written before the full rebuild"
+    );
+    wait_for_line(&lines, seen, "built ");
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let full = elsewhere.path().join("full");
+    let status = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args([
+            "build",
+            "--quiet",
+            "--base-url",
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+        .arg("--root")
+        .arg(archive.path())
+        .arg("--output")
+        .arg(&full)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let served = crate::support::read_tree(&archive.path().join(".casebook-cache/serve"));
+    let built = crate::support::read_tree(&full);
+    assert_eq!(
+        served.keys().collect::<Vec<_>>(),
+        built.keys().collect::<Vec<_>>()
+    );
+    let differing: Vec<&String> = served.keys().filter(|p| served[*p] != built[*p]).collect();
+    assert!(
+        differing.is_empty(),
+        "serve's site differs from a full build: {differing:?}"
+    );
+}

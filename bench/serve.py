@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Live-preview latency of `casebook serve` on a generated archive.
+
+    bench/serve.py [N=10000] [EDITS=7]
+
+Copies `gen-corpus N` into an archive, starts `casebook serve`, and reports:
+startup (launch until the first page is served, without and then with a
+fresh build cache), the time until serve has the model in memory for
+instant previews, then for EDITS edits of one
+postmortem each (a paragraph appended): the time from the save until the
+edited page on disk shows the edit, until the first live reload (the page),
+and until the second (every listing, feed, dashboard, digest and search
+shard rebuilt). Medians and maxima, in milliseconds.
+"""
+import http.client
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+EDITS = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+WORK = os.environ.get("BENCH_DIR", "/tmp/casebook-bench")
+PORT = int(os.environ.get("PORT", "18111"))
+CASEBOOK = os.path.join(ROOT, "target", "release", "casebook")
+
+
+def ms(seconds):
+    return round(seconds * 1000, 1)
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT, check=True)
+    corpus = os.path.join(WORK, f"corpus-{N}")
+    if not os.path.isdir(os.path.join(corpus, "incidents")):
+        subprocess.run([os.path.join(SHARED, "bench", "gen-corpus"), str(N), corpus],
+                       check=True, stdout=subprocess.DEVNULL)
+    archive = os.path.join(WORK, f"serve-{N}")
+    shutil.rmtree(archive, ignore_errors=True)
+    shutil.copytree(os.path.join(corpus, "incidents"), os.path.join(archive, "content"))
+    site = os.path.join(archive, ".casebook-cache", "serve")
+
+    server, startup, ready = start(archive)
+    try:
+        events = []
+        threading.Thread(target=listen, args=(events,), daemon=True).start()
+        time.sleep(0.5)
+        posts = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(archive, "content"))
+                       for f in fs if f.endswith(".md"))
+        page_times, first_reload, all_reload = [], [], []
+        for n in range(EDITS):
+            path = posts[(n * 7919) % len(posts)]
+            incident = os.path.relpath(path, os.path.join(archive, "content"))[:-3]
+            page = os.path.join(site, "incidents", incident, "index.html")
+            marker = f"Benchmark edit number {n} of the preview."
+            seen = len(events)
+            with open(path, "a") as f:
+                f.write(f"\n\n{marker}\n")
+            saved = time.monotonic()
+            while marker not in read(page):
+                time.sleep(0.0005)
+            page_times.append(time.monotonic() - saved)
+            while len(events) < seen + 2:
+                time.sleep(0.0005)
+            first_reload.append(events[seen] - saved)
+            all_reload.append(events[seen + 1] - saved)
+            time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait()
+    # Again on the same archive: the build cache finds nothing changed.
+    server, warm_startup, warm_ready = start(archive)
+    server.terminate()
+    server.wait()
+    print(f"casebook serve, {N} postmortems, {EDITS} edits ({os.cpu_count()} cores)\n")
+    print("| measure | median | max |\n|---|---|---|")
+    print(f"| startup, first run (no cache): launch → first page served | {ms(startup)} ms | |")
+    print(f"| first run: launch → model kept for instant previews | {ms(ready)} ms | |")
+    print(f"| startup, next run (build cache fresh): launch → first page served | {ms(warm_startup)} ms | |")
+    print(f"| next run: launch → model kept for instant previews | {ms(warm_ready)} ms | |")
+    for name, values in [("save → edited page on disk", page_times),
+                         ("save → first reload (the page)", first_reload),
+                         ("save → second reload (listings, feeds, dashboards, digests, search)", all_reload)]:
+        print(f"| {name} | {ms(statistics.median(values))} ms | {ms(max(values))} ms |")
+
+
+def start(archive):
+    """Starts serve; returns it, the seconds until the first page is served
+    and until the model is kept for instant previews."""
+    log = open(os.path.join(WORK, "serve.log"), "w")
+    started = time.monotonic()
+    server = subprocess.Popen([CASEBOOK, "serve", "--root", archive, "--port", str(PORT)],
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        return server, wait_for_page(started), wait_for_log("ready for instant previews", started)
+    except BaseException:
+        server.terminate()
+        raise
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def wait_for_page(started):
+    while True:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+            c.request("GET", "/")
+            if c.getresponse().status == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.005)
+
+
+def wait_for_log(text, started):
+    path = os.path.join(WORK, "serve.log")
+    while text not in read(path):
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+def listen(events):
+    """Records the arrival time of every live-reload event."""
+    c = http.client.HTTPConnection("127.0.0.1", PORT)
+    c.request("GET", "/__casebook/events")
+    response = c.getresponse()
+    while True:
+        line = response.fp.readline()
+        if not line:
+            return
+        if line.startswith(b"data:"):
+            events.append(time.monotonic())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,412 @@
+//! The build cache: lets a build with nothing changed skip all its work.
+//!
+//! Input: the archive root, the build options and the output folder.
+//! Output: a fingerprint of everything a build reads, and a manifest under
+//! `.casebook-cache/build/` recording, for the last successful build into
+//! that output folder, the fingerprint, the report and every output file's
+//! hash, size and modification time.
+//!
+//! The fingerprint hashes the bytes of every file under the root (except
+//! the output, the cache and `.git`), the Casebook binary, the build
+//! options, the day the build judges overdue items against, and Git's HEAD
+//! (postmortems are dated by the commit that last changed them). A
+//! postmortem's modification time is part of its key too: files HEAD does
+//! not hold are dated by it. A file whose size and times match the last
+//! record is not read again: its recorded hash stands in. When the
+//! fingerprint and the output folder both match the manifest, the build is
+//! skipped; the manifest's output records also let the output stage leave
+//! unchanged files untouched.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostic, Level};
+
+/// Bumped when the manifest or what the fingerprint covers changes.
+const FORMAT: u32 = 2;
+
+/// What is known about one file of a built site, or one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFile {
+    /// blake3 of the bytes.
+    #[serde(with = "hex_hash")]
+    pub hash: [u8; 32],
+    pub len: u64,
+    /// Nanoseconds since the epoch; a file whose size and time still match
+    /// was not touched since the build wrote it.
+    pub modified: u128,
+}
+
+/// Every file of a built site, by `/`-separated path under the site root.
+pub type Outputs = HashMap<String, OutputFile>;
+
+/// The record of the last successful build into one output folder.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Manifest {
+    pub(crate) format: u32,
+    /// The fingerprint of the inputs, hex.
+    pub key: String,
+    pub incidents: usize,
+    pub files: usize,
+    pub diagnostics: Vec<StoredDiagnostic>,
+    pub outputs: Outputs,
+    /// Each input file's record, so the next fingerprint hashes only the
+    /// files whose size or time changed.
+    pub inputs: Inputs,
+    /// When the fingerprint was taken (nanoseconds since the epoch).
+    pub fingerprinted_at: u128,
+}
+
+/// A diagnostic as stored in the manifest (rules are interned on load).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoredDiagnostic {
+    path: PathBuf,
+    line: usize,
+    column: usize,
+    error: bool,
+    rule: String,
+    message: String,
+    hint: Option<String>,
+}
+
+impl From<&Diagnostic> for StoredDiagnostic {
+    fn from(d: &Diagnostic) -> Self {
+        StoredDiagnostic {
+            path: d.path.clone(),
+            line: d.line,
+            column: d.column,
+            error: d.is_error(),
+            rule: d.rule.to_string(),
+            message: d.message.clone(),
+            hint: d.hint.clone(),
+        }
+    }
+}
+
+impl StoredDiagnostic {
+    pub fn restore(&self) -> Diagnostic {
+        Diagnostic {
+            path: self.path.clone(),
+            line: self.line,
+            column: self.column,
+            level: if self.error {
+                Level::Error
+            } else {
+                Level::Warning
+            },
+            rule: intern(&self.rule),
+            message: self.message.clone(),
+            hint: self.hint.clone(),
+        }
+    }
+}
+
+/// Rules are `&'static str` everywhere else; the few distinct names read
+/// back from a manifest are leaked once each, so serve's repeated loads do
+/// not grow memory.
+fn intern(rule: &str) -> &'static str {
+    static RULES: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    let mut rules = RULES.lock().unwrap_or_else(|e| e.into_inner());
+    let rules = rules.get_or_insert_with(HashSet::new);
+    if let Some(&known) = rules.get(rule) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(rule.to_string().into_boxed_str());
+    rules.insert(leaked);
+    leaked
+}
+
+/// Where the manifest of builds into `output` lives.
+fn manifest_path(root: &Path, output: &Path) -> PathBuf {
+    let absolute = std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf());
+    let id = blake3::hash(absolute.as_os_str().as_encoded_bytes()).to_hex();
+    root.join(".casebook-cache")
+        .join("build")
+        .join(format!("{}.json", &id[..16]))
+}
+
+impl Manifest {
+    /// The manifest of the last build into `output`, if any is readable.
+    pub fn load(root: &Path, output: &Path) -> Option<Manifest> {
+        let bytes = fs::read(manifest_path(root, output)).ok()?;
+        let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
+        (manifest.format == FORMAT).then_some(manifest)
+    }
+
+    /// Records a successful build. Best effort: a cache that cannot be
+    /// written only costs the next build its shortcut.
+    pub fn save(mut self, root: &Path, output: &Path) {
+        self.format = FORMAT;
+        let path = manifest_path(root, output);
+        let Some(dir) = path.parent() else { return };
+        // Unique per save: builds on several threads (tests) may save at once.
+        static SAVES: AtomicUsize = AtomicUsize::new(0);
+        let n = SAVES.fetch_add(1, Ordering::Relaxed);
+        let temporary = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
+        let written = fs::create_dir_all(dir).is_ok()
+            && fs::File::create(&temporary)
+                .and_then(|mut f| f.write_all(&serde_json::to_vec(&self).unwrap_or_default()))
+                .is_ok();
+        if !written || fs::rename(&temporary, &path).is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+    }
+
+    /// Removes the manifest (before a build changes the output, so a
+    /// crash cannot leave a manifest that vouches for a half-written site).
+    pub fn forget(root: &Path, output: &Path) {
+        let _ = fs::remove_file(manifest_path(root, output));
+    }
+
+    /// Whether `output` holds exactly the files this manifest recorded,
+    /// untouched since (same sizes and times, nothing added or removed).
+    pub fn output_intact(&self, output: &Path) -> bool {
+        let mut seen = 0usize;
+        for entry in walkdir::WalkDir::new(output).min_depth(1) {
+            let Ok(entry) = entry else { return false };
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let Some(relative) = relative_name(output, entry.path()) else {
+                return false;
+            };
+            let Some(recorded) = self.outputs.get(&relative) else {
+                return false;
+            };
+            match entry.metadata() {
+                Ok(m) if m.is_file() && matches_stat(recorded, &m) => seen += 1,
+                _ => return false,
+            }
+        }
+        seen == self.outputs.len()
+    }
+}
+
+/// `/`-separated path of `path` under `base`.
+pub fn relative_name(base: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(base).ok()?;
+    let parts: Option<Vec<&str>> = relative
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect();
+    Some(parts?.join("/"))
+}
+
+/// Nanoseconds since the epoch of a file's modification time.
+pub fn modified_nanos(metadata: &fs::Metadata) -> u128 {
+    metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// Whether a file on disk still has the size and time recorded for it.
+pub fn matches_stat(recorded: &OutputFile, metadata: &fs::Metadata) -> bool {
+    metadata.len() == recorded.len && modified_nanos(metadata) == recorded.modified
+}
+
+/// What a build's output depends on besides the files under the root.
+pub struct Settings<'a> {
+    pub output: &'a Path,
+    pub content_dir: &'a Path,
+    /// Every build option that changes the output, in a stable text form.
+    pub options: String,
+}
+
+/// The fingerprint of a build's inputs, or None when some input cannot be
+/// read (the build then runs in full and reports the problem itself).
+///
+/// Each file's hash is reused from `previous` when its size and time are
+/// as recorded and it was last modified well before that fingerprint was
+/// taken (a file changed in the same instant may show the old time: Git's
+/// "racily clean" problem); other files are read and hashed.
+pub fn fingerprint(
+    root: &Path,
+    settings: &Settings,
+    previous: Option<&Manifest>,
+) -> Option<Fingerprint> {
+    let taken_at = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let content = root.join(settings.content_dir);
+    let mut files = input_files(root, settings.output)?;
+    // A content folder configured outside the root is an input too.
+    let inside = fs::canonicalize(&content)
+        .ok()
+        .zip(fs::canonicalize(root).ok())
+        .is_some_and(|(content, root)| content.starts_with(root));
+    if !inside && content.is_dir() {
+        files.extend(input_files(&content, settings.output)?);
+    }
+    let known = |name: &str, stat: &InputFile| {
+        let previous = previous?;
+        let recorded = previous.inputs.get(name)?;
+        let settled = stat.modified.max(stat.changed) + RACY_NANOS < previous.fingerprinted_at;
+        let same = recorded.len == stat.len
+            && recorded.modified == stat.modified
+            && recorded.changed == stat.changed;
+        (settled && same).then_some(recorded.hash)
+    };
+    let inputs: Vec<Option<(String, InputFile)>> = files
+        .par_iter()
+        .map(|path| {
+            let name = path.to_str()?.to_string();
+            let metadata = fs::metadata(path).ok()?;
+            let mut file = InputFile {
+                hash: [0; 32],
+                len: metadata.len(),
+                modified: modified_nanos(&metadata),
+                changed: changed_nanos(&metadata),
+            };
+            file.hash = match known(&name, &file) {
+                Some(hash) => hash,
+                None => {
+                    let bytes = fs::read(path).ok()?;
+                    let mut hasher = blake3::Hasher::new();
+                    hasher.update(path.as_os_str().as_encoded_bytes());
+                    hasher.update(&(bytes.len() as u64).to_le_bytes());
+                    hasher.update(&bytes);
+                    if path.starts_with(&content) {
+                        hasher.update(&file.modified.to_le_bytes());
+                    }
+                    *hasher.finalize().as_bytes()
+                }
+            };
+            Some((name, file))
+        })
+        .collect();
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&FORMAT.to_le_bytes());
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(binary_identity().as_bytes());
+    hasher.update(settings.options.as_bytes());
+    hasher.update(git_head(root).as_bytes());
+    let mut recorded = Inputs::with_capacity(inputs.len());
+    for input in inputs {
+        let (name, file) = input?;
+        hasher.update(&file.hash);
+        recorded.insert(name, file);
+    }
+    Some(Fingerprint {
+        key: hasher.finalize().to_hex().to_string(),
+        inputs: recorded,
+        taken_at,
+    })
+}
+
+/// A file modified less than this before a fingerprint is hashed again
+/// next time, whatever its time says (coarse file-system clocks).
+const RACY_NANOS: u128 = 2_000_000_000;
+
+/// The inputs' fingerprint and what it knows of each input file.
+pub struct Fingerprint {
+    pub key: String,
+    pub inputs: Inputs,
+    /// When it was taken, nanoseconds since the epoch.
+    pub taken_at: u128,
+}
+
+/// What the last fingerprint knew of one input file. The inode change
+/// time is compared too: unlike the modification time, nothing can set it
+/// back, so an edit that restores the old time and size is still seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    #[serde(with = "hex_hash")]
+    pub hash: [u8; 32],
+    pub len: u64,
+    pub modified: u128,
+    pub changed: u128,
+}
+
+/// Every input file's record, by path.
+pub type Inputs = HashMap<String, InputFile>;
+
+/// Nanoseconds since the epoch of a file's inode change time (0 where
+/// there is none; the modification time and size then decide alone).
+fn changed_nanos(metadata: &fs::Metadata) -> u128 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let seconds = u128::try_from(metadata.ctime()).unwrap_or(0);
+        let nanos = u128::try_from(metadata.ctime_nsec()).unwrap_or(0);
+        seconds * 1_000_000_000 + nanos
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        0
+    }
+}
+
+/// Every file under the root that a build may read, sorted. Skips `.git`,
+/// the cache, the output folder and the output stage's own temporaries.
+fn input_files(root: &Path, output: &Path) -> Option<Vec<PathBuf>> {
+    let output = fs::canonicalize(output).ok();
+    let mut files = Vec::new();
+    let walk = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            let skipped = entry.depth() > 0
+                && entry.file_type().is_dir()
+                && (name == ".git"
+                    || name == ".casebook-cache"
+                    || name.contains(".casebook-staging-")
+                    || output
+                        .as_deref()
+                        .is_some_and(|o| fs::canonicalize(entry.path()).is_ok_and(|p| p == o)));
+            !skipped
+        });
+    for entry in walk {
+        let entry = entry.ok()?;
+        if entry.file_type().is_file() {
+            files.push(entry.into_path());
+        }
+    }
+    Some(files)
+}
+
+/// Which Casebook wrote the cache: the version, and the executable's size
+/// and time so a rebuilt binary of the same version never trusts it.
+fn binary_identity() -> String {
+    let exe = std::env::current_exe().and_then(fs::metadata);
+    match exe {
+        Ok(m) => format!("{}:{}", m.len(), modified_nanos(&m)),
+        Err(_) => String::from("unknown"),
+    }
+}
+
+/// The commit HEAD points at, when the root is in a Git work tree.
+fn git_head(root: &Path) -> String {
+    gix::discover(root)
+        .ok()
+        .and_then(|repo| repo.head_id().ok().map(|id| id.to_string()))
+        .unwrap_or_else(|| String::from("no-git"))
+}
+
+/// Serialises a hash as hex, half the size of JSON's number array.
+mod hex_hash {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(hash: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&blake3::Hash::from_bytes(*hash).to_hex())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text = String::deserialize(d)?;
+        blake3::Hash::from_hex(text.as_bytes())
+            .map(|h| *h.as_bytes())
+            .map_err(serde::de::Error::custom)
+    }
+}
