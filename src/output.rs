@@ -120,6 +120,18 @@ impl Staging {
         same.then_some(file)
     }
 
+    /// Every HTML page written so far, by `/`-separated path, sorted.
+    pub fn pages(&self) -> Vec<String> {
+        let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pages: Vec<String> = written
+            .keys()
+            .filter(|path| path.ends_with(".html"))
+            .cloned()
+            .collect();
+        pages.sort();
+        pages
+    }
+
     /// Copies a file from disk into the site.
     pub fn copy(&self, relative: &str, from: &Path) -> Result<()> {
         let bytes = fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
@@ -143,9 +155,7 @@ impl Staging {
             self.link_unchanged(&written)?;
             if exchange(&self.dir, &self.target).is_ok() {
                 self.committed = true;
-                remove_entry(&self.dir).with_context(|| {
-                    format!("cannot remove the previous site at {}", self.dir.display())
-                })?;
+                remove_previous(&self.dir);
                 return Ok(records(written));
             }
         }
@@ -175,8 +185,7 @@ impl Staging {
         }
         self.committed = true;
         if had_previous {
-            remove_entry(&old)
-                .with_context(|| format!("cannot remove the previous site at {}", old.display()))?;
+            remove_previous(&old);
         }
         Ok(records(written))
     }
@@ -198,6 +207,17 @@ impl Staging {
                     .or_else(|_| fs::copy(&from, &to).map(drop))
                     .with_context(|| format!("cannot keep {}", from.display()))
             })
+    }
+}
+
+/// Removes the previous site once the new one is in place. Failing to is
+/// not a failed build: the new site is already there. (A preview server may
+/// rename a page into the old folder while it is being removed, which
+/// makes the removal find a folder not empty.) What is left is removed by
+/// the next build into the same place.
+fn remove_previous(path: &Path) {
+    if remove_entry(path).is_err() {
+        let _ = remove_entry(path);
     }
 }
 

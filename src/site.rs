@@ -177,6 +177,9 @@ fn build_inner(
         report.timings.push(("search", clock.elapsed()));
     }
 
+    render::write_sitemap(&archive, &theme, &staging)?;
+    report.files += 1;
+
     let clock = Instant::now();
     Manifest::forget(&options.root, &output);
     let outputs = staging.commit()?;

@@ -2,6 +2,8 @@
 //! sitemap, and `incidents.json` (every incident's metadata, sections and
 //! action items, for other tools).
 
+use std::collections::HashMap;
+
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -34,7 +36,7 @@ struct Entry<'a> {
     categories: Vec<&'a str>,
 }
 
-/// Writes every feed, the sitemap and the JSON export; returns the count.
+/// Writes every feed and the JSON export; returns the count.
 pub fn write_all(
     archive: &Archive,
     views: &Views,
@@ -104,9 +106,8 @@ pub fn write_all(
         })?;
         count += taxonomy.terms.len();
     }
-    sitemap(archive, views, staging, theme, &absolute)?;
     export_json(archive, staging)?;
-    Ok(count + 2)
+    Ok(count + 1)
 }
 
 /// The time an incident entry was last updated, for Atom.
@@ -117,41 +118,40 @@ fn feed_time(incident: &Incident) -> String {
     }
 }
 
-fn sitemap(
-    archive: &Archive,
-    views: &Views,
-    staging: &Staging,
-    theme: &Theme,
-    absolute: &dyn Fn(&str) -> String,
-) -> Result<()> {
+/// Writes `sitemap.xml`: every HTML page the build wrote (all its stages:
+/// incident pages, listings, dashboards, digests, the search page), except
+/// the not-found page, so it runs last, just before the site is committed.
+/// Incident pages carry their last-updated day.
+pub fn write_sitemap(archive: &Archive, theme: &Theme, staging: &Staging) -> Result<()> {
     #[derive(Serialize)]
     struct Url {
         loc: String,
         lastmod: Option<String>,
     }
-    let mut urls = vec![Url {
-        loc: absolute(views.base()),
-        lastmod: None,
-    }];
-    urls.extend(archive.incidents.iter().map(|i| {
-        Url {
-            loc: absolute(&archive.incident_url(i)),
-            lastmod: Some(
-                i.updated
-                    .map_or_else(|| i.date.to_string(), |t| t.to_string()[..10].to_string()),
-            ),
-        }
-    }));
-    for taxonomy in &archive.taxonomies {
-        urls.push(Url {
-            loc: absolute(&format!("{}{}/", views.base(), taxonomy.key)),
-            lastmod: None,
-        });
-        urls.extend(taxonomy.terms.iter().map(|t| Url {
-            loc: absolute(&views.term_url(taxonomy.key, &t.name)),
-            lastmod: None,
-        }));
-    }
+    let origin = archive.config.origin();
+    let base = archive.config.base_path();
+    let updated: HashMap<String, String> = archive
+        .incidents
+        .iter()
+        .map(|i| {
+            let day = i
+                .updated
+                .map_or_else(|| i.date.to_string(), |t| t.to_string()[..10].to_string());
+            (archive.incident_url(i), day)
+        })
+        .collect();
+    let urls: Vec<Url> = staging
+        .pages()
+        .into_iter()
+        .filter(|page| page != "404.html")
+        .map(|page| {
+            let path = format!("{base}{}", page.strip_suffix("index.html").unwrap_or(&page));
+            Url {
+                loc: format!("{origin}{path}"),
+                lastmod: updated.get(&path).cloned(),
+            }
+        })
+        .collect();
     let mut context = Context::new();
     context.insert("urls", &urls);
     let xml = theme.render("sitemap.xml", &context)?;
