@@ -7,8 +7,8 @@
 //! hash, size and modification time.
 //!
 //! The fingerprint hashes the bytes of every file under the root (except
-//! the output, the cache and `.git`), the Casebook binary, the build
-//! options, the day the build judges overdue items against, and Git's HEAD
+//! the output, the cache, `.git` and what `.gitignore` leaves out), the
+//! Casebook binary, the build options, the day the build judges overdue items against, and Git's HEAD
 //! (postmortems are dated by the commit that last changed them). A
 //! postmortem's modification time is part of its key too: files HEAD does
 //! not hold are dated by it. A file whose size and times match the last
@@ -348,18 +348,25 @@ fn changed_nanos(metadata: &fs::Metadata) -> u128 {
 }
 
 /// Every file under the root that a build may read, sorted. Skips `.git`,
-/// the cache, the output folder and the output stage's own temporaries.
+/// the cache, the output folder, the output stage's own temporaries, and
+/// what `.gitignore` leaves out (as the content stage does): an archive
+/// kept beside code would otherwise hash its `target/` or `node_modules/`
+/// on every build. Ignored files are never published from Git anyway.
 fn input_files(root: &Path, output: &Path) -> Option<Vec<PathBuf>> {
     let output = fs::canonicalize(output).ok();
     let mut files = Vec::new();
-    let walk = walkdir::WalkDir::new(root)
+    let walk = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
         .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|entry| {
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .filter_entry(move |entry| {
             let name = entry.file_name().to_string_lossy();
             let skipped = entry.depth() > 0
-                && entry.file_type().is_dir()
+                && entry.file_type().is_some_and(|t| t.is_dir())
                 && (name == ".git"
                     || name == ".casebook-cache"
                     || name.contains(".casebook-staging-")
@@ -367,10 +374,11 @@ fn input_files(root: &Path, output: &Path) -> Option<Vec<PathBuf>> {
                         .as_deref()
                         .is_some_and(|o| fs::canonicalize(entry.path()).is_ok_and(|p| p == o)));
             !skipped
-        });
+        })
+        .build();
     for entry in walk {
         let entry = entry.ok()?;
-        if entry.file_type().is_file() {
+        if entry.file_type().is_some_and(|t| t.is_file()) {
             files.push(entry.into_path());
         }
     }

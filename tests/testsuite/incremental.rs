@@ -158,3 +158,38 @@ fn an_edit_that_keeps_size_and_time_is_still_seen() {
     });
     assert!(shown, "the new title {changed:?} is in the site");
 }
+
+/// Whether the build ran its stages or was skipped by the build cache.
+fn rendered(built: &Built) -> bool {
+    built
+        .report
+        .timings
+        .iter()
+        .any(|(stage, _)| *stage == "render")
+}
+
+#[test]
+fn files_gitignore_leaves_out_do_not_invalidate_the_cache() {
+    // An archive kept beside code: its `target/` is not an input.
+    let archive = TestArchive::fixture("archive");
+    archive.write(".gitignore", "target/\n");
+    archive.write("target/build-artifact.bin", "one");
+    archive.build().assert_ok();
+    archive.write("target/build-artifact.bin", "two, longer");
+    let again = archive.build();
+    again.assert_ok();
+    assert!(
+        !rendered(&again),
+        "an ignored file changed: nothing to rebuild"
+    );
+    archive.write(
+        "NOTES.md",
+        "not ignored: an input as far as the cache knows",
+    );
+    let third = archive.build();
+    third.assert_ok();
+    assert!(
+        rendered(&third),
+        "a file not ignored changed: the build runs"
+    );
+}
