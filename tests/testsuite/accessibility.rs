@@ -91,13 +91,8 @@ fn every_kind_of_page_passes_axe() {
         &format!("http://127.0.0.1:{port}/axe-harness.html"),
         120_000,
     );
-    let json = dom
-        .split("<pre id=\"result\">")
-        .nth(1)
-        .and_then(|rest| rest.split("</pre>").next())
-        .unwrap_or_else(|| panic!("no result in the harness page:\n{dom}"));
     let results: std::collections::BTreeMap<String, Vec<String>> =
-        serde_json::from_str(&support::unescape(json)).unwrap_or_else(|e| panic!("{e}: {json}"));
+        common::harness_json(&dom, "result");
     assert_eq!(
         results.len(),
         PAGES.len(),

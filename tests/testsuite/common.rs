@@ -143,3 +143,15 @@ pub fn headless_dom(url: &str, virtual_time_ms: u32) -> (String, Vec<String>) {
         .collect();
     (dom, console)
 }
+
+/// The JSON a browser-test harness wrote into `<pre id="PRE_ID">`, read
+/// back from the DOM `headless_dom` dumped (where it is HTML-escaped).
+pub fn harness_json<T: serde::de::DeserializeOwned>(dom: &str, pre_id: &str) -> T {
+    let json = dom
+        .split(&format!("<pre id=\"{pre_id}\">"))
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no <pre id={pre_id:?}> result in the page:\n{dom}"));
+    let json = crate::support::unescape(json);
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}

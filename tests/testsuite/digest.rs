@@ -731,17 +731,7 @@ fn listen_control_starts_speech_in_headless_chromium() {
         console.is_empty(),
         "console messages in the harness: {console:#?}"
     );
-    let json = dom
-        .split("<pre id=\"listen-test-result\">")
-        .nth(1)
-        .and_then(|rest| rest.split("</pre>").next())
-        .unwrap_or_else(|| panic!("no result in the DOM:\n{dom}"));
-    let json = json
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    let result: serde_json::Value = serde_json::from_str(&json).expect("result is JSON");
+    let result: serde_json::Value = common::harness_json(&dom, "listen-test-result");
     assert_eq!(result["errors"], serde_json::json!([]), "{result:#}");
     assert_eq!(
         result["visible"], true,

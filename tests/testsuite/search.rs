@@ -182,19 +182,24 @@ fn tantivy_query_filters_and_typos() {
     assert_eq!(phrase.total, 1);
 }
 
-fn cli_top_ids(root: &Path, query: &str) -> Vec<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_casebook"))
-        .args(["--root"])
-        .arg(root)
-        .args(["search", query, "--json", "-n", "10"])
-        .output()
-        .unwrap();
+/// Runs a command that must succeed and prints JSON; returns the JSON.
+fn json_from(command: &mut Command) -> serde_json::Value {
+    let output = command.output().unwrap();
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn cli_top_ids(root: &Path, query: &str) -> Vec<String> {
+    let json = json_from(
+        Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .args(["--root"])
+            .arg(root)
+            .args(["search", query, "--json", "-n", "10"]),
+    );
     json["hits"]
         .as_array()
         .unwrap()
@@ -211,18 +216,12 @@ fn browser_client_under_node_ranks_like_tantivy() {
     let built = build_fixture();
     let queries = built.root.join("queries.json");
     std::fs::write(&queries, serde_json::to_vec(QUERIES).unwrap()).unwrap();
-    let output = Command::new("node")
-        .arg(CLIENT)
-        .arg(&built.public)
-        .arg(&queries)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let json = json_from(
+        Command::new("node")
+            .arg(CLIENT)
+            .arg(&built.public)
+            .arg(&queries),
     );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let mut disagreements = Vec::new();
     for (query, answer) in QUERIES.iter().zip(json["queries"].as_array().unwrap()) {
         let js: Vec<String> = answer["ids"]
@@ -388,18 +387,7 @@ fn search_page_works_in_headless_chromium() {
     let port = common::serve_folder(built.public.clone());
     let (dom, console) =
         common::headless_dom(&format!("http://127.0.0.1:{port}/harness.html"), 60_000);
-    let json = dom
-        .split("<pre id=\"result\">")
-        .nth(1)
-        .and_then(|rest| rest.split("</pre>").next())
-        .unwrap_or_else(|| panic!("no result in the page:\n{dom}\n{console:#?}"));
-    let json = json
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">");
-    let out: serde_json::Value =
-        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let out: serde_json::Value = common::harness_json(&dom, "result");
     assert_eq!(
         out["errors"],
         serde_json::json!([]),
