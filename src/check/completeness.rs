@@ -59,12 +59,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let Some(index) = cx
-            .source
-            .headings
-            .iter()
-            .position(|h| h.text == section.heading || h.text.contains(&section.heading))
-        else {
+        let Some(index) = cx.source.heading_of(&section.heading) else {
             continue;
         };
         // Subsections Casebook reads as sections of their own ("Impact"

@@ -27,12 +27,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     }
     let mut factors = 0;
     for section in &sections {
-        let Some(index) = cx
-            .source
-            .headings
-            .iter()
-            .position(|h| h.text == section.heading || h.text.contains(&section.heading))
-        else {
+        let Some(index) = cx.source.heading_of(&section.heading) else {
             // A heading Casebook cannot find again: do not guess.
             return;
         };

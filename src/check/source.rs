@@ -361,6 +361,14 @@ impl Source {
             .map(|h| h.line.clone())
     }
 
+    /// Where the heading a parsed section came from is in `headings`: the
+    /// same text, or else the first heading that contains it.
+    pub fn heading_of(&self, section_heading: &str) -> Option<usize> {
+        self.headings
+            .iter()
+            .position(|h| h.text == section_heading || h.text.contains(section_heading))
+    }
+
     /// The body under the heading at `index` in `headings`, up to the next
     /// heading of the same or a higher level.
     pub fn under_heading(&self, index: usize) -> Range<usize> {
