@@ -170,6 +170,7 @@ fn build_inner(
     let rendered = render::render_site(&archive, &theme, &staging, progress)?;
     report.files = rendered.files;
     report.timings.push(("render", clock.elapsed()));
+    report.timings.extend(rendered.timings.iter().copied());
 
     let clock = Instant::now();
     if !options.no_search {

@@ -261,7 +261,7 @@ fn build(options: &BuildOptions, quiet: bool, verbose: bool) -> Result<ExitCode>
     print_diagnostics(&report.diagnostics, quiet);
     if verbose {
         for (stage, duration) in &report.timings {
-            eprintln!("  {stage:<8} {:>8.1} ms", duration.as_secs_f64() * 1000.0);
+            eprintln!("  {stage:<16} {:>8.1} ms", duration.as_secs_f64() * 1000.0);
         }
     }
     let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();

@@ -9,6 +9,8 @@ mod feeds;
 pub use feeds::write_sitemap;
 pub mod views;
 
+use std::time::{Duration, Instant};
+
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -35,6 +37,8 @@ pub trait Progress: Sync {
 /// fast path): every incident's card and its likely earlier occurrences.
 pub struct Rendered {
     pub files: usize,
+    /// How long each part of rendering took, for `--verbose`.
+    pub timings: Vec<(&'static str, Duration)>,
     cards: Vec<String>,
     earlier: Vec<Vec<usize>>,
 }
@@ -46,6 +50,12 @@ pub fn render_site(
     staging: &Staging,
     progress: &dyn Progress,
 ) -> Result<Rendered> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str| {
+        timings.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
     let views = Views::new(archive);
     let renderer = Renderer::new(archive, theme, Some(staging), &views);
     let cards = renderer.cards()?;
@@ -61,6 +71,7 @@ pub fn render_site(
             progress.advance();
             anyhow::Ok(())
         })?;
+    lap("  incident pages");
     let mut files = archive.incidents.len();
     files += archive
         .taxonomies
@@ -70,12 +81,17 @@ pub fn render_site(
     renderer.home(&cards)?;
     renderer.not_found()?;
     files += 2;
+    lap("  listings");
     files += feeds::write_all(archive, &views, staging, theme)?;
+    lap("  feeds");
     files += crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats)?;
+    lap("  dashboards");
     files += crate::digest::write_pages(archive, theme, staging, &views)?;
+    lap("  digests");
     files += copy_static(theme, staging)?;
     Ok(Rendered {
         files,
+        timings,
         cards,
         earlier: repeats.earlier,
     })
