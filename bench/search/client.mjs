@@ -6,7 +6,7 @@
 //
 // usage: node client.mjs SITE_DIR QUERIES.json [--limit 10] [--prefix]
 // QUERIES.json: a JSON array of strings.
-// Prints JSON: {js_bytes, queries: [{q, ids, total, first_bytes, later_bytes, files}]}
+// Prints JSON: {js_bytes, queries: [{q, ids, total, first_bytes, first_files, first_paths, later_bytes}]}
 //   first_bytes: everything a fresh page fetches to answer this query first
 //                (JS + CSS + metadata + vocabulary + shards + cards);
 //   later_bytes: what it fetches when asked after the previous queries.
@@ -61,6 +61,6 @@ for (const q of queries) {
   const t0 = performance.now();
   await run(warm, q);
   const ms = performance.now() - t0;
-  out.push({ q, ...first, first_bytes: jsBytes + fresh.bytes, first_files: fresh.files.length, later_bytes: shared.bytes - before, node_ms: ms });
+  out.push({ q, ...first, first_bytes: jsBytes + fresh.bytes, first_files: fresh.files.length, first_paths: fresh.files, later_bytes: shared.bytes - before, node_ms: ms });
 }
 process.stdout.write(JSON.stringify({ js_bytes: jsBytes, queries: out }, null, 1) + '\n');

@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `meta.dat` | JSON: document count, BM25 statistics per field, shard and slot counts, the slots in use, vocabulary keys | first query |
 //! | `v/KEY.dat` | surface words starting with KEY: `word TAB stem-edit TAB df` | while typing (prefixes) and for typos |
-//! | `t/w/N.dat` | binary: postings of the common stems (and any rare ones) in slot N = FNV-1a mod `slots` | per query stem |
+//! | `t/w/N.dat` | binary: postings of the common stems (and any rare ones) in slot N = FNV-1a mod `slots`, then the cards of the common stems' best documents | per query stem |
 //! | `t/N.dat` | binary: postings of the rare stems whose FNV-1a hash is N mod shards | per query stem |
 //! | `c/N.dat` | JSON: result cards of documents N×C … N×C+C−1 | per result shown |
 //! | `f/NAME.dat` | JSON: a facet's values and each document's value ids | when that facet is shown or filtered |
@@ -38,17 +38,13 @@ use tantivy::DocSet;
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
 
+use super::cards::{self, BEST_PER_STEM, CARD_CHUNK};
 use super::index::{self, SearchIndex, TEXT_FIELDS};
 use crate::archive::Archive;
 use crate::output::Staging;
-use crate::render::views::shorten;
 
 /// Format version, bumped when the client must change with the files.
-pub const FORMAT: u32 = 2;
-/// Documents per card file: small, because the ten results of a page are
-/// rarely neighbours (two halves the bytes of a page of results against
-/// four, for a third more files).
-pub const CARD_CHUNK: usize = 2;
+pub const FORMAT: u32 = 3;
 /// Target size of a hash bucket of rare stems before compression.
 const SHARD_TARGET_BYTES: usize = 4_000;
 /// A stem in at least this many documents gets a term file of its own
@@ -67,14 +63,12 @@ const VOCAB_MAX_WORDS: usize = 250;
 const VOCAB_MAX_KEY: usize = 6;
 /// Gzip level: 9 saves under 1% over 6 on these files and costs twice the time.
 const GZIP_LEVEL: u32 = 6;
-/// Characters of the summary kept on a card.
-const CARD_SUMMARY_CHARS: usize = 220;
 
 /// Number of text fields.
 const FIELDS: usize = TEXT_FIELDS.len();
 
 /// One posting: document (archive position), term frequency, field-norm id.
-type Posting = (u32, u32, u8);
+pub type Posting = (u32, u32, u8);
 
 /// Everything tantivy knows about the archive's words, gathered once.
 pub struct Analysis {
@@ -401,15 +395,39 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
     let shards = bucketed.div_ceil(SHARD_TARGET_BYTES).max(1);
     let mut buckets: Vec<Vec<u8>> = vec![Vec::new(); shards];
     let mut slot_files: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
-    for (stem, _, entry) in &entries {
+    let mut slot_best: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+    for (stem, own_file, entry) in &entries {
         if in_slot(stem) {
             slot_files
                 .entry(slot_of(stem))
                 .or_default()
                 .extend_from_slice(entry);
+            if *own_file {
+                let best = cards::best_documents(&analysis.terms[*stem], analysis, BEST_PER_STEM);
+                slot_best.entry(slot_of(stem)).or_default().extend(best);
+            }
         } else {
             buckets[fnv1a(stem) as usize % shards].extend_from_slice(entry);
         }
+    }
+    // After a slot's entries, an empty stem, then its best documents' cards
+    // as JSON: [[document, ...card]], by document.
+    for (slot, bytes) in &mut slot_files {
+        let mut best = slot_best.remove(slot).unwrap_or_default();
+        best.sort_unstable();
+        best.dedup();
+        let cards: Vec<serde_json::Value> = best
+            .iter()
+            .map(|&doc| {
+                let mut card = cards::card(&archive.incidents[doc as usize]);
+                if let Some(fields) = card.as_array_mut() {
+                    fields.insert(0, doc.into());
+                }
+                card
+            })
+            .collect();
+        varint(bytes, 0);
+        bytes.extend_from_slice(&serde_json::to_vec(&cards)?);
     }
     let mut term_files: Vec<(String, &[u8])> = slot_files
         .iter()
@@ -463,20 +481,7 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
         .par_chunks(CARD_CHUNK)
         .enumerate()
         .map(|(n, chunk)| {
-            let cards: Vec<serde_json::Value> = chunk
-                .iter()
-                .map(|i| {
-                    serde_json::json!([
-                        i.id,
-                        i.title,
-                        i.date.to_string(),
-                        i.severity.as_ref().map(|s| s.name.as_str()).unwrap_or(""),
-                        i.severity.as_ref().map_or(-1, |s| s.rank as i64),
-                        i.teams,
-                        shorten(&i.summary, CARD_SUMMARY_CHARS),
-                    ])
-                })
-                .collect();
+            let cards: Vec<serde_json::Value> = chunk.iter().map(cards::card).collect();
             Ok((format!("c/{n}.dat"), gzip(&serde_json::to_vec(&cards)?)?))
         })
         .collect::<Result<_>>()?;

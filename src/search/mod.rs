@@ -8,8 +8,11 @@
 //! - [`index`] builds and opens the tantivy index;
 //! - [`export`] turns tantivy's terms, postings and statistics into the
 //!   static files;
+//! - [`cards`] makes the result cards, and picks which travel with the
+//!   postings of each common stem;
 //! - [`query`] answers `casebook search` from the tantivy index.
 
+pub mod cards;
 pub mod export;
 pub mod index;
 pub mod query;

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::sync::LazyLock;
 
 use casebook::diagnostics::Diagnostic;
@@ -268,26 +267,6 @@ fn cli_prints_compiler_style_errors_and_exits_1() {
     assert!(!archive.public().exists());
 }
 
-/// Generates `n` postmortems plus `broken` broken ones with the shared
-/// bench script into `dir/incidents/`, and a config pointing at them.
-fn generate(dir: &Path, n: usize, broken: usize) -> bool {
-    let Some(script) = support::shared("bench/gen-corpus") else {
-        return false;
-    };
-    let status = Command::new("python3")
-        .arg(&script)
-        .arg(n.to_string())
-        .arg(dir)
-        .arg("--broken")
-        .arg(broken.to_string())
-        .status()
-        .unwrap_or_else(|e| panic!("run python3 {}: {e}", script.display()));
-    assert!(status.success(), "gen-corpus failed: {status}");
-    std::fs::write(dir.join("casebook.toml"), "content_dir = \"incidents\"\n")
-        .expect("write casebook.toml");
-    true
-}
-
 /// What each broken file of gen-corpus must produce: an error with this
 /// rule and line, or (for `check`'s rules) no error at all.
 const BROKEN: &[(&str, Option<(&str, usize)>)] = &[
@@ -308,7 +287,7 @@ const BROKEN: &[(&str, Option<(&str, usize)>)] = &[
 #[test]
 fn generated_corpus_reports_every_broken_file_in_one_build() {
     let archive = TestArchive::empty();
-    if !generate(archive.root(), 40, 8) {
+    if !support::generate(archive.root(), 40, 8) {
         return;
     }
     let built = archive.build();

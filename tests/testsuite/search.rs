@@ -51,8 +51,18 @@ fn build_fixture() -> Built {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("archive");
     crate::support::copy_dir(Path::new(FIXTURE), &root);
+    build_with_search(&root);
+    Built {
+        public: root.join("public"),
+        root,
+        _tmp: tmp,
+    }
+}
+
+/// Builds the archive at `root` into `root/public`, search included.
+fn build_with_search(root: &Path) {
     let options = BuildOptions {
-        root: root.clone(),
+        root: root.to_path_buf(),
         output: None,
         base_url: None,
         include_drafts: false,
@@ -61,11 +71,6 @@ fn build_fixture() -> Built {
     };
     let report = site::build(&options, &NoProgress).unwrap();
     assert!(!report.has_errors(), "{:?}", report.diagnostics);
-    Built {
-        public: root.join("public"),
-        root,
-        _tmp: tmp,
-    }
 }
 
 fn gunzip(bytes: &[u8]) -> Vec<u8> {
@@ -245,6 +250,49 @@ fn browser_client_under_node_ranks_like_tantivy() {
     assert!(disagreements.is_empty(), "{disagreements:#?}");
     let deadlok = &json["queries"][5];
     assert_eq!(deadlok["ids"][0], "2024/ledger-deadlock");
+}
+
+/// A common word's term file carries the cards of the documents it ranks
+/// highest: a one-word query shows its results without fetching a card
+/// file, and every card shown belongs to tantivy's top 10.
+#[test]
+fn common_words_bring_the_cards_of_their_best_documents() {
+    if !common::have("node") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    if !crate::support::generate(root, 300, 0) {
+        return;
+    }
+    build_with_search(root);
+    let queries = ["checkout", "payments", "retry storm", "connection pool"];
+    let file = root.join("queries.json");
+    std::fs::write(&file, serde_json::to_vec(&queries).unwrap()).unwrap();
+    let json = json_from(
+        Command::new("node")
+            .arg(CLIENT)
+            .arg(root.join("public"))
+            .arg(&file),
+    );
+    for (query, answer) in queries.iter().zip(json["queries"].as_array().unwrap()) {
+        let strings =
+            |key: &str| -> Vec<String> { serde_json::from_value(answer[key].clone()).unwrap() };
+        let ids = strings("ids");
+        assert_eq!(ids.len(), 10, "{query}");
+        assert_eq!(ids, cli_top_ids(root, query), "{query}");
+        let paths = strings("first_paths");
+        assert!(
+            paths.iter().any(|p| p.starts_with("t/w/")),
+            "{query}: {paths:?}"
+        );
+        if !query.contains(' ') {
+            assert!(
+                !paths.iter().any(|p| p.starts_with("c/")),
+                "{query} fetched card files: {paths:?}"
+            );
+        }
+    }
 }
 
 const SEARCH_JS: &str = concat!(

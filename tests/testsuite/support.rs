@@ -488,3 +488,23 @@ pub fn term_slugs(site: &BTreeMap<String, Vec<u8>>, taxonomy: &str) -> BTreeSet<
         .map(str::to_string)
         .collect()
 }
+
+/// Generates `n` postmortems plus `broken` broken ones with the shared
+/// bench script into `dir/incidents/`, and a config pointing at them.
+pub fn generate(dir: &Path, n: usize, broken: usize) -> bool {
+    let Some(script) = shared("bench/gen-corpus") else {
+        return false;
+    };
+    let status = Command::new("python3")
+        .arg(&script)
+        .arg(n.to_string())
+        .arg(dir)
+        .arg("--broken")
+        .arg(broken.to_string())
+        .status()
+        .unwrap_or_else(|e| panic!("run python3 {}: {e}", script.display()));
+    assert!(status.success(), "gen-corpus failed: {status}");
+    std::fs::write(dir.join("casebook.toml"), "content_dir = \"incidents\"\n")
+        .expect("write casebook.toml");
+    true
+}

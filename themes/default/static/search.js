@@ -182,6 +182,7 @@
   function Engine(load) {
     this.load = load;
     this.cache = {};
+    this.known = {};
     this.meta = null;
   }
   Engine.prototype.file = function (path, decode) {
@@ -229,9 +230,11 @@
       });
     });
   };
-  // Postings of every stem of a term file: stem -> [per field: null | {docs, tfs, norms}].
+  /* Postings of every stem of a term file: stem -> [per field: null | {docs, tfs, norms}].
+   * After an empty stem come the cards of the common stems' best
+   * documents: kept, so their results need no card file. */
   Engine.prototype.shard = function (path) {
-    var m = this.meta_, bytes = Math.ceil(m.docs / 8);
+    var m = this.meta_, bytes = Math.ceil(m.docs / 8), known = this.known;
     return this.file(path, function (b) {
       var pos = 0, out = {};
       function v() {
@@ -240,7 +243,12 @@
         return x;
       }
       while (pos < b.length) {
-        var len = v(), stem = text.decode(b.subarray(pos, pos + len));
+        var len = v();
+        if (!len) {
+          JSON.parse(text.decode(b.subarray(pos))).forEach(function (c) { known[c[0]] = c.slice(1); });
+          break;
+        }
+        var stem = text.decode(b.subarray(pos, pos + len));
         pos += len;
         var mask = b[pos++], fields = [];
         for (var i = 0; i < m.fields.length; i++) {
@@ -434,11 +442,12 @@
       });
     });
   };
-  // Cards of documents: [id, title, date, severity, rank, teams, summary].
+  // Cards of documents: [id, title, date, severity, rank, teams, summary],
+  // from the term files when they carried them, else from the card files.
   Engine.prototype.cards = function (docs) {
     var self = this, c = this.meta_.chunk;
     return Promise.all(docs.map(function (d) {
-      return self.json('c/' + Math.floor(d / c) + '.dat').then(function (chunk) { return chunk[d % c]; });
+      return self.known[d] || self.json('c/' + Math.floor(d / c) + '.dat').then(function (chunk) { return chunk[d % c]; });
     }));
   };
 
