@@ -174,8 +174,10 @@ fn build_inner(
 
     let clock = Instant::now();
     if !options.no_search {
-        report.files += crate::search::build(&archive, &theme, &options.root, &staging)?;
+        let search = crate::search::build(&archive, &theme, &options.root, &staging)?;
+        report.files += search.files;
         report.timings.push(("search", clock.elapsed()));
+        report.timings.extend(search.timings);
     }
 
     render::write_sitemap(&archive, &theme, &staging)?;

@@ -18,6 +18,7 @@ pub mod index;
 pub mod query;
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
@@ -31,17 +32,35 @@ pub use query::{SearchRequest, SearchResults, Vocabulary};
 /// File of the vocabulary beside the tantivy index in the cache.
 pub const VOCABULARY_FILE: &str = "vocab.tsv";
 
+/// What the search stage wrote, and how long its parts took (for `--verbose`).
+pub struct Built {
+    pub files: usize,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
 /// The build's search stage: indexes the archive with tantivy into the
 /// cache under `root`, exports the static index and writes the search page
-/// into the staging folder. Returns the number of files written.
-pub fn build(archive: &Archive, theme: &Theme, root: &Path, staging: &Staging) -> Result<usize> {
+/// into the staging folder.
+pub fn build(archive: &Archive, theme: &Theme, root: &Path, staging: &Staging) -> Result<Built> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str| {
+        timings.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
     let cache = index::cache_dir(root);
     let search_index = SearchIndex::create(archive, &cache.join("index"))?;
+    lap("  tantivy index");
     let analysis = export::analyse(&search_index, archive)?;
     export::write_vocabulary(&analysis, &cache.join(VOCABULARY_FILE))?;
+    lap("  analysis");
     let report = export::export(archive, &analysis, staging)?;
     write_page(archive, theme, staging)?;
-    Ok(report.files + 1)
+    lap("  export");
+    Ok(Built {
+        files: report.files + 1,
+        timings,
+    })
 }
 
 /// Renders `search.html` into `search/index.html`.
