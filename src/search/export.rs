@@ -26,13 +26,14 @@
 //! and gzip runs with a fixed header, so the export is byte-for-byte
 //! deterministic.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write;
 
 use anyhow::{Context, Result};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use tantivy::DocSet;
 use tantivy::postings::Postings;
@@ -90,7 +91,7 @@ pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
         .reader()
         .context("cannot open the search index")?;
     let searcher = reader.searcher();
-    let mut terms: HashMap<String, [Vec<Posting>; FIELDS]> = HashMap::new();
+    let mut terms: FxHashMap<String, [Vec<Posting>; FIELDS]> = FxHashMap::default();
     let mut total_tokens = [0u64; FIELDS];
     let mut num_docs = 0u64;
     let mut norms: [Vec<u8>; FIELDS] = std::array::from_fn(|_| vec![0; archive.incidents.len()]);
@@ -155,20 +156,17 @@ fn vocabulary(
     let surfaces: BTreeSet<String> = archive
         .incidents
         .par_iter()
-        .fold(
-            HashSet::default,
-            |mut set: HashSet<String, FnvBuild>, incident| {
-                let mut buffer = String::new();
-                for text in index::field_texts(incident) {
-                    index::for_each_surface(&text, &mut buffer, |word| {
-                        if !set.contains(word) {
-                            set.insert(word.to_string());
-                        }
-                    });
-                }
-                set
-            },
-        )
+        .fold(HashSet::default, |mut set: FxHashSet<String>, incident| {
+            let mut buffer = String::new();
+            for text in index::field_texts(incident) {
+                index::for_each_surface(&text, &mut buffer, |word| {
+                    if !set.contains(word) {
+                        set.insert(word.to_string());
+                    }
+                });
+            }
+            set
+        })
         .reduce(HashSet::default, |mut a, b| {
             a.extend(b);
             a
@@ -190,32 +188,6 @@ fn vocabulary(
                 .collect::<Vec<_>>()
         })
         .collect()
-}
-
-/// FNV-1a as a `Hasher`: the vocabulary pass hashes every token of the
-/// archive, and SipHash's protection against crafted keys buys nothing here.
-#[derive(Default, Clone, Copy)]
-struct FnvBuild;
-
-struct FnvHasher(u64);
-
-impl std::hash::BuildHasher for FnvBuild {
-    type Hasher = FnvHasher;
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 ^= u64::from(*byte);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// Documents in which any field holds the term.

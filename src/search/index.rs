@@ -14,11 +14,11 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    TokenStream,
+    LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, TokenStream,
 };
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
+use super::stemmer::MemoStemmer;
 use crate::archive::Archive;
 use crate::incident::{Incident, SectionKind};
 use crate::slug::slugify;
@@ -250,7 +250,7 @@ impl SearchIndex {
             .filter(RemoveLongFilter::limit(40))
             .filter(LowerCaser)
             .filter(stop_words())
-            .filter(Stemmer::default())
+            .filter(MemoStemmer)
             .build()
     }
 

@@ -16,6 +16,7 @@ pub mod cards;
 pub mod export;
 pub mod index;
 pub mod query;
+pub mod stemmer;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

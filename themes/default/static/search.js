@@ -568,6 +568,8 @@
       }).catch(function (e) { console.warn(e); });
     });
     input.addEventListener('input', run);
+    // Fetch the metadata while the reader starts typing, not after.
+    input.addEventListener('focus', function () { engine.init().catch(function () {}); }, { once: true });
     // Hide the results once the focus has left both the box and the list.
     function hideLater() {
       setTimeout(function () { if (document.activeElement !== input && !list.contains(document.activeElement)) list.hidden = true; }, 200);
