@@ -111,10 +111,22 @@ fn not_found(site: &Path, state: &BuildState) -> Response<std::io::Cursor<Vec<u8
     if let Some(page) = &state.broken {
         return html(page.clone(), state.generation, StatusCode(500));
     }
+    if state.generation == 0 {
+        // Nothing published yet and no earlier preview to show.
+        return html(BUILDING_PAGE.to_string(), 0, StatusCode(503));
+    }
     let body = std::fs::read_to_string(site.join("404.html"))
         .unwrap_or_else(|_| "<h1>Not found</h1>".to_string());
     html(body, state.generation, StatusCode(404))
 }
+
+/// What a page shows while the first build runs; it reloads when the build is published.
+const BUILDING_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Building · Casebook</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;\
+margin:4rem auto;padding:0 1rem;color:#1f2328}@media(prefers-color-scheme:dark){body{background:#101418;\
+color:#e6e9ee}}</style></head><body><main><h1>Building the site…</h1><p>This page reloads by itself \
+when the first build is done; the terminal running <code>casebook serve</code> shows its progress.</p>\
+</main></body></html>";
 
 fn html(body: String, generation: u64, status: StatusCode) -> Response<std::io::Cursor<Vec<u8>>> {
     let response = Response::from_data(inject_live_reload(&body, generation).into_bytes())

@@ -62,41 +62,35 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
         no_search: false,
     };
     let shared = Shared::new();
-    // The model of the last build, for re-rendering an edited page at
-    // once. When the build cache skips the first build, loading the model
-    // costs a full build, so it happens after the server is up.
+    // The model of the last build, for re-rendering an edited page at once.
     let kept: Arc<Mutex<Option<Kept>>> = Arc::default();
-    {
-        let mut model = kept.lock().unwrap_or_else(PoisonError::into_inner);
-        let started = Instant::now();
-        let result = site::build_and_keep(&build_options, true);
-        let loaded = store(result, &mut model);
-        announce(loaded, &shared, log, started);
-        if model.is_some() {
-            log("ready for instant previews");
-        }
-    }
-    log(&format!(
-        "Serving {} at http://{address}/ (Ctrl-C to stop)",
-        root.display()
-    ));
-    if kept
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .is_none()
+    // The first build runs beside the server, which answers at once: with
+    // the last session's preview while it lasts (reloaded when the build is
+    // done), else with a page saying the site is being built.
     {
         let kept = Arc::clone(&kept);
         let build_options = build_options.clone();
         let shared = Arc::clone(&shared);
         std::thread::spawn(move || {
-            let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
-            if kept.is_none() {
-                rebuild_keeping(&build_options, &shared, &mut kept, false, &|line| {
-                    eprintln!("{line}")
-                });
+            let log = |line: &str| eprintln!("{line}");
+            let mut model = kept.lock().unwrap_or_else(PoisonError::into_inner);
+            let started = Instant::now();
+            let result = site::build_and_keep(&build_options, true);
+            let loaded = store(result, &mut model);
+            announce(loaded, &shared, &log, started);
+            if model.is_some() {
+                log("ready for instant previews");
+            } else {
+                // The build cache skipped the build: keeping the model
+                // costs a full build, done while the site is already served.
+                rebuild_keeping(&build_options, &shared, &mut model, false, &log);
             }
         });
     }
+    log(&format!(
+        "Serving {} at http://{address}/ (Ctrl-C to stop)",
+        root.display()
+    ));
     let watcher = {
         let shared = Arc::clone(&shared);
         let build_options = build_options.clone();

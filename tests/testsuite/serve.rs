@@ -459,3 +459,28 @@ fn serve_shows_an_edit_at_once_and_then_matches_a_full_build() {
         "serve's site differs from a full build: {differing:?}"
     );
 }
+
+/// The server answers while its first build runs: a page that says the
+/// site is being built and reloads itself, then the site.
+#[test]
+fn serve_answers_at_once_while_the_first_build_runs() {
+    let archive = tempfile::tempdir().unwrap();
+    // Enough postmortems that a debug build takes seconds.
+    if !crate::support::generate(archive.path(), 300, 0) {
+        return;
+    }
+    let (_server, port) = start_server(archive.path());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (status, body) = loop {
+        if let Some(response) = get(port, "/") {
+            break response;
+        }
+        assert!(Instant::now() < deadline, "the server never answered");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("Building the site"), "{body}");
+    assert!(body.contains("/__casebook/events"), "it reloads itself");
+    let home = wait_for(port, "/", "the first build", |status, _| status == 200);
+    assert!(home.contains("incidents"), "{home}");
+}
