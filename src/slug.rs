@@ -1,11 +1,13 @@
 //! Slugs: turns titles, terms and file paths into URL-safe names.
 
-/// Lowercase ASCII letters and digits joined by single hyphens.
-/// Letters outside ASCII are folded where a plain form exists (é → e).
+/// Lowercase ASCII letters and digits joined by single hyphens. Other
+/// scripts are transliterated first (deunicode, as Zola's slugs), so
+/// "Kraków" → "krakow", "база данных" → "baza-dannykh", "ﬀ" → "ff".
 pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
+    let ascii = deunicode::deunicode(text);
+    let mut slug = String::with_capacity(ascii.len());
     let mut pending_hyphen = false;
-    for c in text.chars().flat_map(fold) {
+    for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
             if pending_hyphen && !slug.is_empty() {
                 slug.push('-');
@@ -29,28 +31,6 @@ pub fn slugify_path(path: &str) -> String {
         .join("/")
 }
 
-/// Folds common accented Latin letters to ASCII so "Kraków" → "krakow".
-fn fold(c: char) -> impl Iterator<Item = char> {
-    let folded: &str = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
-        'æ' | 'Æ' => "ae",
-        'ç' | 'Ç' | 'ć' | 'Ć' | 'č' | 'Č' => "c",
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ę' | 'Ę' => "e",
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
-        'ł' | 'Ł' => "l",
-        'ñ' | 'Ñ' | 'ń' | 'Ń' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "o",
-        'ś' | 'Ś' | 'š' | 'Š' => "s",
-        'ß' => "ss",
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
-        'ý' | 'ÿ' | 'Ý' => "y",
-        'ź' | 'ż' | 'ž' | 'Ź' | 'Ż' | 'Ž' => "z",
-        _ => "",
-    };
-    let keep = folded.is_empty().then_some(c);
-    folded.chars().chain(keep)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,7 +43,11 @@ mod tests {
         );
         assert_eq!(slugify("  Kraków  outage "), "krakow-outage");
         assert_eq!(slugify("TL;DR"), "tl-dr");
-        assert_eq!(slugify("日本"), "");
+        assert_eq!(slugify("база данных"), "baza-dannykh");
+        assert_eq!(slugify("日本"), "ri-ben");
+        assert_eq!(slugify("ﬀ ß"), "ff-ss");
+        assert_eq!(slugify("🔥"), "fire");
+        assert_eq!(slugify("—"), "");
     }
 
     #[test]
