@@ -155,7 +155,6 @@ fn build_inner(
     let theme = Theme::load(&options.root, &archive.config)?;
     report.timings.push(("theme", clock.elapsed()));
 
-    let clock = Instant::now();
     let output = options
         .output
         .clone()
@@ -167,16 +166,29 @@ fn build_inner(
         .map(|m| m.outputs.clone())
         .unwrap_or_default();
     let staging = Staging::with_previous(&output, previous)?;
-    let rendered = render::render_site(&archive, &theme, &staging, progress)?;
+    // Rendering and the search index read the same model and write
+    // different files: side by side, the search stage fills the cores that
+    // rendering's single-threaded parts (feeds, the JSON export) leave idle.
+    let (rendered, search) = rayon::join(
+        || {
+            let clock = Instant::now();
+            render::render_site(&archive, &theme, &staging, progress).map(|r| (r, clock.elapsed()))
+        },
+        || {
+            let clock = Instant::now();
+            (!options.no_search)
+                .then(|| crate::search::build(&archive, &theme, &options.root, &staging))
+                .transpose()
+                .map(|s| s.map(|s| (s, clock.elapsed())))
+        },
+    );
+    let (rendered, took) = rendered?;
     report.files = rendered.files;
-    report.timings.push(("render", clock.elapsed()));
+    report.timings.push(("render", took));
     report.timings.extend(rendered.timings.iter().copied());
-
-    let clock = Instant::now();
-    if !options.no_search {
-        let search = crate::search::build(&archive, &theme, &options.root, &staging)?;
+    if let Some((search, took)) = search? {
         report.files += search.files;
-        report.timings.push(("search", clock.elapsed()));
+        report.timings.push(("search", took));
         report.timings.extend(search.timings);
     }
 
