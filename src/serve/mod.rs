@@ -13,7 +13,7 @@ mod watch;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
 use jiff::civil::Date;
@@ -176,14 +176,33 @@ fn rebuild_keeping(
     log: &dyn Fn(&str),
 ) {
     let started = Instant::now();
+    let began = SystemTime::now();
     let result = store(site::build_and_keep(options, false), kept);
     match result {
         Ok(report) if !publish && !report.has_errors() => log(&format!(
             "ready for instant previews ({} ms)",
             started.elapsed().as_millis()
         )),
+        Ok(report) if saved_during(&report, &options.root, began) => log(
+            "a file with errors was saved again during the build; rebuilding when its save settles",
+        ),
         result => announce(result, shared, log, started),
     }
+}
+
+/// Whether a file the build found errors in was written after the build
+/// began: the build may have read it half-saved (an editor truncates a file
+/// before writing it), and the watcher has another build coming. Its
+/// errors would flash in the browser for nothing, so they wait for it.
+fn saved_during(report: &site::BuildReport, root: &Path, began: SystemTime) -> bool {
+    // File times come from a coarse clock that can lag by a tick.
+    let since = began - Duration::from_millis(10);
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .filter_map(|d| std::fs::metadata(root.join(&d.path)).ok()?.modified().ok())
+        .any(|modified| modified >= since)
 }
 
 /// Keeps a build's model (or forgets the old one) and passes its report on.
