@@ -9,9 +9,12 @@ use regex::Regex;
 
 use super::blocks::Block;
 
+/// The label part of a bold label line: `**Date**:`, `- **Severity:**`.
+/// The value after it, `\s*:?\s*(.+?)\s*$`, is read by [`bold_value`]:
+/// capturing it with the regex cost more than the rest of the content
+/// stage's label search together (lines of prose after a bold lead-in).
 static BOLD_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*\s*:?\s*(.+?)\s*$")
-        .expect("valid regex")
+    Regex::new(r"^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*").expect("valid regex")
 });
 static PLAIN_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z][A-Za-z /()-]{0,40}?)\s*:\s+(.+)$").expect("valid regex")
@@ -35,12 +38,17 @@ pub fn collect(body: &str, sections: &[Vec<Block>]) -> BTreeMap<String, (String,
         match block {
             Block::Paragraph { offset, .. } | Block::Item { offset, .. } => {
                 let source = paragraph_source(body, *offset);
+                // An item's own `Key: value`, tried once (it does not depend
+                // on the line), and only where it can match.
+                let mut plain = None;
                 let mut line_offset = *offset;
                 for line in source.lines() {
-                    if let Some(c) = BOLD_LABEL.captures(line) {
-                        add(&c[1], &c[2], line_offset);
+                    // Cheap necessary conditions before the regexes: most
+                    // lines of a postmortem are not labels.
+                    if let Some((label, value)) = bold_label(line) {
+                        add(label, value, line_offset);
                     } else if let Block::Item { text, .. } = block
-                        && let Some(c) = PLAIN_LABEL.captures(text)
+                        && let Some(c) = plain.get_or_insert_with(|| plain_label(text)).as_ref()
                     {
                         add(&c[1], &c[2], line_offset);
                         break;
@@ -60,6 +68,58 @@ pub fn collect(body: &str, sections: &[Vec<Block>]) -> BTreeMap<String, (String,
         }
     }
     labels
+}
+
+/// A `**Label**: value` line's label and value, exactly as the regex
+/// `^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*\s*:?\s*(.+?)\s*$` would
+/// capture them.
+fn bold_label(line: &str) -> Option<(&str, &str)> {
+    if !line.contains("**") {
+        return None;
+    }
+    let head = BOLD_LABEL.captures(line)?;
+    let label = head.get(1)?.as_str();
+    let value = bold_value(&line[head.get(0)?.end()..])?;
+    Some((label, value))
+}
+
+/// What `\s*:?\s*(.+?)\s*$` captures of the rest of a line (which holds
+/// no line break): the text after the spaces and one colon, without
+/// trailing spaces; when nothing else is left, the regex backs off and the
+/// value is the colon itself or a single space (which the caller trims
+/// away); nothing at all when the rest is empty.
+fn bold_value(rest: &str) -> Option<&str> {
+    let after_spaces = rest.trim_start();
+    let colon = after_spaces.starts_with(':');
+    let after_colon = if colon {
+        &after_spaces[1..]
+    } else {
+        after_spaces
+    };
+    let value = after_colon.trim_start();
+    if !value.is_empty() {
+        return Some(value.trim_end());
+    }
+    if !after_colon.is_empty() {
+        return first(after_colon);
+    }
+    if colon {
+        return Some(&after_spaces[..1]);
+    }
+    first(rest)
+}
+
+/// The first character of a text, as a slice of it.
+fn first(text: &str) -> Option<&str> {
+    text.chars().next().map(|c| &text[..c.len_utf8()])
+}
+
+/// `Key: value` at the start of an item's text, when it can be one: a
+/// letter first and a colon somewhere (checked before the regex runs).
+fn plain_label(text: &str) -> Option<regex::Captures<'_>> {
+    let possible =
+        text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) && text.contains(':');
+    possible.then(|| PLAIN_LABEL.captures(text)).flatten()
 }
 
 /// The source of a paragraph or item: from its start to the next blank line.
@@ -108,7 +168,45 @@ fn canonical(label: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    use regex::Regex;
+
+    use super::bold_label;
     use crate::markdown::{ParseOptions, parse};
+
+    /// The label and value read by hand match what the whole regex, as it
+    /// was before the split, captures.
+    #[test]
+    fn bold_labels_read_as_the_whole_regex_reads_them() {
+        let whole =
+            Regex::new(r"^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*\s*:?\s*(.+?)\s*$").unwrap();
+        let lines = [
+            "**Date**: 2024-03-14",
+            "**Severity:** SEV-2  ",
+            "- **Team**:payments",
+            "* **Team** : a : b",
+            "**Date**:",
+            "**Date**: ",
+            "**Date** :  ",
+            "**Date**",
+            "**Date**   ",
+            "**Date**\u{a0}:\u{a0}x\u{a0}",
+            "  **Date :**:: x",
+            "**Date*** x",
+            "****",
+            "** **x**",
+            "**Impact**: Customers could not pay for **forty** minutes.",
+            "**a very long label that goes past forty characters**: x",
+            "-**Date**: x",
+            "text **Date**: x",
+            "**Dé**: é",
+        ];
+        for line in lines {
+            let expected = whole
+                .captures(line)
+                .map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()));
+            assert_eq!(bold_label(line), expected, "{line:?}");
+        }
+    }
 
     #[test]
     fn finds_bold_labels_and_stats_lists() {

@@ -131,6 +131,14 @@ fn zone_in_header(header: &str) -> Option<regex::Captures<'_>> {
 
 /// Reads one line of text that may start with a time.
 fn parse_entry(text: &str, day: Option<Date>, year_context: Option<Date>) -> Option<Entry> {
+    // Without a digit or an unknown time there is neither a date nor a
+    // time to find: skip the regex (most prose lines).
+    if !text.bytes().any(|b| b.is_ascii_digit())
+        && !text.contains("--:--")
+        && !text.contains("??:??")
+    {
+        return None;
+    }
     let c = TIME_PREFIX.captures(text)?;
     let whole = c.get(0)?;
     let date = c.name("date").and_then(|m| m.as_str().parse::<Date>().ok());
