@@ -63,6 +63,23 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     personal_data(cx.source, out);
 }
 
+/// Whether the code-span rule (random-looking tokens in code) could report
+/// anything in this text. A token it finds in a code span is a run of
+/// token characters that code spans start and end outside of (backticks,
+/// fences, indentation, line breaks), so the same run is found in the whole
+/// text: when no run of the whole text passes the rule's tests, the file's
+/// code spans need not be found at all.
+pub(crate) fn may_report_code(text: &str) -> bool {
+    CODE_TOKEN
+        .find_iter(text)
+        .any(|m| random_code_token(m.as_str()))
+}
+
+/// The code-span rule's tests of one token.
+fn random_code_token(token: &str) -> bool {
+    looks_random(token, 4.0) && strong_mix(token) && !is_identifier(token)
+}
+
 /// The `secrets/*` rules alone, for the build.
 pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
     let text = &source.text;
@@ -148,11 +165,7 @@ pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
     for code in &source.code {
         for m in CODE_TOKEN.find_iter(&text[code.clone()]) {
             let range = code.start + m.start()..code.start + m.end();
-            if looks_random(m.as_str(), 4.0)
-                && strong_mix(m.as_str())
-                && !is_identifier(m.as_str())
-                && !overlaps(&taken, &range)
-            {
+            if random_code_token(m.as_str()) && !overlaps(&taken, &range) {
                 taken.push(range.clone());
                 found.push((
                     range,
