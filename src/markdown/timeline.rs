@@ -267,7 +267,7 @@ fn resolve(entries: Vec<Entry>, default_date: Option<Date>, zone: &TimeZone) -> 
     let mut date = default_date;
     let mut day = None;
     let mut previous: Option<Time> = None;
-    entries
+    let mut events = entries
         .into_iter()
         .map(|entry| {
             if let Some(own) = entry.date {
@@ -297,7 +297,11 @@ fn resolve(entries: Vec<Entry>, default_date: Option<Date>, zone: &TimeZone) -> 
                 text: entry.text,
             }
         })
-        .collect()
+        .collect::<Vec<_>>();
+    // Collected in place, the events would keep the larger entries'
+    // allocation for the whole build.
+    events.shrink_to_fit();
+    events
 }
 
 #[cfg(test)]
