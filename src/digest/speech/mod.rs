@@ -285,7 +285,17 @@ impl Speaker {
     }
 
     /// Dates, times, durations and other numbers, in words.
+    /// Each pattern is tried only when the text holds a character every
+    /// match needs (a regex scan costs more than the look).
     fn numbers(text: &mut String) {
+        if text.contains('-') {
+            Self::iso_dates(text);
+        }
+        Self::clock_times_and_units(text);
+    }
+
+    /// ISO dates and times, as spoken dates.
+    fn iso_dates(text: &mut String) {
         replace(text, &ISO_DATETIME, &|c| {
             let date = Date::new(
                 c[1].parse().unwrap_or(2000),
@@ -297,6 +307,10 @@ impl Speaker {
                 Err(_) => String::new(),
             }
         });
+    }
+
+    /// Clock times, day-and-month dates, durations, percentages.
+    fn clock_times_and_units(text: &mut String) {
         if text.contains(':') {
             replace(text, &PAREN_TIME, &|_| String::new());
             replace(text, &LEADING_AT, &|_| String::new());
@@ -324,12 +338,16 @@ impl Speaker {
         replace(text, &MONTH_DAY, &|c| {
             spoken_day_of_month(&c[2], &c[1]).unwrap_or_else(|| c[0].to_string())
         });
-        replace(text, &IP, &|_| "an internal address".to_string());
-        replace(text, &COMPACT_DURATION, &|c| {
-            let hours: i64 = c[1].parse().unwrap_or(0);
-            let minutes: i64 = c[2].parse().unwrap_or(0);
-            duration_words(SignedDuration::from_mins(hours * 60 + minutes))
-        });
+        if text.contains('.') {
+            replace(text, &IP, &|_| "an internal address".to_string());
+        }
+        if text.contains('h') {
+            replace(text, &COMPACT_DURATION, &|c| {
+                let hours: i64 = c[1].parse().unwrap_or(0);
+                let minutes: i64 = c[2].parse().unwrap_or(0);
+                duration_words(SignedDuration::from_mins(hours * 60 + minutes))
+            });
+        }
         replace(text, &DURATION, &|c| {
             let unit = match &c[2] {
                 "ms" | "millisecond" | "milliseconds" => "millisecond",
@@ -342,9 +360,11 @@ impl Speaker {
             let plural = if &c[1] == "1" { "" } else { "s" };
             format!("{amount} {unit}{plural}")
         });
-        replace(text, &PERCENT, &|c| {
-            format!("{} percent", decimal_words(&c[1]))
-        });
+        if text.contains('%') {
+            replace(text, &PERCENT, &|c| {
+                format!("{} percent", decimal_words(&c[1]))
+            });
+        }
         replace(text, &PERCENTILE, &|c| match &c[1] {
             "50" => "median".to_string(),
             n => match n.parse::<u32>() {
@@ -352,7 +372,9 @@ impl Speaker {
                 Err(_) => format!("{n} percentile"),
             },
         });
-        replace(text, &TIMES, &|c| format!("{} times", decimal_words(&c[1])));
+        if text.contains('x') {
+            replace(text, &TIMES, &|c| format!("{} times", decimal_words(&c[1])));
+        }
     }
 }
 
@@ -414,7 +436,9 @@ fn tidy(text: &str) -> String {
             replace(&mut text, &EMPTY_PARENS, &|_| String::new());
         }
         replace(&mut text, &SPACE_PUNCT, &|c| c[1].to_string());
-        replace(&mut text, &DOUBLE_PUNCT, &|c| c[1].to_string());
+        if text.contains([',', ';', ':']) {
+            replace(&mut text, &DOUBLE_PUNCT, &|c| c[1].to_string());
+        }
         replace(&mut text, &SPACES, &|_| " ".to_string());
     }
     let text = text
