@@ -23,6 +23,10 @@ static PLAIN_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// Finds known labels; the first occurrence of each wins. Values keep their
 /// byte offset in the body for diagnostics.
 pub fn collect(body: &str, sections: &[Vec<Block>]) -> BTreeMap<String, (String, usize)> {
+    collect_with(&BodyLines::new(body), sections)
+}
+
+fn collect_with(lines: &BodyLines, sections: &[Vec<Block>]) -> BTreeMap<String, (String, usize)> {
     let mut labels = BTreeMap::new();
     let mut add = |label: &str, value: &str, offset: usize| {
         if let Some(key) = canonical(label) {
@@ -36,26 +40,8 @@ pub fn collect(body: &str, sections: &[Vec<Block>]) -> BTreeMap<String, (String,
     };
     for block in sections.iter().flatten() {
         match block {
-            Block::Paragraph { offset, .. } | Block::Item { offset, .. } => {
-                let source = paragraph_source(body, *offset);
-                // An item's own `Key: value`, tried once (it does not depend
-                // on the line), and only where it can match.
-                let mut plain = None;
-                let mut line_offset = *offset;
-                for line in source.lines() {
-                    // Cheap necessary conditions before the regexes: most
-                    // lines of a postmortem are not labels.
-                    if let Some((label, value)) = bold_label(line) {
-                        add(label, value, line_offset);
-                    } else if let Block::Item { text, .. } = block
-                        && let Some(c) = plain.get_or_insert_with(|| plain_label(text)).as_ref()
-                    {
-                        add(&c[1], &c[2], line_offset);
-                        break;
-                    }
-                    line_offset += line.len() + 1;
-                }
-            }
+            Block::Paragraph { offset, .. } => lines.scan(*offset, None, &mut add),
+            Block::Item { offset, text, .. } => lines.scan(*offset, Some(text), &mut add),
             Block::Table { header, rows } if header.len() == 2 => {
                 add(&header[0], &header[1], rows.first().map_or(0, |r| r.offset));
                 for row in rows {
@@ -68,6 +54,131 @@ pub fn collect(body: &str, sections: &[Vec<Block>]) -> BTreeMap<String, (String,
         }
     }
     labels
+}
+
+/// The body as the label search reads it. A paragraph or an item is read
+/// from its offset to the next blank line, line by line: a bold label on
+/// each line, else the item's own `Key: value` (which ends the item). In a
+/// tight list every item's reading runs on to the end of the list, so the
+/// blank lines and the bold label lines are found once for the body and
+/// each reading skips to the bold labels it would find.
+struct BodyLines<'a> {
+    body: &'a str,
+    /// Where every `\n\n` starts (overlapping ones too).
+    blanks: Vec<usize>,
+    /// Every whole line that is a bold label: its start, label and value.
+    bold: Vec<(usize, &'a str, &'a str)>,
+    /// The body has carriage returns, which offsets count differently: it
+    /// is read line by line instead (rare).
+    line_by_line: bool,
+}
+
+impl<'a> BodyLines<'a> {
+    fn new(body: &'a str) -> BodyLines<'a> {
+        let mut lines = BodyLines {
+            body,
+            blanks: Vec::new(),
+            bold: Vec::new(),
+            line_by_line: body.contains('\r'),
+        };
+        if !lines.line_by_line {
+            let bytes = body.as_bytes();
+            lines.blanks = body
+                .match_indices('\n')
+                .map(|(at, _)| at)
+                .filter(|&at| bytes.get(at + 1) == Some(&b'\n'))
+                .collect();
+            // Only a line holding `**` can be a bold label.
+            let mut previous = None;
+            for (at, _) in body.match_indices("**") {
+                let start = body[..at].rfind('\n').map_or(0, |i| i + 1);
+                if previous.replace(start) == Some(start) {
+                    continue;
+                }
+                let end = body[at..].find('\n').map_or(body.len(), |i| at + i);
+                if let Some((label, value)) = bold_label(&body[start..end]) {
+                    lines.bold.push((start, label, value));
+                }
+            }
+        }
+        lines
+    }
+
+    /// Reads the paragraph or item at `offset` (`item` is an item's text),
+    /// calling `add` for each label found.
+    fn scan(&self, offset: usize, item: Option<&str>, add: &mut impl FnMut(&str, &str, usize)) {
+        if self.line_by_line {
+            return scan_lines(paragraph_source(self.body, offset), offset, item, add);
+        }
+        if self.body.get(offset..).is_none() {
+            return;
+        }
+        let next_blank = self.blanks.partition_point(|&b| b < offset);
+        let end = self
+            .blanks
+            .get(next_blank)
+            .copied()
+            .unwrap_or(self.body.len());
+        let mut plain = None;
+        let mut start = offset;
+        while start < end {
+            let line_end = self.body[start..end].find('\n').map_or(end, |i| start + i);
+            // The first line may start inside a line (an item's marker).
+            let bold = if start == offset {
+                bold_label(&self.body[start..line_end])
+            } else {
+                self.bold_at(start)
+            };
+            if let Some((label, value)) = bold {
+                add(label, value, start);
+                start = line_end + 1;
+                continue;
+            }
+            if let Some(text) = item
+                && let Some(c) = plain.get_or_insert_with(|| plain_label(text)).as_ref()
+            {
+                add(&c[1], &c[2], start);
+                return;
+            }
+            // The rest of the reading can only find bold labels.
+            let after = self.bold.partition_point(|b| b.0 <= line_end);
+            for &(at, label, value) in self.bold[after..].iter().take_while(|b| b.0 < end) {
+                add(label, value, at);
+            }
+            return;
+        }
+    }
+
+    fn bold_at(&self, start: usize) -> Option<(&'a str, &'a str)> {
+        self.bold
+            .binary_search_by_key(&start, |b| b.0)
+            .ok()
+            .map(|i| (self.bold[i].1, self.bold[i].2))
+    }
+}
+
+/// Reads a paragraph's or item's source line by line (see [`BodyLines`]).
+fn scan_lines(
+    source: &str,
+    offset: usize,
+    item: Option<&str>,
+    add: &mut impl FnMut(&str, &str, usize),
+) {
+    // An item's own `Key: value`, tried once (it does not depend on the
+    // line), and only where it can match.
+    let mut plain = None;
+    let mut line_offset = offset;
+    for line in source.lines() {
+        if let Some((label, value)) = bold_label(line) {
+            add(label, value, line_offset);
+        } else if let Some(text) = item
+            && let Some(c) = plain.get_or_insert_with(|| plain_label(text)).as_ref()
+        {
+            add(&c[1], &c[2], line_offset);
+            break;
+        }
+        line_offset += line.len() + 1;
+    }
 }
 
 /// A `**Label**: value` line's label and value, exactly as the regex
@@ -170,8 +281,41 @@ fn canonical(label: &str) -> Option<&'static str> {
 mod tests {
     use regex::Regex;
 
-    use super::bold_label;
+    use super::{BodyLines, bold_label, collect_with};
     use crate::markdown::{ParseOptions, parse};
+
+    /// The body read once for all its paragraphs and items finds what
+    /// reading each paragraph and item line by line finds.
+    #[test]
+    fn reading_the_body_once_finds_what_line_by_line_finds() {
+        let bodies = [
+            "**Date**: 2024-03-14\n**Severity:** SEV-2\n\n## Stats\n\n- Category: Kubernetes\n- Time to detection: 8 minutes\n- Note: not a label\n",
+            "## Timeline\n\n- 14:02 alert fired\n- 14:05 paged\n- **Severity**: SEV-1\n- Team: payments\n- **Team**: platform\n",
+            "- one\n- two\n  - **Date**: 2024-01-02\n  - Services: db\n- Severity: SEV-3\n\n\n\n**Authors**: Ana\n",
+            "> - **Date**: 2024-05-06\n> - Tags: dns\n\nText **bold** here\n**Duration**: 2h\nmore\n",
+            "1. **Date**:\n2. **Severity** :\n3. Severity: SEV-2\n4. **Teams**: a, b\n",
+            "| Key | Value |\n|---|---|\n| Date | 2024-03-14 |\n\n- **Started**: 10:00\n",
+            "Paragraph one\n**Date**: 2024-03-14\n\n- x\n- Owner team: payments\n- **Owner team**: platform",
+        ];
+        for body in bodies {
+            for body in [body.to_string(), body.replace('\n', "\r\n")] {
+                let doc = parse(
+                    &body,
+                    &ParseOptions {
+                        folder: "",
+                        allow_html: false,
+                    },
+                );
+                let mut line_by_line = BodyLines::new(&body);
+                line_by_line.line_by_line = true;
+                assert_eq!(
+                    collect_with(&BodyLines::new(&body), &doc.blocks),
+                    collect_with(&line_by_line, &doc.blocks),
+                    "{body:?}"
+                );
+            }
+        }
+    }
 
     /// The label and value read by hand match what the whole regex, as it
     /// was before the split, captures.
