@@ -75,23 +75,34 @@ pub(crate) fn may_report_code(text: &str) -> bool {
 /// 20 token characters. Scanned by hand: the regex's DFA crawled through
 /// prose, where nearly every byte is a token character.
 fn code_tokens(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let is_token =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'=' | b'-');
+    const TOKEN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            table[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'=' | b'-');
+            b += 1;
+        }
+        table
+    };
     let bytes = text.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
-        while at < bytes.len() {
-            let start = at + bytes[at..].iter().position(|&b| is_token(b))?;
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| !is_token(b))
-                .map_or(bytes.len(), |n| start + n);
-            at = end;
-            if end - start >= 20 {
-                return Some(start..end);
+        loop {
+            while at < bytes.len() && !TOKEN[usize::from(bytes[at])] {
+                at += 1;
+            }
+            if at == bytes.len() {
+                return None;
+            }
+            let start = at;
+            while at < bytes.len() && TOKEN[usize::from(bytes[at])] {
+                at += 1;
+            }
+            if at - start >= 20 {
+                return Some(start..at);
             }
         }
-        None
     })
 }
 
