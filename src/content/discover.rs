@@ -35,7 +35,9 @@ pub fn discover(root: &Path, content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagno
         // Honour .gitignore even when the archive is not (yet) a Git checkout.
         .require_git(false)
         .follow_links(false)
-        .sort_by_file_path(|a, b| a.cmp(b))
+        // Siblings differ only in their names: the same order as comparing
+        // whole paths, without walking their components.
+        .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for entry in walker {
         let entry = match entry {
