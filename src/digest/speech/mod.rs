@@ -143,8 +143,6 @@ regex!(
     LOG_LINE,
     r"^\s*(?:\d{4}-\d{2}-\d{2}[T ]\S+|\[\w+\]|\w+=\S+)\s|^\s*(?:INFO|WARN|ERROR|DEBUG)(?-u:\b)"
 );
-regex!(SPACES, r"\s{2,}");
-regex!(SPACE_PUNCT, r"\s+([,.;:!?)])");
 regex!(EMPTY_PARENS, r"\(\s*(?:(?i:see|at|in|via|on|from)\s*)?\)");
 regex!(DOUBLE_PUNCT, r"([,;:])\s*[,;:]+|,\s*\.");
 
@@ -312,7 +310,9 @@ impl Speaker {
     /// Clock times, day-and-month dates, durations, percentages.
     fn clock_times_and_units(text: &mut String) {
         if text.contains(':') {
-            replace(text, &PAREN_TIME, &|_| String::new());
+            if text.contains(['(', '[']) {
+                replace(text, &PAREN_TIME, &|_| String::new());
+            }
             replace(text, &LEADING_AT, &|_| String::new());
             replace(text, &MID_AT, &|_| String::new());
             replace(text, &TIME_RANGE, &|c| {
@@ -378,10 +378,66 @@ impl Speaker {
     }
 }
 
-/// Replaces every match of `re` in `text`, allocating only on a match.
-fn replace(text: &mut String, re: &Regex, with: &dyn Fn(&Captures) -> String) {
-    if re.is_match(text) {
+/// Replaces every match of `re` in `text`, allocating only on a match;
+/// whether there was one.
+fn replace(text: &mut String, re: &Regex, with: &dyn Fn(&Captures) -> String) -> bool {
+    let found = re.is_match(text);
+    if found {
         *text = re.replace_all(text, |c: &Captures| with(c)).into_owned();
+    }
+    found
+}
+
+/// What [`respace`] does with runs of white space.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Respace {
+    /// Drops a run before `,.;:!?)` (the regex `\s+([,.;:!?)])` → `$1`).
+    BeforePunctuation,
+    /// Makes a run of two or more one space (the regex `\s{2,}` → ` `).
+    Collapse,
+}
+
+/// Rewrites runs of white space in one pass (the two regexes cost more
+/// than the rest of tidying); whether anything changed.
+fn respace(text: &mut String, how: Respace) -> bool {
+    let mut out: Option<String> = None;
+    let mut chars = text.char_indices().peekable();
+    let mut copied = 0;
+    while let Some((start, c)) = chars.next() {
+        if !c.is_whitespace() {
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        let mut count = 1;
+        while let Some(&(at, next)) = chars.peek() {
+            if !next.is_whitespace() {
+                break;
+            }
+            end = at + next.len_utf8();
+            count += 1;
+            chars.next();
+        }
+        let replacement = match how {
+            Respace::BeforePunctuation => chars
+                .peek()
+                .is_some_and(|&(_, next)| matches!(next, ',' | '.' | ';' | ':' | '!' | '?' | ')'))
+                .then_some(""),
+            Respace::Collapse => (count >= 2).then_some(" "),
+        };
+        if let Some(replacement) = replacement {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            out.push_str(&text[copied..start]);
+            out.push_str(replacement);
+            copied = end;
+        }
+    }
+    match out {
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            *text = out;
+            true
+        }
+        None => false,
     }
 }
 
@@ -432,14 +488,19 @@ fn tidy(text: &str) -> String {
     }
     let mut text = out;
     for _ in 0..2 {
+        let mut changed = false;
         if text.contains('(') {
-            replace(&mut text, &EMPTY_PARENS, &|_| String::new());
+            changed |= replace(&mut text, &EMPTY_PARENS, &|_| String::new());
         }
-        replace(&mut text, &SPACE_PUNCT, &|c| c[1].to_string());
+        changed |= respace(&mut text, Respace::BeforePunctuation);
         if text.contains([',', ';', ':']) {
-            replace(&mut text, &DOUBLE_PUNCT, &|c| c[1].to_string());
+            changed |= replace(&mut text, &DOUBLE_PUNCT, &|c| c[1].to_string());
         }
-        replace(&mut text, &SPACES, &|_| " ".to_string());
+        changed |= respace(&mut text, Respace::Collapse);
+        // A second round only finds what the first one's changes made.
+        if !changed {
+            break;
+        }
     }
     let text = text
         .trim()
@@ -509,6 +570,32 @@ mod tests {
 
     fn speaker() -> Speaker {
         Speaker::with_people(&["Jonas Weber", "Priya Raman"], &BTreeMap::new())
+    }
+
+    #[test]
+    fn respacing_matches_the_regexes_it_replaced() {
+        let before = Regex::new(r"\s+([,.;:!?)])").unwrap();
+        let collapse = Regex::new(r"\s{2,}").unwrap();
+        for text in [
+            "",
+            " ",
+            "a b",
+            "a  b",
+            "a \t\n b , c ; d:e  !  ?x )",
+            "  lead and trail  ",
+            "tab\tonly, nbsp\u{a0}\u{a0}here\u{2003}.",
+            "é  ü ,  (x  )",
+            "end .",
+        ] {
+            let mut ours = text.to_string();
+            let changed = respace(&mut ours, Respace::BeforePunctuation);
+            assert_eq!(ours, before.replace_all(text, "$1"), "{text:?}");
+            assert_eq!(changed, before.is_match(text), "{text:?}");
+            let mut ours = text.to_string();
+            let changed = respace(&mut ours, Respace::Collapse);
+            assert_eq!(ours, collapse.replace_all(text, " "), "{text:?}");
+            assert_eq!(changed, collapse.is_match(text), "{text:?}");
+        }
     }
 
     #[test]
