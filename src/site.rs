@@ -199,12 +199,18 @@ fn build_inner(
         .save(&options.root, &output);
     }
     report.output = Some(output);
-    let kept = keep.then_some(Kept {
+    let kept = Kept {
         archive,
         theme,
         rendered,
-    });
-    Ok((report, kept))
+    };
+    if keep {
+        return Ok((report, Some(kept)));
+    }
+    // Freeing a large model takes tens of milliseconds that nothing waits
+    // for (a `casebook build` exits right after): another thread does it.
+    std::thread::spawn(move || drop(kept));
+    Ok((report, None))
 }
 
 /// What the build cache knows before a build: the inputs' fingerprint and
