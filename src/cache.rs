@@ -284,7 +284,9 @@ pub fn fingerprint(
             && recorded.changed == stat.changed;
         (settled && same).then_some(recorded.hash)
     };
-    let inputs: Vec<Option<(String, InputFile)>> = files
+    // A postmortem read here is kept for the content stage and the secret
+    // scan, which would otherwise read it again.
+    let inputs: Vec<Option<Hashed>> = files
         .par_iter()
         .map(|path| {
             let name = path.to_str()?.to_string();
@@ -295,6 +297,7 @@ pub fn fingerprint(
                 modified: modified_nanos(&metadata),
                 changed: changed_nanos(&metadata),
             };
+            let mut kept = None;
             file.hash = match known(&name, &file) {
                 Some(hash) => hash,
                 None => {
@@ -308,11 +311,14 @@ pub fn fingerprint(
                     hasher.update(blake3::hash(&bytes).as_bytes());
                     if path.starts_with(&content) {
                         hasher.update(&file.modified.to_le_bytes());
+                        if crate::content::may_be_postmortem(path, bytes.len()) {
+                            kept = Some(bytes);
+                        }
                     }
                     *hasher.finalize().as_bytes()
                 }
             };
-            Some((name, file))
+            Some((name, file, kept))
         })
         .collect();
     let mut hasher = blake3::Hasher::new();
@@ -322,17 +328,26 @@ pub fn fingerprint(
     hasher.update(settings.options.as_bytes());
     hasher.update(git_head(root).as_bytes());
     let mut recorded = Inputs::with_capacity(inputs.len());
-    for input in inputs {
-        let (name, file) = input?;
+    let mut read = Read::new();
+    for (path, input) in files.into_iter().zip(inputs) {
+        let (name, file, bytes) = input?;
         hasher.update(&file.hash);
         recorded.insert(name, file);
+        if let Some(bytes) = bytes {
+            read.insert(path, bytes);
+        }
     }
     Some(Fingerprint {
         key: hasher.finalize().to_hex().to_string(),
         inputs: recorded,
         taken_at,
+        read,
     })
 }
+
+/// One input file as the fingerprint saw it: its name, its record, and
+/// its bytes when it is a postmortem read here.
+type Hashed = (String, InputFile, Option<Vec<u8>>);
 
 /// A file modified less than this before a fingerprint is hashed again
 /// next time, whatever its time says (coarse file-system clocks).
@@ -344,7 +359,14 @@ pub struct Fingerprint {
     pub inputs: Inputs,
     /// When it was taken, nanoseconds since the epoch.
     pub taken_at: u128,
+    /// The postmortems it read (those without a recorded hash), for the
+    /// stages after it.
+    pub read: Read,
 }
+
+/// Files already read, by path: the fingerprint's reading, passed on so
+/// that a first build reads each postmortem once.
+pub type Read = HashMap<PathBuf, Vec<u8>>;
 
 /// What the last fingerprint knew of one input file. The inode change
 /// time is compared too: unlike the modification time, nothing can set it

@@ -85,9 +85,22 @@ impl Source {
     /// is not even parsed for its code spans unless the text holds a token
     /// the code-span rule could report ([`super::secrets::may_report_code`]),
     /// which most postmortems do not.
-    pub fn read_for_secrets(root: &Path, path: &Path) -> std::io::Result<Source> {
-        let bytes = std::fs::read(root.join(path))?;
-        let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
+    /// The bytes come from `read` when the build has them already.
+    pub fn read_for_secrets(
+        root: &Path,
+        path: &Path,
+        read: &crate::cache::Read,
+    ) -> std::io::Result<Source> {
+        let absolute = root.join(path);
+        let owned;
+        let bytes = match read.get(&absolute) {
+            Some(bytes) => bytes.as_slice(),
+            None => {
+                owned = std::fs::read(&absolute)?;
+                owned.as_slice()
+            }
+        };
+        let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
         let text = String::from_utf8_lossy(bytes).into_owned();
         let body = super::secrets::may_report_code(&text);
         Ok(Source::prepare(path, text, false, body))

@@ -72,6 +72,12 @@ pub fn discover(root: &Path, content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagno
     (files, diagnostics)
 }
 
+/// Whether a file of `len` bytes at `path` may be read as a postmortem:
+/// its name says so and it is not too large to read.
+pub fn may_be_postmortem(path: &Path, len: usize) -> bool {
+    classify(path).is_some() && len as u64 <= super::MAX_POSTMORTEM_BYTES
+}
+
 #[derive(Debug, PartialEq, Eq)]
 enum Kind {
     Markdown,
