@@ -494,7 +494,10 @@ fn tidy(text: &str) -> String {
         }
         changed |= respace(&mut text, Respace::BeforePunctuation);
         if text.contains([',', ';', ':']) {
-            changed |= replace(&mut text, &DOUBLE_PUNCT, &|c| c[1].to_string());
+            // `x, .` has no first group: the full stop stays.
+            changed |= replace(&mut text, &DOUBLE_PUNCT, &|c| {
+                c.get(1).map_or(".", |m| m.as_str()).to_string()
+            });
         }
         changed |= respace(&mut text, Respace::Collapse);
         // A second round only finds what the first one's changes made.
@@ -672,6 +675,11 @@ mod tests {
         assert_eq!(
             s.clean("2024-03-14T14:32:01Z ERROR pool=primary active=3"),
             None
+        );
+        // A comma left before a full stop used to panic the build.
+        assert_eq!(
+            s.clean("We restarted it,. Then it worked").unwrap(),
+            "We restarted it. Then it worked"
         );
         let text = s
             .clean("Sarah Connor and Jonas restarted it on 2024-03-14.")
