@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{Diagnostic, Level};
 
 /// Bumped when the manifest or what the fingerprint covers changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What is known about one file of a built site, or one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,25 +168,53 @@ impl Manifest {
 
     /// Whether `output` holds exactly the files this manifest recorded,
     /// untouched since (same sizes and times, nothing added or removed).
+    ///
+    /// The top two levels are listed first and the folders found there
+    /// walked in parallel: a site is thousands of small folders (one per
+    /// incident page), and this walk is most of an unchanged build.
     pub fn output_intact(&self, output: &Path) -> bool {
-        let mut seen = 0usize;
-        for entry in walkdir::WalkDir::new(output).min_depth(1) {
+        let mut top = Vec::new();
+        for entry in walkdir::WalkDir::new(output).min_depth(1).max_depth(2) {
             let Ok(entry) = entry else { return false };
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let Some(relative) = relative_name(output, entry.path()) else {
-                return false;
-            };
-            let Some(recorded) = self.outputs.get(&relative) else {
-                return false;
-            };
-            match entry.metadata() {
-                Ok(m) if m.is_file() && matches_stat(recorded, &m) => seen += 1,
-                _ => return false,
-            }
+            top.push(entry);
         }
-        seen == self.outputs.len()
+        let seen = top
+            .par_iter()
+            .map(|entry| {
+                if !entry.file_type().is_dir() {
+                    return self.intact(output, entry).then_some(1);
+                }
+                if entry.depth() < 2 {
+                    // Listed with its contents above.
+                    return Some(0);
+                }
+                let mut seen = 0usize;
+                for inner in walkdir::WalkDir::new(entry.path()).min_depth(1) {
+                    let inner = inner.ok()?;
+                    if !inner.file_type().is_dir() {
+                        if !self.intact(output, &inner) {
+                            return None;
+                        }
+                        seen += 1;
+                    }
+                }
+                Some(seen)
+            })
+            .try_reduce(|| 0, |a, b| Some(a + b));
+        seen == Some(self.outputs.len())
+    }
+
+    /// Whether one file of `output` is recorded, with its size and time.
+    fn intact(&self, output: &Path, entry: &walkdir::DirEntry) -> bool {
+        let Some(relative) = relative_name(output, entry.path()) else {
+            return false;
+        };
+        let Some(recorded) = self.outputs.get(&relative) else {
+            return false;
+        };
+        entry
+            .metadata()
+            .is_ok_and(|m| m.is_file() && matches_stat(recorded, &m))
     }
 }
 
@@ -256,7 +284,9 @@ pub fn fingerprint(
             && recorded.changed == stat.changed;
         (settled && same).then_some(recorded.hash)
     };
-    let inputs: Vec<Option<(String, InputFile)>> = files
+    // A postmortem read here is kept for the content stage and the secret
+    // scan, which would otherwise read it again.
+    let inputs: Vec<Option<Hashed>> = files
         .par_iter()
         .map(|path| {
             let name = path.to_str()?.to_string();
@@ -267,6 +297,7 @@ pub fn fingerprint(
                 modified: modified_nanos(&metadata),
                 changed: changed_nanos(&metadata),
             };
+            let mut kept = None;
             file.hash = match known(&name, &file) {
                 Some(hash) => hash,
                 None => {
@@ -274,14 +305,20 @@ pub fn fingerprint(
                     let mut hasher = blake3::Hasher::new();
                     hasher.update(path.as_os_str().as_encoded_bytes());
                     hasher.update(&(bytes.len() as u64).to_le_bytes());
-                    hasher.update(&bytes);
+                    // The bytes hashed on their own: fed after the path,
+                    // they would be compressed a block at a time instead of
+                    // several chunks at once.
+                    hasher.update(blake3::hash(&bytes).as_bytes());
                     if path.starts_with(&content) {
                         hasher.update(&file.modified.to_le_bytes());
+                        if crate::content::may_be_postmortem(path, bytes.len()) {
+                            kept = Some(bytes);
+                        }
                     }
                     *hasher.finalize().as_bytes()
                 }
             };
-            Some((name, file))
+            Some((name, file, kept))
         })
         .collect();
     let mut hasher = blake3::Hasher::new();
@@ -291,17 +328,26 @@ pub fn fingerprint(
     hasher.update(settings.options.as_bytes());
     hasher.update(git_head(root).as_bytes());
     let mut recorded = Inputs::with_capacity(inputs.len());
-    for input in inputs {
-        let (name, file) = input?;
+    let mut read = Read::new();
+    for (path, input) in files.into_iter().zip(inputs) {
+        let (name, file, bytes) = input?;
         hasher.update(&file.hash);
         recorded.insert(name, file);
+        if let Some(bytes) = bytes {
+            read.insert(path, bytes);
+        }
     }
     Some(Fingerprint {
         key: hasher.finalize().to_hex().to_string(),
         inputs: recorded,
         taken_at,
+        read,
     })
 }
+
+/// One input file as the fingerprint saw it: its name, its record, and
+/// its bytes when it is a postmortem read here.
+type Hashed = (String, InputFile, Option<Vec<u8>>);
 
 /// A file modified less than this before a fingerprint is hashed again
 /// next time, whatever its time says (coarse file-system clocks).
@@ -313,7 +359,14 @@ pub struct Fingerprint {
     pub inputs: Inputs,
     /// When it was taken, nanoseconds since the epoch.
     pub taken_at: u128,
+    /// The postmortems it read (those without a recorded hash), for the
+    /// stages after it.
+    pub read: Read,
 }
+
+/// Files already read, by path: the fingerprint's reading, passed on so
+/// that a first build reads each postmortem once.
+pub type Read = HashMap<PathBuf, Vec<u8>>;
 
 /// What the last fingerprint knew of one input file. The inode change
 /// time is compared too: unlike the modification time, nothing can set it
@@ -362,7 +415,9 @@ fn input_files(root: &Path, output: &Path) -> Option<Vec<PathBuf>> {
         .git_global(false)
         .require_git(false)
         .follow_links(true)
-        .sort_by_file_path(|a, b| a.cmp(b))
+        // Siblings differ only in their names: the same order as comparing
+        // whole paths, without walking their components.
+        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |entry| {
             let name = entry.file_name().to_string_lossy();
             let skipped = entry.depth() > 0

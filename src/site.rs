@@ -11,7 +11,7 @@ use anyhow::Result;
 use jiff::civil::Date;
 
 use crate::archive::{Archive, BuildOptions as ArchiveOptions};
-use crate::cache::{self, Manifest};
+use crate::cache::{self, Manifest, Read};
 use crate::config::Config;
 use crate::content;
 use crate::diagnostics::{self, Diagnostic};
@@ -62,6 +62,20 @@ pub fn load_archive(
     today: Date,
     timings: &mut Vec<(&'static str, Duration)>,
 ) -> (Option<Archive>, Vec<Diagnostic>) {
+    let read = Read::new();
+    load_archive_reading(root, base_url, include_drafts, today, timings, &read)
+}
+
+/// [`load_archive`], taking the bytes of the postmortems in `read` (those
+/// the build cache's fingerprint read) instead of reading them again.
+pub fn load_archive_reading(
+    root: &Path,
+    base_url: Option<&str>,
+    include_drafts: bool,
+    today: Date,
+    timings: &mut Vec<(&'static str, Duration)>,
+    read: &Read,
+) -> (Option<Archive>, Vec<Diagnostic>) {
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
         timings.push((name, clock.elapsed()));
@@ -75,7 +89,7 @@ pub fn load_archive(
         config.base_url = base_url.to_string();
     }
     lap("config", timings);
-    let mut loaded = content::load(root, &config);
+    let mut loaded = content::load_reading(root, &config, read);
     lap("content", timings);
     history::annotate(root, &mut loaded.incidents);
     lap("history", timings);
@@ -122,19 +136,27 @@ fn build_inner(
     keep: bool,
 ) -> Result<(BuildReport, Option<Kept>)> {
     let clock = Instant::now();
-    let cache = BuildCache::open(options);
+    let mut cache = BuildCache::open(options);
     if skip_unchanged && let Some(mut report) = cache.as_ref().and_then(BuildCache::fresh_report) {
         report.timings = vec![("cache", clock.elapsed())];
         return Ok((report, None));
     }
     let mut report = BuildReport::default();
     report.timings.push(("cache", clock.elapsed()));
-    let (archive, diagnostics) = load_archive(
+    // The postmortems the fingerprint read: content and the secret scan
+    // take their bytes from here rather than reading them again.
+    let read = cache
+        .as_mut()
+        .and_then(|c| c.fingerprint.as_mut())
+        .map(|f| std::mem::take(&mut f.read))
+        .unwrap_or_default();
+    let (archive, diagnostics) = load_archive_reading(
         &options.root,
         options.base_url.as_deref(),
         options.include_drafts,
         options.today,
         &mut report.timings,
+        &read,
     );
     report.diagnostics = diagnostics;
     let Some(archive) = archive else {
@@ -145,7 +167,12 @@ fn build_inner(
     let clock = Instant::now();
     report
         .diagnostics
-        .extend(crate::check::secret_findings(&archive, &options.root));
+        .extend(crate::check::secret_findings_reading(
+            &archive,
+            &options.root,
+            &read,
+        ));
+    drop(read);
     crate::diagnostics::sort(&mut report.diagnostics);
     report.timings.push(("secrets", clock.elapsed()));
     if report.has_errors() {
@@ -213,12 +240,18 @@ fn build_inner(
         .save(&options.root, &output);
     }
     report.output = Some(output);
-    let kept = keep.then_some(Kept {
+    let kept = Kept {
         archive,
         theme,
         rendered,
-    });
-    Ok((report, kept))
+    };
+    if keep {
+        return Ok((report, Some(kept)));
+    }
+    // Freeing a large model takes tens of milliseconds that nothing waits
+    // for (a `casebook build` exits right after): another thread does it.
+    std::thread::spawn(move || drop(kept));
+    Ok((report, None))
 }
 
 /// What the build cache knows before a build: the inputs' fingerprint and

@@ -171,11 +171,21 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport> {
 /// the archive; a file that cannot be read gives no findings here (the
 /// content stage already reported it).
 pub fn secret_findings(archive: &Archive, root: &Path) -> Vec<Diagnostic> {
+    secret_findings_reading(archive, root, &crate::cache::Read::new())
+}
+
+/// [`secret_findings`], taking a file's bytes from `read` when the build
+/// has read it already.
+pub fn secret_findings_reading(
+    archive: &Archive,
+    root: &Path,
+    read: &crate::cache::Read,
+) -> Vec<Diagnostic> {
     let mut found: Vec<Diagnostic> = archive
         .incidents
         .par_iter()
         .flat_map_iter(|incident| {
-            let Ok(source) = Source::read_for_secrets(root, &incident.source) else {
+            let Ok(source) = Source::read_for_secrets(root, &incident.source, read) else {
                 return Vec::new();
             };
             let mut findings = Vec::new();

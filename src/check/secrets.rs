@@ -47,8 +47,6 @@ static KEYWORD_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
-static CODE_TOKEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_=-]{20,}").expect("valid regex"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?-u:\b)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?-u:\b)",
@@ -61,6 +59,56 @@ static IPV4: LazyLock<Regex> =
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     check_secrets(cx.source, out);
     personal_data(cx.source, out);
+}
+
+/// Whether the code-span rule (random-looking tokens in code) could report
+/// anything in this text. A token it finds in a code span is a run of
+/// token characters that code spans start and end outside of (backticks,
+/// fences, indentation, line breaks), so the same run is found in the whole
+/// text: when no run of the whole text passes the rule's tests, the file's
+/// code spans need not be found at all.
+pub(crate) fn may_report_code(text: &str) -> bool {
+    code_tokens(text).any(|r| random_code_token(&text[r]))
+}
+
+/// The matches of `[A-Za-z0-9+/_=-]{20,}` in a text: its runs of at least
+/// 20 token characters. Scanned by hand: the regex's DFA crawled through
+/// prose, where nearly every byte is a token character.
+fn code_tokens(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    const TOKEN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            table[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'=' | b'-');
+            b += 1;
+        }
+        table
+    };
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            while at < bytes.len() && !TOKEN[usize::from(bytes[at])] {
+                at += 1;
+            }
+            if at == bytes.len() {
+                return None;
+            }
+            let start = at;
+            while at < bytes.len() && TOKEN[usize::from(bytes[at])] {
+                at += 1;
+            }
+            if at - start >= 20 {
+                return Some(start..at);
+            }
+        }
+    })
+}
+
+/// The code-span rule's tests of one token.
+fn random_code_token(token: &str) -> bool {
+    looks_random(token, 4.0) && strong_mix(token) && !is_identifier(token)
 }
 
 /// The `secrets/*` rules alone, for the build.
@@ -146,21 +194,15 @@ pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
         }
     }
     for code in &source.code {
-        for m in CODE_TOKEN.find_iter(&text[code.clone()]) {
-            let range = code.start + m.start()..code.start + m.end();
-            if looks_random(m.as_str(), 4.0)
-                && strong_mix(m.as_str())
-                && !is_identifier(m.as_str())
-                && !overlaps(&taken, &range)
-            {
+        for m in code_tokens(&text[code.clone()]) {
+            let token = &text[code.start + m.start..code.start + m.end];
+            let range = code.start + m.start..code.start + m.end;
+            if random_code_token(token) && !overlaps(&taken, &range) {
                 taken.push(range.clone());
                 found.push((
                     range,
                     "secrets/high-entropy",
-                    format!(
-                        "random-looking token {} in a code block",
-                        redact(m.as_str())
-                    ),
+                    format!("random-looking token {} in a code block", redact(token)),
                     ENTROPY_HINT,
                 ));
             }
@@ -413,6 +455,23 @@ fn keyword(matched: &str) -> String {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn code_tokens_are_the_regex_matches() {
+        let regex = Regex::new(r"[A-Za-z0-9+/_=-]{20,}").unwrap();
+        for text in [
+            "",
+            "short words only",
+            "aaaaaaaaaaaaaaaaaaaa",
+            "aaaaaaaaaaaaaaaaaaa",
+            "x AKIA1234567890ABCDEFGH/+_=-tail é ZZZZZZZZZZZZZZZZZZZZZZZZ",
+            "é1234567890123456789012345678é and `ghp_abcdefghijklmnopqrstuvwxyz0123456789`",
+            "developer-experience-team-platform\nnext",
+        ] {
+            let expected: Vec<Range<usize>> = regex.find_iter(text).map(|m| m.range()).collect();
+            assert_eq!(code_tokens(text).collect::<Vec<_>>(), expected, "{text:?}");
+        }
+    }
 
     fn rules_found(text: &str) -> Vec<&'static str> {
         let source = Source::new(Path::new("a.md"), text.to_string());

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use gray_matter::Pod;
 use gray_matter::engine::{Engine, YAML};
@@ -34,7 +34,9 @@ pub struct Source {
     /// Path relative to the archive root, as diagnostics name it.
     pub path: PathBuf,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Where each line starts, found on the first position asked for (the
+    /// build's secret scan rarely needs one).
+    line_starts: OnceLock<Vec<usize>>,
     /// Byte range of the YAML between the fences, if the file has front matter.
     pub yaml: Option<Range<usize>>,
     /// Where the Markdown body starts.
@@ -79,25 +81,43 @@ impl Source {
 
     /// Reads a file for the build's secret scan, which needs only the text,
     /// the front matter's `allow` and the code spans: the prose views that
-    /// the other rules read are left empty, a third of the cost.
-    pub fn read_for_secrets(root: &Path, path: &Path) -> std::io::Result<Source> {
-        let bytes = std::fs::read(root.join(path))?;
-        let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
+    /// the other rules read are left empty, a third of the cost. The body
+    /// is not even parsed for its code spans unless the text holds a token
+    /// the code-span rule could report ([`super::secrets::may_report_code`]),
+    /// which most postmortems do not.
+    /// The bytes come from `read` when the build has them already.
+    pub fn read_for_secrets(
+        root: &Path,
+        path: &Path,
+        read: &crate::cache::Read,
+    ) -> std::io::Result<Source> {
+        let absolute = root.join(path);
+        let owned;
+        let bytes = match read.get(&absolute) {
+            Some(bytes) => bytes.as_slice(),
+            None => {
+                owned = std::fs::read(&absolute)?;
+                owned.as_slice()
+            }
+        };
+        let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
         let text = String::from_utf8_lossy(bytes).into_owned();
-        Ok(Source::prepare(path, text, false))
+        let body = super::secrets::may_report_code(&text);
+        Ok(Source::prepare(path, text, false, body))
     }
 
     /// Prepares `text`, the content of the file at `path`.
     pub fn new(path: &Path, text: String) -> Source {
-        Source::prepare(path, text, true)
+        Source::prepare(path, text, true, true)
     }
 
-    fn prepare(path: &Path, text: String, prose: bool) -> Source {
-        let line_starts = crate::diagnostics::line_starts(&text);
+    /// With `body`, the body is parsed for its code spans and headings;
+    /// with `prose` too, the prose views are built.
+    fn prepare(path: &Path, text: String, prose: bool, body: bool) -> Source {
         let (yaml, body_offset) = split_front_matter(&text);
         let mut source = Source {
             path: path.to_path_buf(),
-            line_starts,
+            line_starts: OnceLock::new(),
             yaml,
             body_offset,
             fields: BTreeMap::new(),
@@ -110,7 +130,9 @@ impl Source {
             text,
         };
         source.read_front_matter();
-        source.read_body(prose);
+        if body {
+            source.read_body(prose);
+        }
         source
     }
 
@@ -250,12 +272,17 @@ impl Source {
 
     /// The 1-based line and column (in characters) of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
-        crate::diagnostics::position_at(&self.text, &self.line_starts, offset)
+        crate::diagnostics::position_at(&self.text, self.line_starts(), offset)
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts
+            .get_or_init(|| crate::diagnostics::line_starts(&self.text))
     }
 
     /// Byte offset where a 1-based line starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
+        self.line_starts()
             .get(line.saturating_sub(1))
             .copied()
             .unwrap_or(self.text.len())

@@ -35,7 +35,9 @@ pub fn discover(root: &Path, content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagno
         // Honour .gitignore even when the archive is not (yet) a Git checkout.
         .require_git(false)
         .follow_links(false)
-        .sort_by_file_path(|a, b| a.cmp(b))
+        // Siblings differ only in their names: the same order as comparing
+        // whole paths, without walking their components.
+        .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for entry in walker {
         let entry = match entry {
@@ -68,6 +70,12 @@ pub fn discover(root: &Path, content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagno
         });
     }
     (files, diagnostics)
+}
+
+/// Whether a file of `len` bytes at `path` may be read as a postmortem:
+/// its name says so and it is not too large to read.
+pub fn may_be_postmortem(path: &Path, len: usize) -> bool {
+    classify(path).is_some() && len as u64 <= super::MAX_POSTMORTEM_BYTES
 }
 
 #[derive(Debug, PartialEq, Eq)]

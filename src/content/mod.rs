@@ -14,11 +14,12 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::cache::Read;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, LineIndex, Position};
 use crate::incident::Incident;
 use crate::markdown::{self, ParseOptions};
-pub use discover::{SourceFile, discover};
+pub use discover::{SourceFile, discover, may_be_postmortem};
 pub use front_matter::{Split, split as split_front_matter};
 
 /// Everything the content stage produced.
@@ -40,11 +41,20 @@ pub struct IncidentLink {
 
 /// Discovers and reads every postmortem of the archive at `root`.
 pub fn load(root: &Path, config: &Config) -> Loaded {
+    load_reading(root, config, &Read::new())
+}
+
+/// [`load`], taking a file's bytes from `read` when an earlier stage (the
+/// build cache's fingerprint) has read it already.
+pub fn load_reading(root: &Path, config: &Config, read: &Read) -> Loaded {
     let content_dir = root.join(&config.content_dir);
     let (files, mut diagnostics) = discover(root, &content_dir);
     let results: Vec<FileResult> = files
         .par_iter()
-        .map(|file| load_file(file, config))
+        .map(|file| match read.get(&file.path) {
+            Some(bytes) => load_bytes(file, bytes, config),
+            None => load_file(file, config),
+        })
         .collect();
     let mut incidents = Vec::with_capacity(results.len());
     let mut links = Vec::new();

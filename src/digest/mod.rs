@@ -133,6 +133,8 @@ pub struct MoreItem {
     pub url: String,
     pub date: String,
     pub severity: Option<String>,
+    /// `SEV-2 · 14 Mar 2024`, or the date alone: the line the page shows.
+    pub meta: String,
 }
 
 impl Digest {

@@ -59,6 +59,15 @@ struct Link {
     url: String,
 }
 
+/// A link to another team's digest of the same period, with what follows
+/// it in the list (" · " or nothing).
+#[derive(Serialize)]
+struct TeamLink {
+    name: String,
+    url: String,
+    sep: &'static str,
+}
+
 /// Navigation around one digest page.
 #[derive(Serialize)]
 struct Nav {
@@ -67,6 +76,10 @@ struct Nav {
     org: Option<String>,
     /// Team digests of the same period.
     teams: Vec<Link>,
+    /// `teams` without the page's own team, each with its separator: the
+    /// list as the page shows it, worked out once here rather than with
+    /// several template lookups per team on every page.
+    team_links: Vec<TeamLink>,
     previous: Option<Link>,
     next: Option<Link>,
     markdown: String,
@@ -336,21 +349,36 @@ fn nav(
         },
         None => (None, None),
     };
+    let teams: Vec<Link> = audiences
+        .iter()
+        .filter_map(|a| match a {
+            Audience::Team { slug, name } => Some(Link {
+                name: name.clone(),
+                url: urls.page(&format!("digests/{}/teams/{slug}/", period.key())),
+            }),
+            Audience::Org => None,
+        })
+        .collect();
+    // As the list always read: every team but the page's own (by name), a
+    // separator after each but the last of all teams.
+    let own = digest.team.as_ref().map(|t| t.name.as_str());
+    let team_links = teams
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| own != Some(t.name.as_str()))
+        .map(|(n, t)| TeamLink {
+            name: t.name.clone(),
+            url: t.url.clone(),
+            sep: if n + 1 < teams.len() { " · " } else { "" },
+        })
+        .collect();
     Nav {
         index: urls.page("digests/"),
         org: team
             .as_ref()
             .map(|_| urls.page(&format!("digests/{}/", period.key()))),
-        teams: audiences
-            .iter()
-            .filter_map(|a| match a {
-                Audience::Team { slug, name } => Some(Link {
-                    name: name.clone(),
-                    url: urls.page(&format!("digests/{}/teams/{slug}/", period.key())),
-                }),
-                Audience::Org => None,
-            })
-            .collect(),
+        teams,
+        team_links,
         previous,
         next,
         markdown: urls.page(&format!("{}digest.md", digest.path)),

@@ -9,9 +9,12 @@ use regex::Regex;
 
 use super::blocks::Block;
 
+/// The label part of a bold label line: `**Date**:`, `- **Severity:**`.
+/// The value after it, `\s*:?\s*(.+?)\s*$`, is read by [`bold_value`]:
+/// capturing it with the regex cost more than the rest of the content
+/// stage's label search together (lines of prose after a bold lead-in).
 static BOLD_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*\s*:?\s*(.+?)\s*$")
-        .expect("valid regex")
+    Regex::new(r"^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*").expect("valid regex")
 });
 static PLAIN_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z][A-Za-z /()-]{0,40}?)\s*:\s+(.+)$").expect("valid regex")
@@ -20,6 +23,10 @@ static PLAIN_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// Finds known labels; the first occurrence of each wins. Values keep their
 /// byte offset in the body for diagnostics.
 pub fn collect(body: &str, sections: &[Vec<Block>]) -> BTreeMap<String, (String, usize)> {
+    collect_with(&BodyLines::new(body), sections)
+}
+
+fn collect_with(lines: &BodyLines, sections: &[Vec<Block>]) -> BTreeMap<String, (String, usize)> {
     let mut labels = BTreeMap::new();
     let mut add = |label: &str, value: &str, offset: usize| {
         if let Some(key) = canonical(label) {
@@ -33,21 +40,8 @@ pub fn collect(body: &str, sections: &[Vec<Block>]) -> BTreeMap<String, (String,
     };
     for block in sections.iter().flatten() {
         match block {
-            Block::Paragraph { offset, .. } | Block::Item { offset, .. } => {
-                let source = paragraph_source(body, *offset);
-                let mut line_offset = *offset;
-                for line in source.lines() {
-                    if let Some(c) = BOLD_LABEL.captures(line) {
-                        add(&c[1], &c[2], line_offset);
-                    } else if let Block::Item { text, .. } = block
-                        && let Some(c) = PLAIN_LABEL.captures(text)
-                    {
-                        add(&c[1], &c[2], line_offset);
-                        break;
-                    }
-                    line_offset += line.len() + 1;
-                }
-            }
+            Block::Paragraph { offset, .. } => lines.scan(*offset, None, &mut add),
+            Block::Item { offset, text, .. } => lines.scan(*offset, Some(text), &mut add),
             Block::Table { header, rows } if header.len() == 2 => {
                 add(&header[0], &header[1], rows.first().map_or(0, |r| r.offset));
                 for row in rows {
@@ -60,6 +54,183 @@ pub fn collect(body: &str, sections: &[Vec<Block>]) -> BTreeMap<String, (String,
         }
     }
     labels
+}
+
+/// The body as the label search reads it. A paragraph or an item is read
+/// from its offset to the next blank line, line by line: a bold label on
+/// each line, else the item's own `Key: value` (which ends the item). In a
+/// tight list every item's reading runs on to the end of the list, so the
+/// blank lines and the bold label lines are found once for the body and
+/// each reading skips to the bold labels it would find.
+struct BodyLines<'a> {
+    body: &'a str,
+    /// Where every `\n\n` starts (overlapping ones too).
+    blanks: Vec<usize>,
+    /// Every whole line that is a bold label: its start, label and value.
+    bold: Vec<(usize, &'a str, &'a str)>,
+    /// The body has carriage returns, which offsets count differently: it
+    /// is read line by line instead (rare).
+    line_by_line: bool,
+}
+
+impl<'a> BodyLines<'a> {
+    fn new(body: &'a str) -> BodyLines<'a> {
+        let mut lines = BodyLines {
+            body,
+            blanks: Vec::new(),
+            bold: Vec::new(),
+            line_by_line: body.contains('\r'),
+        };
+        if !lines.line_by_line {
+            let bytes = body.as_bytes();
+            lines.blanks = body
+                .match_indices('\n')
+                .map(|(at, _)| at)
+                .filter(|&at| bytes.get(at + 1) == Some(&b'\n'))
+                .collect();
+            // Only a line holding `**` can be a bold label.
+            let mut previous = None;
+            for (at, _) in body.match_indices("**") {
+                let start = body[..at].rfind('\n').map_or(0, |i| i + 1);
+                if previous.replace(start) == Some(start) {
+                    continue;
+                }
+                let end = body[at..].find('\n').map_or(body.len(), |i| at + i);
+                if let Some((label, value)) = bold_label(&body[start..end]) {
+                    lines.bold.push((start, label, value));
+                }
+            }
+        }
+        lines
+    }
+
+    /// Reads the paragraph or item at `offset` (`item` is an item's text),
+    /// calling `add` for each label found.
+    fn scan(&self, offset: usize, item: Option<&str>, add: &mut impl FnMut(&str, &str, usize)) {
+        if self.line_by_line {
+            return scan_lines(paragraph_source(self.body, offset), offset, item, add);
+        }
+        if self.body.get(offset..).is_none() {
+            return;
+        }
+        let next_blank = self.blanks.partition_point(|&b| b < offset);
+        let end = self
+            .blanks
+            .get(next_blank)
+            .copied()
+            .unwrap_or(self.body.len());
+        let mut plain = None;
+        let mut start = offset;
+        while start < end {
+            let line_end = self.body[start..end].find('\n').map_or(end, |i| start + i);
+            // The first line may start inside a line (an item's marker).
+            let bold = if start == offset {
+                bold_label(&self.body[start..line_end])
+            } else {
+                self.bold_at(start)
+            };
+            if let Some((label, value)) = bold {
+                add(label, value, start);
+                start = line_end + 1;
+                continue;
+            }
+            if let Some(text) = item
+                && let Some(c) = plain.get_or_insert_with(|| plain_label(text)).as_ref()
+            {
+                add(&c[1], &c[2], start);
+                return;
+            }
+            // The rest of the reading can only find bold labels.
+            let after = self.bold.partition_point(|b| b.0 <= line_end);
+            for &(at, label, value) in self.bold[after..].iter().take_while(|b| b.0 < end) {
+                add(label, value, at);
+            }
+            return;
+        }
+    }
+
+    fn bold_at(&self, start: usize) -> Option<(&'a str, &'a str)> {
+        self.bold
+            .binary_search_by_key(&start, |b| b.0)
+            .ok()
+            .map(|i| (self.bold[i].1, self.bold[i].2))
+    }
+}
+
+/// Reads a paragraph's or item's source line by line (see [`BodyLines`]).
+fn scan_lines(
+    source: &str,
+    offset: usize,
+    item: Option<&str>,
+    add: &mut impl FnMut(&str, &str, usize),
+) {
+    // An item's own `Key: value`, tried once (it does not depend on the
+    // line), and only where it can match.
+    let mut plain = None;
+    let mut line_offset = offset;
+    for line in source.lines() {
+        if let Some((label, value)) = bold_label(line) {
+            add(label, value, line_offset);
+        } else if let Some(text) = item
+            && let Some(c) = plain.get_or_insert_with(|| plain_label(text)).as_ref()
+        {
+            add(&c[1], &c[2], line_offset);
+            break;
+        }
+        line_offset += line.len() + 1;
+    }
+}
+
+/// A `**Label**: value` line's label and value, exactly as the regex
+/// `^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*\s*:?\s*(.+?)\s*$` would
+/// capture them.
+fn bold_label(line: &str) -> Option<(&str, &str)> {
+    if !line.contains("**") {
+        return None;
+    }
+    let head = BOLD_LABEL.captures(line)?;
+    let label = head.get(1)?.as_str();
+    let value = bold_value(&line[head.get(0)?.end()..])?;
+    Some((label, value))
+}
+
+/// What `\s*:?\s*(.+?)\s*$` captures of the rest of a line (which holds
+/// no line break): the text after the spaces and one colon, without
+/// trailing spaces; when nothing else is left, the regex backs off and the
+/// value is the colon itself or a single space (which the caller trims
+/// away); nothing at all when the rest is empty.
+fn bold_value(rest: &str) -> Option<&str> {
+    let after_spaces = rest.trim_start();
+    let colon = after_spaces.starts_with(':');
+    let after_colon = if colon {
+        &after_spaces[1..]
+    } else {
+        after_spaces
+    };
+    let value = after_colon.trim_start();
+    if !value.is_empty() {
+        return Some(value.trim_end());
+    }
+    if !after_colon.is_empty() {
+        return first(after_colon);
+    }
+    if colon {
+        return Some(&after_spaces[..1]);
+    }
+    first(rest)
+}
+
+/// The first character of a text, as a slice of it.
+fn first(text: &str) -> Option<&str> {
+    text.chars().next().map(|c| &text[..c.len_utf8()])
+}
+
+/// `Key: value` at the start of an item's text, when it can be one: a
+/// letter first and a colon somewhere (checked before the regex runs).
+fn plain_label(text: &str) -> Option<regex::Captures<'_>> {
+    let possible =
+        text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) && text.contains(':');
+    possible.then(|| PLAIN_LABEL.captures(text)).flatten()
 }
 
 /// The source of a paragraph or item: from its start to the next blank line.
@@ -108,7 +279,78 @@ fn canonical(label: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    use regex::Regex;
+
+    use super::{BodyLines, bold_label, collect_with};
     use crate::markdown::{ParseOptions, parse};
+
+    /// The body read once for all its paragraphs and items finds what
+    /// reading each paragraph and item line by line finds.
+    #[test]
+    fn reading_the_body_once_finds_what_line_by_line_finds() {
+        let bodies = [
+            "**Date**: 2024-03-14\n**Severity:** SEV-2\n\n## Stats\n\n- Category: Kubernetes\n- Time to detection: 8 minutes\n- Note: not a label\n",
+            "## Timeline\n\n- 14:02 alert fired\n- 14:05 paged\n- **Severity**: SEV-1\n- Team: payments\n- **Team**: platform\n",
+            "- one\n- two\n  - **Date**: 2024-01-02\n  - Services: db\n- Severity: SEV-3\n\n\n\n**Authors**: Ana\n",
+            "> - **Date**: 2024-05-06\n> - Tags: dns\n\nText **bold** here\n**Duration**: 2h\nmore\n",
+            "1. **Date**:\n2. **Severity** :\n3. Severity: SEV-2\n4. **Teams**: a, b\n",
+            "| Key | Value |\n|---|---|\n| Date | 2024-03-14 |\n\n- **Started**: 10:00\n",
+            "Paragraph one\n**Date**: 2024-03-14\n\n- x\n- Owner team: payments\n- **Owner team**: platform",
+        ];
+        for body in bodies {
+            for body in [body.to_string(), body.replace('\n', "\r\n")] {
+                let doc = parse(
+                    &body,
+                    &ParseOptions {
+                        folder: "",
+                        allow_html: false,
+                    },
+                );
+                let mut line_by_line = BodyLines::new(&body);
+                line_by_line.line_by_line = true;
+                assert_eq!(
+                    collect_with(&BodyLines::new(&body), &doc.blocks),
+                    collect_with(&line_by_line, &doc.blocks),
+                    "{body:?}"
+                );
+            }
+        }
+    }
+
+    /// The label and value read by hand match what the whole regex, as it
+    /// was before the split, captures.
+    #[test]
+    fn bold_labels_read_as_the_whole_regex_reads_them() {
+        let whole =
+            Regex::new(r"^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*\s*:?\s*(.+?)\s*$").unwrap();
+        let lines = [
+            "**Date**: 2024-03-14",
+            "**Severity:** SEV-2  ",
+            "- **Team**:payments",
+            "* **Team** : a : b",
+            "**Date**:",
+            "**Date**: ",
+            "**Date** :  ",
+            "**Date**",
+            "**Date**   ",
+            "**Date**\u{a0}:\u{a0}x\u{a0}",
+            "  **Date :**:: x",
+            "**Date*** x",
+            "****",
+            "** **x**",
+            "**Impact**: Customers could not pay for **forty** minutes.",
+            "**a very long label that goes past forty characters**: x",
+            "-**Date**: x",
+            "text **Date**: x",
+            "**Dé**: é",
+        ];
+        for line in lines {
+            let expected = whole
+                .captures(line)
+                .map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()));
+            assert_eq!(bold_label(line), expected, "{line:?}");
+        }
+    }
 
     #[test]
     fn finds_bold_labels_and_stats_lists() {

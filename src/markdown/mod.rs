@@ -81,7 +81,8 @@ pub fn parse(body: &str, options: &ParseOptions) -> Document {
             unique_anchor(&part.heading, &mut anchors)
         };
         let blocks = blocks::collect(slice);
-        let text = blocks::plain_text(slice);
+        let mut text = blocks::plain_text(slice);
+        text.shrink_to_fit();
         document.word_count += text.split_whitespace().count();
         let html = render(slice, options, &mut anchors, &mut document);
         document.sections.push(Section {
@@ -219,7 +220,14 @@ fn render(
         }
         i += 1;
     }
-    let mut rendered = String::with_capacity(slice.last().map_or(0, |(_, r)| r.end) * 3 / 2);
+    // About the section's own source length (its events' offsets are into
+    // the whole body); the HTML is kept for the whole build, so it is
+    // trimmed to its length once written.
+    let span = match (slice.first(), slice.last()) {
+        (Some((_, first)), Some((_, last))) => last.end.saturating_sub(first.start),
+        _ => 0,
+    };
+    let mut rendered = String::with_capacity(span * 3 / 2);
     html::push_html(&mut rendered, out.into_iter());
     if has_raw_html {
         document.has_raw_html = true;
@@ -227,6 +235,7 @@ fn render(
             rendered = sanitize(&rendered);
         }
     }
+    rendered.shrink_to_fit();
     rendered
 }
 

@@ -131,6 +131,14 @@ fn zone_in_header(header: &str) -> Option<regex::Captures<'_>> {
 
 /// Reads one line of text that may start with a time.
 fn parse_entry(text: &str, day: Option<Date>, year_context: Option<Date>) -> Option<Entry> {
+    // Without a digit or an unknown time there is neither a date nor a
+    // time to find: skip the regex (most prose lines).
+    if !text.bytes().any(|b| b.is_ascii_digit())
+        && !text.contains("--:--")
+        && !text.contains("??:??")
+    {
+        return None;
+    }
     let c = TIME_PREFIX.captures(text)?;
     let whole = c.get(0)?;
     let date = c.name("date").and_then(|m| m.as_str().parse::<Date>().ok());
@@ -259,7 +267,7 @@ fn resolve(entries: Vec<Entry>, default_date: Option<Date>, zone: &TimeZone) -> 
     let mut date = default_date;
     let mut day = None;
     let mut previous: Option<Time> = None;
-    entries
+    let mut events = entries
         .into_iter()
         .map(|entry| {
             if let Some(own) = entry.date {
@@ -289,7 +297,11 @@ fn resolve(entries: Vec<Entry>, default_date: Option<Date>, zone: &TimeZone) -> 
                 text: entry.text,
             }
         })
-        .collect()
+        .collect::<Vec<_>>();
+    // Collected in place, the events would keep the larger entries'
+    // allocation for the whole build.
+    events.shrink_to_fit();
+    events
 }
 
 #[cfg(test)]

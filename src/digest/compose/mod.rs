@@ -266,11 +266,17 @@ pub fn assemble(
         .take(MAX_LISTED_MORE)
         .map(|&i| {
             let incident = &archive.incidents[i];
+            let date = display_date(incident.date);
+            let severity = incident.severity.as_ref().map(|s| s.name.clone());
             MoreItem {
                 title: incident.title.clone(),
                 url: archive.incident_url(incident),
-                date: display_date(incident.date),
-                severity: incident.severity.as_ref().map(|s| s.name.clone()),
+                meta: match &severity {
+                    Some(s) => format!("{s} · {date}"),
+                    None => date.clone(),
+                },
+                date,
+                severity,
             }
         })
         .collect();

@@ -143,8 +143,6 @@ regex!(
     LOG_LINE,
     r"^\s*(?:\d{4}-\d{2}-\d{2}[T ]\S+|\[\w+\]|\w+=\S+)\s|^\s*(?:INFO|WARN|ERROR|DEBUG)(?-u:\b)"
 );
-regex!(SPACES, r"\s{2,}");
-regex!(SPACE_PUNCT, r"\s+([,.;:!?)])");
 regex!(EMPTY_PARENS, r"\(\s*(?:(?i:see|at|in|via|on|from)\s*)?\)");
 regex!(DOUBLE_PUNCT, r"([,;:])\s*[,;:]+|,\s*\.");
 
@@ -285,7 +283,17 @@ impl Speaker {
     }
 
     /// Dates, times, durations and other numbers, in words.
+    /// Each pattern is tried only when the text holds a character every
+    /// match needs (a regex scan costs more than the look).
     fn numbers(text: &mut String) {
+        if text.contains('-') {
+            Self::iso_dates(text);
+        }
+        Self::clock_times_and_units(text);
+    }
+
+    /// ISO dates and times, as spoken dates.
+    fn iso_dates(text: &mut String) {
         replace(text, &ISO_DATETIME, &|c| {
             let date = Date::new(
                 c[1].parse().unwrap_or(2000),
@@ -297,8 +305,14 @@ impl Speaker {
                 Err(_) => String::new(),
             }
         });
+    }
+
+    /// Clock times, day-and-month dates, durations, percentages.
+    fn clock_times_and_units(text: &mut String) {
         if text.contains(':') {
-            replace(text, &PAREN_TIME, &|_| String::new());
+            if text.contains(['(', '[']) {
+                replace(text, &PAREN_TIME, &|_| String::new());
+            }
             replace(text, &LEADING_AT, &|_| String::new());
             replace(text, &MID_AT, &|_| String::new());
             replace(text, &TIME_RANGE, &|c| {
@@ -324,12 +338,16 @@ impl Speaker {
         replace(text, &MONTH_DAY, &|c| {
             spoken_day_of_month(&c[2], &c[1]).unwrap_or_else(|| c[0].to_string())
         });
-        replace(text, &IP, &|_| "an internal address".to_string());
-        replace(text, &COMPACT_DURATION, &|c| {
-            let hours: i64 = c[1].parse().unwrap_or(0);
-            let minutes: i64 = c[2].parse().unwrap_or(0);
-            duration_words(SignedDuration::from_mins(hours * 60 + minutes))
-        });
+        if text.contains('.') {
+            replace(text, &IP, &|_| "an internal address".to_string());
+        }
+        if text.contains('h') {
+            replace(text, &COMPACT_DURATION, &|c| {
+                let hours: i64 = c[1].parse().unwrap_or(0);
+                let minutes: i64 = c[2].parse().unwrap_or(0);
+                duration_words(SignedDuration::from_mins(hours * 60 + minutes))
+            });
+        }
         replace(text, &DURATION, &|c| {
             let unit = match &c[2] {
                 "ms" | "millisecond" | "milliseconds" => "millisecond",
@@ -342,9 +360,11 @@ impl Speaker {
             let plural = if &c[1] == "1" { "" } else { "s" };
             format!("{amount} {unit}{plural}")
         });
-        replace(text, &PERCENT, &|c| {
-            format!("{} percent", decimal_words(&c[1]))
-        });
+        if text.contains('%') {
+            replace(text, &PERCENT, &|c| {
+                format!("{} percent", decimal_words(&c[1]))
+            });
+        }
         replace(text, &PERCENTILE, &|c| match &c[1] {
             "50" => "median".to_string(),
             n => match n.parse::<u32>() {
@@ -352,14 +372,72 @@ impl Speaker {
                 Err(_) => format!("{n} percentile"),
             },
         });
-        replace(text, &TIMES, &|c| format!("{} times", decimal_words(&c[1])));
+        if text.contains('x') {
+            replace(text, &TIMES, &|c| format!("{} times", decimal_words(&c[1])));
+        }
     }
 }
 
-/// Replaces every match of `re` in `text`, allocating only on a match.
-fn replace(text: &mut String, re: &Regex, with: &dyn Fn(&Captures) -> String) {
-    if re.is_match(text) {
+/// Replaces every match of `re` in `text`, allocating only on a match;
+/// whether there was one.
+fn replace(text: &mut String, re: &Regex, with: &dyn Fn(&Captures) -> String) -> bool {
+    let found = re.is_match(text);
+    if found {
         *text = re.replace_all(text, |c: &Captures| with(c)).into_owned();
+    }
+    found
+}
+
+/// What [`respace`] does with runs of white space.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Respace {
+    /// Drops a run before `,.;:!?)` (the regex `\s+([,.;:!?)])` → `$1`).
+    BeforePunctuation,
+    /// Makes a run of two or more one space (the regex `\s{2,}` → ` `).
+    Collapse,
+}
+
+/// Rewrites runs of white space in one pass (the two regexes cost more
+/// than the rest of tidying); whether anything changed.
+fn respace(text: &mut String, how: Respace) -> bool {
+    let mut out: Option<String> = None;
+    let mut chars = text.char_indices().peekable();
+    let mut copied = 0;
+    while let Some((start, c)) = chars.next() {
+        if !c.is_whitespace() {
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        let mut count = 1;
+        while let Some(&(at, next)) = chars.peek() {
+            if !next.is_whitespace() {
+                break;
+            }
+            end = at + next.len_utf8();
+            count += 1;
+            chars.next();
+        }
+        let replacement = match how {
+            Respace::BeforePunctuation => chars
+                .peek()
+                .is_some_and(|&(_, next)| matches!(next, ',' | '.' | ';' | ':' | '!' | '?' | ')'))
+                .then_some(""),
+            Respace::Collapse => (count >= 2).then_some(" "),
+        };
+        if let Some(replacement) = replacement {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            out.push_str(&text[copied..start]);
+            out.push_str(replacement);
+            copied = end;
+        }
+    }
+    match out {
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            *text = out;
+            true
+        }
+        None => false,
     }
 }
 
@@ -410,12 +488,22 @@ fn tidy(text: &str) -> String {
     }
     let mut text = out;
     for _ in 0..2 {
+        let mut changed = false;
         if text.contains('(') {
-            replace(&mut text, &EMPTY_PARENS, &|_| String::new());
+            changed |= replace(&mut text, &EMPTY_PARENS, &|_| String::new());
         }
-        replace(&mut text, &SPACE_PUNCT, &|c| c[1].to_string());
-        replace(&mut text, &DOUBLE_PUNCT, &|c| c[1].to_string());
-        replace(&mut text, &SPACES, &|_| " ".to_string());
+        changed |= respace(&mut text, Respace::BeforePunctuation);
+        if text.contains([',', ';', ':']) {
+            // `x, .` has no first group: the full stop stays.
+            changed |= replace(&mut text, &DOUBLE_PUNCT, &|c| {
+                c.get(1).map_or(".", |m| m.as_str()).to_string()
+            });
+        }
+        changed |= respace(&mut text, Respace::Collapse);
+        // A second round only finds what the first one's changes made.
+        if !changed {
+            break;
+        }
     }
     let text = text
         .trim()
@@ -485,6 +573,32 @@ mod tests {
 
     fn speaker() -> Speaker {
         Speaker::with_people(&["Jonas Weber", "Priya Raman"], &BTreeMap::new())
+    }
+
+    #[test]
+    fn respacing_matches_the_regexes_it_replaced() {
+        let before = Regex::new(r"\s+([,.;:!?)])").unwrap();
+        let collapse = Regex::new(r"\s{2,}").unwrap();
+        for text in [
+            "",
+            " ",
+            "a b",
+            "a  b",
+            "a \t\n b , c ; d:e  !  ?x )",
+            "  lead and trail  ",
+            "tab\tonly, nbsp\u{a0}\u{a0}here\u{2003}.",
+            "é  ü ,  (x  )",
+            "end .",
+        ] {
+            let mut ours = text.to_string();
+            let changed = respace(&mut ours, Respace::BeforePunctuation);
+            assert_eq!(ours, before.replace_all(text, "$1"), "{text:?}");
+            assert_eq!(changed, before.is_match(text), "{text:?}");
+            let mut ours = text.to_string();
+            let changed = respace(&mut ours, Respace::Collapse);
+            assert_eq!(ours, collapse.replace_all(text, " "), "{text:?}");
+            assert_eq!(changed, collapse.is_match(text), "{text:?}");
+        }
     }
 
     #[test]
@@ -561,6 +675,11 @@ mod tests {
         assert_eq!(
             s.clean("2024-03-14T14:32:01Z ERROR pool=primary active=3"),
             None
+        );
+        // A comma left before a full stop used to panic the build.
+        assert_eq!(
+            s.clean("We restarted it,. Then it worked").unwrap(),
+            "We restarted it. Then it worked"
         );
         let text = s
             .clean("Sarah Connor and Jonas restarted it on 2024-03-14.")

@@ -14,11 +14,25 @@ pub fn capitalise(text: &str) -> String {
     if starts_with_identifier(text) {
         return text.to_string();
     }
+    recase_first(text, char::to_uppercase)
+}
+
+/// The text with its first character lower-cased.
+fn lower_first(text: &str) -> String {
+    recase_first(text, char::to_lowercase)
+}
+
+/// The text with its first character replaced by `case` of it (copied,
+/// not collected character by character).
+fn recase_first<I: Iterator<Item = char>>(text: &str, case: impl FnOnce(char) -> I) -> String {
     let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.extend(case(first));
+    out.push_str(chars.as_str());
+    out
 }
 
 /// Whether the text starts with a lower-case identifier such as
@@ -68,11 +82,7 @@ pub fn decapitalise_with(text: &str, proper: &HashSet<String>) -> String {
     let lower_rest =
         chars.next().is_some_and(char::is_uppercase) && chars.all(|c| !c.is_uppercase());
     if lower_rest && first.chars().count() > 1 && !proper.contains(first) {
-        let mut chars = text.chars();
-        return chars
-            .next()
-            .map(|c| c.to_lowercase().chain(chars).collect())
-            .unwrap_or_default();
+        return lower_first(text);
     }
     if first == "A" || first == "I" {
         return if first == "A" {
@@ -89,11 +99,7 @@ pub fn decapitalise_with(text: &str, proper: &HashSet<String>) -> String {
 pub fn decapitalise(text: &str) -> String {
     let first = text.split([' ', ',']).next().unwrap_or("");
     if EVERYDAY.contains(&first) {
-        let mut chars = text.chars();
-        chars
-            .next()
-            .map(|c| c.to_lowercase().chain(chars).collect())
-            .unwrap_or_default()
+        lower_first(text)
     } else {
         text.to_string()
     }
