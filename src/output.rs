@@ -488,6 +488,48 @@ mod tests {
     }
 
     #[test]
+    fn streamed_files_are_kept_when_unchanged_and_replaced_when_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let stream = |staging: &Staging, name: &str, parts: &[&[u8]]| {
+            staging
+                .write_with(name, |out| {
+                    for part in parts {
+                        out.write_all(part)?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        };
+        let first = Staging::create(&target).unwrap();
+        stream(&first, "same.json", &[b"{\"a\":", b"1}"]);
+        stream(&first, "other.json", &[b"[1]"]);
+        let records = first.commit().unwrap();
+        assert_eq!(fs::read(target.join("same.json")).unwrap(), b"{\"a\":1}");
+        assert_eq!(
+            records["same.json"].hash,
+            *blake3::hash(b"{\"a\":1}").as_bytes()
+        );
+        let before = fs::metadata(target.join("same.json"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+
+        // Without the build cache's record the old file is read back.
+        let second = Staging::create(&target).unwrap();
+        stream(&second, "same.json", &[b"{\"a\":1}"]);
+        stream(&second, "other.json", &[b"[2]"]);
+        second.commit().unwrap();
+        let after = fs::metadata(target.join("same.json"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(before, after, "an unchanged file keeps its timestamp");
+        assert_eq!(fs::read(target.join("other.json")).unwrap(), b"[2]");
+    }
+
+    #[test]
     fn unchanged_files_keep_their_timestamps_and_the_old_site_is_untouched() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("public");
