@@ -84,10 +84,75 @@ impl Staging {
                 staged: false,
             },
             None => Written {
-                file: write_new(&path, bytes, hash)?,
+                file: write_new(&path, bytes, hash, self.was_written(relative))?,
                 staged: true,
             },
         };
+        self.record(relative, record, &path);
+        Ok(())
+    }
+
+    /// Writes one file that `produce` streams out piece by piece, so a large
+    /// file (the JSON export) is never held whole in memory. Otherwise like
+    /// [`Staging::write`]: the staged copy is dropped again when its bytes
+    /// turn out the same as the previous site's.
+    pub fn write_with(
+        &self,
+        relative: &str,
+        produce: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
+        let path = self.dir.join(relative);
+        let rewritten = self.was_written(relative);
+        let file = create_new(&path, rewritten)?;
+        let mut writer = HashingWriter {
+            inner: std::io::BufWriter::with_capacity(1 << 16, file),
+            hasher: blake3::Hasher::new(),
+        };
+        produce(&mut writer)?;
+        let file = writer
+            .inner
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let hash = *writer.hasher.finalize().as_bytes();
+        let metadata = file
+            .metadata()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let record = match self.unchanged_file(relative, hash, metadata.len(), || {
+            let mut hasher = blake3::Hasher::new();
+            fs::File::open(self.target.join(relative))
+                .and_then(|old| hasher.update_reader(old).map(drop))
+                .is_ok_and(|()| *hasher.finalize().as_bytes() == hash)
+        }) {
+            Some(file) => {
+                let _ = fs::remove_file(&path);
+                Written {
+                    file,
+                    staged: false,
+                }
+            }
+            None => Written {
+                file: OutputFile {
+                    hash,
+                    len: metadata.len(),
+                    modified: cache::modified_nanos(&metadata),
+                },
+                staged: true,
+            },
+        };
+        self.record(relative, record, &path);
+        Ok(())
+    }
+
+    fn was_written(&self, relative: &str) -> bool {
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(relative)
+    }
+
+    /// Notes a file of the new site.
+    fn record(&self, relative: &str, record: Written, path: &Path) {
         let earlier = self
             .written
             .lock()
@@ -96,16 +161,30 @@ impl Staging {
         // Written twice, the second time the same as the previous site: the
         // first, staged copy must not be moved in.
         if earlier.is_some_and(|e| e.staged) && !record.staged {
-            let _ = fs::remove_file(&path);
+            let _ = fs::remove_file(path);
         }
-        Ok(())
     }
 
     /// The previous site's record of `relative` when its bytes are `bytes`.
     fn unchanged(&self, relative: &str, hash: [u8; 32], bytes: &[u8]) -> Option<OutputFile> {
+        self.unchanged_file(relative, hash, bytes.len() as u64, || {
+            fs::read(self.target.join(relative)).is_ok_and(|old| old == bytes)
+        })
+    }
+
+    /// The previous site's record of `relative` when its bytes have this
+    /// hash and length; `same_bytes` compares them with the previous file
+    /// when the build cache has no record of it.
+    fn unchanged_file(
+        &self,
+        relative: &str,
+        hash: [u8; 32],
+        len: u64,
+        same_bytes: impl FnOnce() -> bool,
+    ) -> Option<OutputFile> {
         let previous = self.target.join(relative);
         let metadata = fs::symlink_metadata(&previous).ok()?;
-        if !metadata.is_file() || metadata.len() != bytes.len() as u64 {
+        if !metadata.is_file() || metadata.len() != len {
             return None;
         }
         let file = OutputFile {
@@ -115,7 +194,7 @@ impl Staging {
         };
         let same = match self.previous.get(relative) {
             Some(recorded) => recorded == &file,
-            None => fs::read(&previous).is_ok_and(|old| old == bytes),
+            None => same_bytes(),
         };
         same.then_some(file)
     }
@@ -229,18 +308,45 @@ fn records(written: HashMap<String, Written>) -> Outputs {
         .collect()
 }
 
-/// Writes a new file into the staging folder; returns its record.
-fn write_new(path: &Path, bytes: &[u8], hash: [u8; 32]) -> Result<OutputFile> {
+/// Creates a file in the staging folder, with its folders; `rewritten`
+/// when this build staged the path before (that copy is replaced, never
+/// written through).
+fn create_new(path: &Path, rewritten: bool) -> Result<fs::File> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    let _ = fs::remove_file(path);
-    let mut file = fs::OpenOptions::new()
+    if rewritten {
+        let _ = fs::remove_file(path);
+    }
+    fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A writer that hashes what passes through it.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: blake3::Hasher,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes a new file into the staging folder; returns its record.
+fn write_new(path: &Path, bytes: &[u8], hash: [u8; 32], rewritten: bool) -> Result<OutputFile> {
+    let mut file = create_new(path, rewritten)?;
     file.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     let metadata = file
@@ -379,6 +485,48 @@ mod tests {
             other_site.exists(),
             "another output's folders are not touched"
         );
+    }
+
+    #[test]
+    fn streamed_files_are_kept_when_unchanged_and_replaced_when_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let stream = |staging: &Staging, name: &str, parts: &[&[u8]]| {
+            staging
+                .write_with(name, |out| {
+                    for part in parts {
+                        out.write_all(part)?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        };
+        let first = Staging::create(&target).unwrap();
+        stream(&first, "same.json", &[b"{\"a\":", b"1}"]);
+        stream(&first, "other.json", &[b"[1]"]);
+        let records = first.commit().unwrap();
+        assert_eq!(fs::read(target.join("same.json")).unwrap(), b"{\"a\":1}");
+        assert_eq!(
+            records["same.json"].hash,
+            *blake3::hash(b"{\"a\":1}").as_bytes()
+        );
+        let before = fs::metadata(target.join("same.json"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+
+        // Without the build cache's record the old file is read back.
+        let second = Staging::create(&target).unwrap();
+        stream(&second, "same.json", &[b"{\"a\":1}"]);
+        stream(&second, "other.json", &[b"[2]"]);
+        second.commit().unwrap();
+        let after = fs::metadata(target.join("same.json"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(before, after, "an unchanged file keeps its timestamp");
+        assert_eq!(fs::read(target.join("other.json")).unwrap(), b"[2]");
     }
 
     #[test]

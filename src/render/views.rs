@@ -119,6 +119,8 @@ pub struct EventView<'a> {
     /// Time since the incident started (`+12 min`), when both are known.
     pub offset: Option<String>,
     pub approximate: bool,
+    /// The key moments (`Started`, …) this event is at, usually none or one.
+    pub moments: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -224,26 +226,51 @@ impl<'a> Views<'a> {
         let config = &self.archive.config;
         let started = incident.times.started;
         let source = incident.source.to_string_lossy().replace('\\', "/");
+        let times: Vec<MomentView> = [
+            ("Started", incident.times.started),
+            ("Detected", incident.times.detected),
+            ("Mitigated", incident.times.mitigated),
+            ("Resolved", incident.times.resolved),
+        ]
+        .into_iter()
+        .filter_map(|(label, at)| {
+            at.map(|at| MomentView {
+                label,
+                iso: at.to_string(),
+                display: display_instant(at),
+            })
+        })
+        .collect();
+        let timeline = incident
+            .timeline
+            .iter()
+            .map(|e| {
+                let iso = e.at.map(|at| at.to_string());
+                EventView {
+                    label: &e.label,
+                    text: &e.text,
+                    moments: iso.as_ref().map_or_else(Vec::new, |iso| {
+                        times
+                            .iter()
+                            .filter(|t| &t.iso == iso)
+                            .map(|t| t.label)
+                            .collect()
+                    }),
+                    iso,
+                    offset: match (started, e.at) {
+                        (Some(start), Some(at)) => Some(display_offset(at.duration_since(start))),
+                        _ => None,
+                    },
+                    approximate: e.approximate,
+                }
+            })
+            .collect();
         IncidentView {
             card: self.card(incident),
             tags: self.links("tags", &incident.tags),
             year_url: format!("{}years/{}/", self.base, incident.year()),
             authors: &incident.authors,
-            times: [
-                ("Started", incident.times.started),
-                ("Detected", incident.times.detected),
-                ("Mitigated", incident.times.mitigated),
-                ("Resolved", incident.times.resolved),
-            ]
-            .into_iter()
-            .filter_map(|(label, at)| {
-                at.map(|at| MomentView {
-                    label,
-                    iso: at.to_string(),
-                    display: display_instant(at),
-                })
-            })
-            .collect(),
+            times,
             durations: [
                 ("Time to detect", incident.durations.to_detect),
                 ("Time to mitigate", incident.durations.to_mitigate),
@@ -270,20 +297,7 @@ impl<'a> Views<'a> {
                     html: &s.html,
                 })
                 .collect(),
-            timeline: incident
-                .timeline
-                .iter()
-                .map(|e| EventView {
-                    label: &e.label,
-                    text: &e.text,
-                    iso: e.at.map(|at| at.to_string()),
-                    offset: match (started, e.at) {
-                        (Some(start), Some(at)) => Some(display_offset(at.duration_since(start))),
-                        _ => None,
-                    },
-                    approximate: e.approximate,
-                })
-                .collect(),
+            timeline,
             action_items: incident
                 .action_items
                 .iter()
