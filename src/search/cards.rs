@@ -18,14 +18,15 @@ use super::index::TEXT_FIELDS;
 use crate::incident::Incident;
 use crate::render::views::shorten;
 
-/// Documents per card file: small, because the ten results of a page are
-/// rarely neighbours (two halves the bytes of a page of results against
-/// four, for a third more files).
-pub const CARD_CHUNK: usize = 2;
-/// Cards a common stem's term file carries: its best documents. Twenty
-/// cover the whole first page of 35 of the benchmark's 50 queries (ten
-/// cover 28) for about 1.1 MB more on a 10,000-postmortem archive.
-pub const BEST_PER_STEM: usize = 20;
+/// Documents per card file. The ten results of a page are rarely
+/// neighbours, so small files fetch fewer unused cards; since most cards
+/// now travel in term files, four per file (a fifth smaller in all than
+/// two, from fewer gzip headers) pays for more cards there.
+pub const CARD_CHUNK: usize = 4;
+/// Cards a common stem's term file carries: its best documents. Thirty
+/// cover the whole first page of 39 of the benchmark's 50 queries (twenty
+/// cover 35, ten 28) for about 1.4 MB more on a 10,000-postmortem archive.
+pub const BEST_PER_STEM: usize = 30;
 /// Characters of the summary kept on a card.
 const CARD_SUMMARY_CHARS: usize = 220;
 /// BM25 parameters, as tantivy's (and search.js's).
