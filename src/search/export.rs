@@ -13,7 +13,8 @@
 //! | `v/KEY.dat` | surface words starting with KEY: `word TAB stem-edit TAB df` | while typing (prefixes) and for typos |
 //! | `t/w/N.dat` | binary: postings of the common stems (and any rare ones) in slot N = FNV-1a mod `slots`, then the cards of the common stems' best documents | per query stem |
 //! | `t/N.dat` | binary: postings of the rare stems whose FNV-1a hash is N mod shards | per query stem |
-//! | `c/N.dat` | JSON: result cards of documents N×C … N×C+C−1 | per result shown |
+//! | `n/F.dat` | bytes: field F's field-norm id of each document (the body's) | with the first query |
+//! | `c/N.dat` | JSON: result cards of documents N×C … N×C+C−1 | per result shown whose card no fetched term file carried |
 //! | `f/NAME.dat` | JSON: a facet's values and each document's value ids | when that facet is shown or filtered |
 //! | `dates.dat` | JSON: each document's day, delta-coded | for year counts and date ranges |
 //!
