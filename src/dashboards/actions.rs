@@ -25,6 +25,7 @@ use super::stats::{self, format_percent};
 use crate::archive::Archive;
 use crate::incident::{ActionItem, ActionStatus, Incident};
 use crate::slug::slugify;
+use crate::templates::escape_html_into;
 
 /// One action item with what the dashboards derive from it.
 #[derive(Debug, Clone, Copy)]
@@ -529,25 +530,6 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// Escapes text for HTML content and attribute values.
-pub(super) fn html_escape(text: &str, out: &mut String) {
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let escaped = match b {
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'&' => "&amp;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(escaped);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
-}
-
 /// Slugs of the owners, teams and severities of a list of action items,
 /// worked out once for all its rows.
 pub(super) struct Slugs<'a>(HashMap<&'a str, String>);
@@ -586,16 +568,16 @@ pub(super) fn row_html(entry: &ActionEntry, base: &str, slugs: &Slugs<'_>, out: 
     out.push_str("<tr data-status=\"");
     out.push_str(standing.as_str());
     out.push_str("\" data-owner=\"");
-    html_escape(item.owner.as_deref().map_or("", |o| slugs.get(o)), out);
+    escape_html_into(item.owner.as_deref().map_or("", |o| slugs.get(o)), out);
     out.push_str("\" data-teams=\"");
     for (n, team) in incident.teams.iter().enumerate() {
         if n > 0 {
             out.push(' ');
         }
-        html_escape(slugs.get(team), out);
+        escape_html_into(slugs.get(team), out);
     }
     out.push_str("\" data-severity=\"");
-    html_escape(
+    escape_html_into(
         incident
             .severity
             .as_ref()
@@ -607,34 +589,34 @@ pub(super) fn row_html(entry: &ActionEntry, base: &str, slugs: &Slugs<'_>, out: 
         out.push_str(" class=\"is-overdue\"");
     }
     out.push_str("><td>");
-    html_escape(&item.title, out);
+    escape_html_into(&item.title, out);
     if let Some(ticket) = &item.ticket {
         out.push_str(" <span class=\"ticket\">");
         if ticket.starts_with("https://") || ticket.starts_with("http://") {
             out.push_str("<a href=\"");
-            html_escape(ticket, out);
+            escape_html_into(ticket, out);
             out.push_str("\">");
-            html_escape(
+            escape_html_into(
                 ticket.rsplit('/').find(|s| !s.is_empty()).unwrap_or(ticket),
                 out,
             );
             out.push_str("</a>");
         } else {
-            html_escape(ticket, out);
+            escape_html_into(ticket, out);
         }
         out.push_str("</span>");
     }
     out.push_str("</td><td><a href=\"");
-    html_escape(base, out);
+    escape_html_into(base, out);
     out.push_str("incidents/");
-    html_escape(&incident.id, out);
+    escape_html_into(&incident.id, out);
     out.push('/');
     out.push_str("\">");
-    html_escape(&incident.title, out);
+    escape_html_into(&incident.title, out);
     out.push_str("</a> <span class=\"muted nowrap\">");
     if let Some(severity) = &incident.severity {
         let _ = write!(out, "<span class=\"badge sev-{}\">", severity.rank + 1);
-        html_escape(&severity.name, out);
+        escape_html_into(&severity.name, out);
         out.push_str("</span> ");
     }
     let _ = write!(
@@ -643,7 +625,7 @@ pub(super) fn row_html(entry: &ActionEntry, base: &str, slugs: &Slugs<'_>, out: 
         incident.date
     );
     match &item.owner {
-        Some(owner) => html_escape(owner, out),
+        Some(owner) => escape_html_into(owner, out),
         None => out.push_str("<span class=\"muted\">unassigned</span>"),
     }
     out.push_str("</td><td>");
@@ -652,11 +634,11 @@ pub(super) fn row_html(entry: &ActionEntry, base: &str, slugs: &Slugs<'_>, out: 
             out.push_str(", ");
         }
         out.push_str("<a href=\"");
-        html_escape(base, out);
+        escape_html_into(base, out);
         out.push_str("teams/");
-        html_escape(slugs.get(team), out);
+        escape_html_into(slugs.get(team), out);
         out.push_str("/\">");
-        html_escape(team, out);
+        escape_html_into(team, out);
         out.push_str("</a>");
     }
     out.push_str("</td><td>");

@@ -62,8 +62,7 @@ impl TableView {
     /// The table in a scrolling region. Written here rather than in a Tera
     /// loop: a build renders one per chart on every team and service page.
     pub fn to_html(&self) -> String {
-        let escape =
-            |text: &str, out: &mut String| crate::dashboards::actions::html_escape(text, out);
+        let escape = |text: &str, out: &mut String| crate::templates::escape_html_into(text, out);
         let mut out = String::with_capacity(64 + self.rows.len() * 24 * (self.head.len() + 1));
         out.push_str("<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
         escape(&self.caption, &mut out);
