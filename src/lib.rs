@@ -26,3 +26,4 @@ pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod templates;
+pub mod timings;

@@ -5,7 +5,7 @@
 //! previous site stays as it was.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
 use jiff::civil::Date;
@@ -19,6 +19,7 @@ use crate::history;
 use crate::output::Staging;
 use crate::render::{self, Progress};
 use crate::templates::Theme;
+use crate::timings::{Stopwatch, Timings};
 
 /// What the user asked the build to do.
 #[derive(Debug, Clone)]
@@ -44,7 +45,7 @@ pub struct BuildReport {
     pub incidents: usize,
     pub files: usize,
     /// How long each stage took, for `--verbose`.
-    pub timings: Vec<(&'static str, Duration)>,
+    pub timings: Timings,
 }
 
 impl BuildReport {
@@ -60,7 +61,7 @@ pub fn load_archive(
     base_url: Option<&str>,
     include_drafts: bool,
     today: Date,
-    timings: &mut Vec<(&'static str, Duration)>,
+    timings: &mut Timings,
 ) -> (Option<Archive>, Vec<Diagnostic>) {
     let read = Read::new();
     load_archive_reading(root, base_url, include_drafts, today, timings, &read)
@@ -73,14 +74,10 @@ pub fn load_archive_reading(
     base_url: Option<&str>,
     include_drafts: bool,
     today: Date,
-    timings: &mut Vec<(&'static str, Duration)>,
+    timings: &mut Timings,
     read: &Read,
 ) -> (Option<Archive>, Vec<Diagnostic>) {
-    let mut clock = Instant::now();
-    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
-        timings.push((name, clock.elapsed()));
-        clock = Instant::now();
-    };
+    let mut watch = Stopwatch::start();
     let mut config = match Config::load(root) {
         Ok(config) => config,
         Err(diagnostic) => return (None, vec![diagnostic]),
@@ -88,18 +85,18 @@ pub fn load_archive_reading(
     if let Some(base_url) = base_url {
         config.base_url = base_url.to_string();
     }
-    lap("config", timings);
+    watch.lap("config", timings);
     let mut loaded = content::load_reading(root, &config, read);
-    lap("content", timings);
+    watch.lap("content", timings);
     history::annotate(root, &mut loaded.incidents);
-    lap("history", timings);
+    watch.lap("history", timings);
     let options = ArchiveOptions {
         include_drafts,
         today,
     };
     let (archive, archive_diagnostics) =
         Archive::assemble(config, loaded.incidents, &loaded.links, &options);
-    lap("archive", timings);
+    watch.lap("archive", timings);
     let mut all = loaded.diagnostics;
     all.extend(archive_diagnostics);
     diagnostics::sort(&mut all);

@@ -9,8 +9,6 @@ mod feeds;
 pub use feeds::write_sitemap;
 pub mod views;
 
-use std::time::{Duration, Instant};
-
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -19,6 +17,7 @@ use tera::Context;
 use crate::archive::{Archive, Taxonomy};
 use crate::output::Staging;
 use crate::templates::{StaticFile, Theme};
+use crate::timings::{Stopwatch, Timings};
 use views::{TermView, Views};
 
 /// How many entries an Atom feed carries.
@@ -38,7 +37,7 @@ pub trait Progress: Sync {
 pub struct Rendered {
     pub files: usize,
     /// How long each part of rendering took, for `--verbose`.
-    pub timings: Vec<(&'static str, Duration)>,
+    pub timings: Timings,
     cards: Vec<String>,
     earlier: Vec<Vec<usize>>,
 }
@@ -50,12 +49,8 @@ pub fn render_site(
     staging: &Staging,
     progress: &dyn Progress,
 ) -> Result<Rendered> {
-    let mut timings = Vec::new();
-    let mut clock = Instant::now();
-    let mut lap = |name: &'static str| {
-        timings.push((name, clock.elapsed()));
-        clock = Instant::now();
-    };
+    let mut timings = Timings::new();
+    let mut watch = Stopwatch::start();
     let views = Views::new(archive);
     let renderer = Renderer::new(archive, theme, Some(staging), &views);
     let cards = renderer.cards()?;
@@ -71,7 +66,7 @@ pub fn render_site(
             progress.advance();
             anyhow::Ok(())
         })?;
-    lap("  incident pages");
+    watch.lap("  incident pages", &mut timings);
     let mut files = archive.incidents.len();
     files += archive
         .taxonomies
@@ -81,13 +76,13 @@ pub fn render_site(
     renderer.home(&cards)?;
     renderer.not_found()?;
     files += 2;
-    lap("  listings");
+    watch.lap("  listings", &mut timings);
     files += feeds::write_all(archive, &views, staging, theme)?;
-    lap("  feeds");
+    watch.lap("  feeds", &mut timings);
     files += crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats)?;
-    lap("  dashboards");
+    watch.lap("  dashboards", &mut timings);
     files += crate::digest::write_pages(archive, theme, staging, &views)?;
-    lap("  digests");
+    watch.lap("  digests", &mut timings);
     files += copy_static(theme, staging)?;
     Ok(Rendered {
         files,

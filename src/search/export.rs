@@ -343,12 +343,18 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
     // Term files: a file of its own for each common stem, hash buckets
     // for the rest, so a query downloads little besides its own postings.
     let num_docs = archive.incidents.len();
-    let entries: Vec<(&String, bool, Vec<u8>)> = analysis
+    // (stem, has a file of its own, encoded entry, its best documents when common)
+    let entries: Vec<(&String, bool, Vec<u8>, Vec<u32>)> = analysis
         .terms
         .par_iter()
         .map(|(stem, lists)| {
             let own_file = documents_with(lists) >= OWN_FILE_DOCS;
-            (stem, own_file, encode_term(stem, lists, num_docs))
+            let best = if own_file {
+                cards::best_documents(lists, analysis, BEST_PER_STEM)
+            } else {
+                Vec::new()
+            };
+            (stem, own_file, encode_term(stem, lists, num_docs), best)
         })
         .collect();
     let own_count = entries.iter().filter(|e| e.1).count();
@@ -369,16 +375,16 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
     let mut buckets: Vec<Vec<u8>> = vec![Vec::new(); shards];
     let mut slot_files: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
     let mut slot_best: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
-    for (stem, own_file, entry) in &entries {
+    for (stem, _, entry, best) in &entries {
         if in_slot(stem) {
             slot_files
                 .entry(slot_of(stem))
                 .or_default()
                 .extend_from_slice(entry);
-            if *own_file {
-                let best = cards::best_documents(&analysis.terms[*stem], analysis, BEST_PER_STEM);
-                slot_best.entry(slot_of(stem)).or_default().extend(best);
-            }
+            slot_best
+                .entry(slot_of(stem))
+                .or_default()
+                .extend_from_slice(best);
         } else {
             buckets[fnv1a(stem) as usize % shards].extend_from_slice(entry);
         }

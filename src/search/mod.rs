@@ -19,7 +19,6 @@ pub mod query;
 pub mod stemmer;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
@@ -27,6 +26,7 @@ use crate::archive::Archive;
 use crate::output::Staging;
 use crate::render::views::Views;
 use crate::templates::Theme;
+use crate::timings::{Stopwatch, Timings};
 pub use index::SearchIndex;
 pub use query::{SearchRequest, SearchResults, Vocabulary};
 
@@ -36,28 +36,24 @@ pub const VOCABULARY_FILE: &str = "vocab.tsv";
 /// What the search stage wrote, and how long its parts took (for `--verbose`).
 pub struct Built {
     pub files: usize,
-    pub timings: Vec<(&'static str, Duration)>,
+    pub timings: Timings,
 }
 
 /// The build's search stage: indexes the archive with tantivy into the
 /// cache under `root`, exports the static index and writes the search page
 /// into the staging folder.
 pub fn build(archive: &Archive, theme: &Theme, root: &Path, staging: &Staging) -> Result<Built> {
-    let mut timings = Vec::new();
-    let mut clock = Instant::now();
-    let mut lap = |name: &'static str| {
-        timings.push((name, clock.elapsed()));
-        clock = Instant::now();
-    };
+    let mut timings = Timings::new();
+    let mut watch = Stopwatch::start();
     let cache = index::cache_dir(root);
     let search_index = SearchIndex::create(archive, &cache.join("index"))?;
-    lap("  tantivy index");
+    watch.lap("  tantivy index", &mut timings);
     let analysis = export::analyse(&search_index, archive)?;
     export::write_vocabulary(&analysis, &cache.join(VOCABULARY_FILE))?;
-    lap("  analysis");
+    watch.lap("  analysis", &mut timings);
     let report = export::export(archive, &analysis, staging)?;
     write_page(archive, theme, staging)?;
-    lap("  export");
+    watch.lap("  export", &mut timings);
     Ok(Built {
         files: report.files + 1,
         timings,

@@ -409,10 +409,9 @@ pub fn run(command: &mut Command) -> (Output, String, String) {
     (output, stdout, stderr)
 }
 
-/// Decodes the entities Tera's autoescape writes (`&#x2F;` for `/`, …).
+/// Decodes the entities the templates' escape writes (`&#x27;` for `'`, …).
 pub fn unescape(text: &str) -> String {
-    text.replace("&#x2F;", "/")
-        .replace("&#x27;", "'")
+    text.replace("&#x27;", "'")
         .replace("&quot;", "\"")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
