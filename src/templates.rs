@@ -54,7 +54,7 @@ impl Theme {
 
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
-        tera.set_escape_fn(escape_html);
+        tera.set_escape_fn(write_escaped_html);
         tera.add_raw_templates(
             templates
                 .iter()
@@ -181,19 +181,40 @@ pub fn escape_html(input: &str) -> String {
 pub fn escape_html_into(input: &str, output: &mut String) {
     let mut start = 0;
     for (index, byte) in input.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            _ => continue,
-        };
-        output.push_str(&input[start..index]);
-        output.push_str(entity);
-        start = index + 1;
+        if let Some(entity) = html_entity(byte) {
+            output.push_str(&input[start..index]);
+            output.push_str(entity);
+            start = index + 1;
+        }
     }
     output.push_str(&input[start..]);
+}
+
+/// The entity that stands for `byte` in HTML text and quoted attributes,
+/// if it needs one.
+fn html_entity(byte: u8) -> Option<&'static str> {
+    match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#x27;"),
+        _ => None,
+    }
+}
+
+/// [`escape_html_into`] in the shape Tera's escape hook takes, writing
+/// straight into the page being rendered.
+fn write_escaped_html(input: &str, output: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut start = 0;
+    for (index, byte) in input.bytes().enumerate() {
+        if let Some(entity) = html_entity(byte) {
+            output.write_all(&input.as_bytes()[start..index])?;
+            output.write_all(entity.as_bytes())?;
+            start = index + 1;
+        }
+    }
+    output.write_all(&input.as_bytes()[start..])
 }
 
 /// Joins an error with its sources: "a: b: c".

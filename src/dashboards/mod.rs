@@ -103,7 +103,7 @@ impl Pages<'_> {
     fn write<T: Serialize>(
         &self,
         template: &str,
-        key: &str,
+        key: &'static str,
         value: &T,
         nav: &'static str,
         path: &str,

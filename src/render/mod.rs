@@ -145,9 +145,9 @@ impl<'a> Renderer<'a> {
     fn page<T: Serialize + ?Sized>(
         &self,
         template: &str,
-        key: &str,
+        key: &'static str,
         value: &T,
-        extra: &[(&str, &dyn erased::Value)],
+        extra: &[(&'static str, &dyn erased::Value)],
     ) -> Result<String> {
         let mut context = self.base_context.clone();
         context.insert(key, value);
@@ -360,11 +360,11 @@ mod erased {
     use tera::Context;
 
     pub trait Value: Sync {
-        fn insert_into(&self, context: &mut Context, name: &str);
+        fn insert_into(&self, context: &mut Context, name: &'static str);
     }
 
     impl<T: Serialize + Sync> Value for T {
-        fn insert_into(&self, context: &mut Context, name: &str) {
+        fn insert_into(&self, context: &mut Context, name: &'static str) {
             context.insert(name, self);
         }
     }
