@@ -43,47 +43,85 @@ pub struct Rendered {
 }
 
 /// Renders and writes every page of the site.
+///
+/// After the cards, the page families (incident pages, listings, feeds,
+/// dashboards, digests) read the same model and write different files, so
+/// they run side by side: each has a sequential stretch (the home page,
+/// the JSON export's writes, the digest index) that the others' parallel
+/// work fills. Each family's time is its own, so they overlap.
 pub fn render_site(
     archive: &Archive,
     theme: &Theme,
     staging: &Staging,
     progress: &dyn Progress,
 ) -> Result<Rendered> {
-    let mut timings = Timings::new();
     let mut watch = Stopwatch::start();
+    let mut timings = Timings::new();
     let views = Views::new(archive);
     let renderer = Renderer::new(archive, theme, Some(staging), &views);
-    let cards = renderer.cards()?;
-    let repeats = crate::dashboards::repeats::detect(archive);
+    let (cards, repeats) = rayon::join(
+        || renderer.cards(),
+        || crate::dashboards::repeats::detect(archive),
+    );
+    let cards = cards?;
+    watch.lap("  cards", &mut timings);
 
-    progress.start(archive.incidents.len() as u64);
-    archive
-        .incidents
-        .par_iter()
-        .enumerate()
-        .try_for_each(|(index, _)| {
-            renderer.incident_page(index, &cards, &repeats.earlier[index])?;
-            progress.advance();
-            anyhow::Ok(())
-        })?;
-    watch.lap("  incident pages", &mut timings);
-    let mut files = archive.incidents.len();
-    files += archive
-        .taxonomies
-        .par_iter()
-        .map(|taxonomy| renderer.taxonomy_pages(taxonomy, &cards))
-        .sum::<Result<usize>>()?;
-    renderer.home(&cards)?;
-    renderer.not_found()?;
-    files += 2;
-    watch.lap("  listings", &mut timings);
-    files += feeds::write_all(archive, &views, staging, theme)?;
-    watch.lap("  feeds", &mut timings);
-    files += crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats)?;
-    watch.lap("  dashboards", &mut timings);
-    files += crate::digest::write_pages(archive, theme, staging, &views)?;
-    watch.lap("  digests", &mut timings);
-    files += copy_static(theme, staging)?;
+    let timed = |step: &'static str, work: &(dyn Fn() -> Result<usize> + Sync)| {
+        let clock = std::time::Instant::now();
+        work().map(|files| (files, (step, clock.elapsed())))
+    };
+    let incident_pages = || {
+        progress.start(archive.incidents.len() as u64);
+        archive
+            .incidents
+            .par_iter()
+            .enumerate()
+            .try_for_each(|(index, _)| {
+                renderer.incident_page(index, &cards, &repeats.earlier[index])?;
+                progress.advance();
+                anyhow::Ok(())
+            })?;
+        Ok(archive.incidents.len())
+    };
+    let listings = || {
+        let terms = archive
+            .taxonomies
+            .par_iter()
+            .map(|taxonomy| renderer.taxonomy_pages(taxonomy, &cards))
+            .sum::<Result<usize>>()?;
+        renderer.home(&cards)?;
+        renderer.not_found()?;
+        Ok(terms + 2 + copy_static(theme, staging)?)
+    };
+    let feeds = || feeds::write_all(archive, &views, staging, theme);
+    let dashboards =
+        || crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats);
+    let digests = || crate::digest::write_pages(archive, theme, staging, &views);
+    let ((pages, (lists, feeds)), (dashboards, digests)) = rayon::join(
+        || {
+            rayon::join(
+                || timed("  incident pages", &incident_pages),
+                || {
+                    rayon::join(
+                        || timed("  listings", &listings),
+                        || timed("  feeds", &feeds),
+                    )
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || timed("  dashboards", &dashboards),
+                || timed("  digests", &digests),
+            )
+        },
+    );
+    let mut files = 0;
+    for part in [pages, lists, feeds, dashboards, digests] {
+        let (count, timing) = part?;
+        files += count;
+        timings.push(timing);
+    }
     Ok(Rendered {
         files,
         timings,
