@@ -33,7 +33,10 @@ pub use numbers::{
     WORDS_PER_MINUTE, display_reading_time, duration_words, number_words, ordinal_words,
     reading_seconds, spoken_clock, spoken_date, spoken_reading_time, word_count,
 };
-pub use sentences::{capitalise, decapitalise, decapitalise_with, proper_nouns, split_sentences};
+pub use sentences::{
+    capitalise, decapitalise, decapitalise_unless, decapitalise_with, is_proper_noun, proper_nouns,
+    split_sentences,
+};
 
 use numbers::{decimal_words, spoken_day_of_month};
 
