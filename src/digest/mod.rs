@@ -180,28 +180,32 @@ pub struct Digester<'a> {
     lessons: Vec<OnceLock<Option<Spoken>>>,
     titles: Vec<OnceLock<Spoken>>,
     open_actions: Vec<OnceLock<Vec<(usize, Spoken)>>>,
+    links: Vec<OnceLock<IncidentLink>>,
     /// Each action item's owner as `-slug-`, for matching team names.
     owners: Vec<Vec<Option<String>>>,
+    /// The slug of each severity of the scale, by rank.
+    severity_slugs: Vec<String>,
+}
+
+/// How the written digest shows an incident it links to, worked out once
+/// per build rather than in every digest that lists the incident.
+#[derive(Debug)]
+pub struct IncidentLink {
+    /// The full postmortem, under the base path.
+    pub url: String,
+    /// `14 Mar 2024`.
+    pub date: String,
 }
 
 impl<'a> Digester<'a> {
     pub fn new(archive: &'a Archive) -> Digester<'a> {
+        // The speaker's pattern of people's names takes longest to build:
+        // build it on one core while the other routes incidents to teams.
+        let (speaker, (routing, owners)) = rayon::join(
+            || Speaker::new(archive),
+            || rayon::join(|| selection::Routing::new(archive), || owners(archive)),
+        );
         let mut periods: BTreeMap<Period, Vec<usize>> = BTreeMap::new();
-        let routing = selection::Routing::new(archive);
-        let owners: Vec<Vec<Option<String>>> = archive
-            .incidents
-            .iter()
-            .map(|i| {
-                i.action_items
-                    .iter()
-                    .map(|a| {
-                        a.owner
-                            .as_deref()
-                            .map(|o| format!("-{}-", crate::slug::slugify(o)))
-                    })
-                    .collect()
-            })
-            .collect();
         let mut completed: BTreeMap<Period, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
         for (index, incident) in archive.incidents.iter().enumerate() {
             if selection::is_listed(incident) {
@@ -238,8 +242,13 @@ impl<'a> Digester<'a> {
                     let (org, by_team) =
                         completed.entry(Period::containing(kind, day)).or_default();
                     *org += 1;
-                    for team in &teams {
-                        *by_team.entry(team.to_string()).or_default() += 1;
+                    for &team in &teams {
+                        match by_team.get_mut(team) {
+                            Some(count) => *count += 1,
+                            None => {
+                                by_team.insert(team.to_string(), 1);
+                            }
+                        }
                     }
                 }
             }
@@ -248,7 +257,7 @@ impl<'a> Digester<'a> {
         Digester {
             archive,
             routing,
-            speaker: Speaker::new(archive),
+            speaker,
             periods,
             completed,
             stories: (0..n).map(|_| OnceLock::new()).collect(),
@@ -256,7 +265,14 @@ impl<'a> Digester<'a> {
             lessons: (0..n).map(|_| OnceLock::new()).collect(),
             titles: (0..n).map(|_| OnceLock::new()).collect(),
             open_actions: (0..n).map(|_| OnceLock::new()).collect(),
+            links: (0..n).map(|_| OnceLock::new()).collect(),
             owners,
+            severity_slugs: archive
+                .config
+                .severities
+                .iter()
+                .map(|level| crate::slug::slugify(&level.name))
+                .collect(),
         }
     }
 
@@ -399,6 +415,26 @@ impl<'a> Digester<'a> {
         })
     }
 
+    /// The incident's link and display date, computed once.
+    pub fn link(&self, index: usize) -> &IncidentLink {
+        self.links[index].get_or_init(|| {
+            let incident = &self.archive.incidents[index];
+            IncidentLink {
+                url: self.archive.incident_url(incident),
+                date: crate::render::views::display_date(incident.date),
+            }
+        })
+    }
+
+    /// The slug of a severity (`sev-1`), from the scale when the name is
+    /// the scale's own.
+    pub fn severity_slug(&self, rank: usize, name: &str) -> String {
+        match self.archive.config.severities.get(rank) {
+            Some(level) if level.name == name => self.severity_slugs[rank].clone(),
+            _ => crate::slug::slugify(name),
+        }
+    }
+
     /// Whether action item `n` of incident `index` involves the team: its
     /// owner names the team, or it has no owner and the incident is the
     /// team's own.
@@ -408,6 +444,24 @@ impl<'a> Digester<'a> {
             None => matches!(self.routing.reason(index, team_slug), Some(Reason::OwnTeam)),
         }
     }
+}
+
+/// Each incident's action item owners as `-slug-`, for matching team names.
+fn owners(archive: &Archive) -> Vec<Vec<Option<String>>> {
+    archive
+        .incidents
+        .iter()
+        .map(|i| {
+            i.action_items
+                .iter()
+                .map(|a| {
+                    a.owner
+                        .as_deref()
+                        .map(|o| format!("-{}-", crate::slug::slugify(o)))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Whether an owner (as `-slug-`) names a team: `-platform-database-team-`

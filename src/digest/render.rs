@@ -62,24 +62,24 @@ struct Link {
 /// A link to another team's digest of the same period, with what follows
 /// it in the list (" · " or nothing).
 #[derive(Serialize)]
-struct TeamLink {
-    name: String,
-    url: String,
+struct TeamLink<'a> {
+    name: &'a str,
+    url: &'a str,
     sep: &'static str,
 }
 
 /// Navigation around one digest page.
 #[derive(Serialize)]
-struct Nav {
-    index: String,
+struct Nav<'a> {
+    index: &'a str,
     /// The org-wide digest of the same period (on team pages).
     org: Option<String>,
-    /// Team digests of the same period.
-    teams: Vec<Link>,
+    /// Team digests of the same period, shared by every page of the period.
+    teams: &'a [Link],
     /// `teams` without the page's own team, each with its separator: the
     /// list as the page shows it, worked out once here rather than with
     /// several template lookups per team on every page.
-    team_links: Vec<TeamLink>,
+    team_links: Vec<TeamLink<'a>>,
     previous: Option<Link>,
     next: Option<Link>,
     markdown: String,
@@ -178,39 +178,46 @@ pub fn write_pages(
     base_context.insert("site", &views.site());
 
     // Which digests exist: every period with incidents, org-wide plus the
-    // teams its incidents touch.
-    let plan: Vec<(Period, Vec<Audience>)> = digester
+    // teams its incidents touch; with the links to the period's team
+    // digests, which every page of the period shows.
+    let plan: Vec<(Period, Vec<Audience>, Vec<Link>)> = digester
         .periods()
         .map(|p| {
             let mut audiences = digester.audiences(p);
             if !team_digests(p.kind) {
                 audiences.truncate(1);
             }
-            (p, audiences)
+            let teams = team_links(&urls, p, &audiences);
+            (p, audiences, teams)
         })
         .collect();
     // Periods with a digest per (kind, team), for previous/next links.
-    let mut series: BTreeMap<(PeriodKind, Option<String>), Vec<Period>> = BTreeMap::new();
-    for (period, audiences) in &plan {
+    let mut series: Series = BTreeMap::new();
+    for (period, audiences, _) in &plan {
         for audience in audiences {
             series
-                .entry((period.kind, audience.team_slug().map(str::to_string)))
+                .entry((period.kind, audience.team_slug()))
                 .or_default()
                 .push(*period);
         }
     }
-    let jobs: Vec<(Period, &Audience, &[Audience])> = plan
+    let jobs: Vec<(Period, &Audience, &[Audience], &[Link])> = plan
         .iter()
-        .flat_map(|(p, audiences)| audiences.iter().map(move |a| (*p, a, audiences.as_slice())))
+        .flat_map(|(p, audiences, teams)| {
+            audiences
+                .iter()
+                .map(move |a| (*p, a, audiences.as_slice(), teams.as_slice()))
+        })
         .collect();
+    let index_url = urls.page("digests/");
 
     let summaries: Vec<Option<(Period, IndexEntry, FeedEntry)>> = jobs
         .par_iter()
-        .map(|&(period, audience, audiences)| {
+        .map(|&(period, audience, audiences, teams)| {
             let Some(digest) = digester.digest(period, audience) else {
                 return Ok(None);
             };
-            let nav = nav(&urls, &digest, period, audience, audiences, &series);
+            let nav = nav(&urls, &index_url, &digest, period, audience, teams, &series);
             let html = html(theme, &base_context, &digest, &nav)?;
             staging.write(&format!("{}index.html", digest.path), html.as_bytes())?;
             staging.write(
@@ -267,7 +274,6 @@ pub fn write_pages(
             .then(a.0.kind.cmp(&b.0.kind).reverse())
     });
     let feed_entries: Vec<&FeedEntry> = feed.iter().take(FEED_ENTRIES).map(|e| &e.2).collect();
-    let index_url = urls.page("digests/");
     let feed_view = Feed {
         title: format!("{}: incident digests", archive.config.title),
         url: urls.absolute(&index_url),
@@ -320,17 +326,37 @@ pub fn write_pages(
     Ok(files + 2)
 }
 
-fn nav(
+/// Periods with a digest per (kind, team slug), in order: the series that
+/// previous/next links walk.
+type Series<'a> = BTreeMap<(PeriodKind, Option<&'a str>), Vec<Period>>;
+
+/// Links to the team digests of a period, by slug.
+fn team_links(urls: &Urls, period: Period, audiences: &[Audience]) -> Vec<Link> {
+    let key = period.key();
+    audiences
+        .iter()
+        .filter_map(|a| match a {
+            Audience::Team { slug, name } => Some(Link {
+                name: name.clone(),
+                url: urls.page(&format!("digests/{key}/teams/{slug}/")),
+            }),
+            Audience::Org => None,
+        })
+        .collect()
+}
+
+fn nav<'n>(
     urls: &Urls,
+    index_url: &'n str,
     digest: &Digest,
     period: Period,
     audience: &Audience,
-    audiences: &[Audience],
-    series: &BTreeMap<(PeriodKind, Option<String>), Vec<Period>>,
-) -> Nav {
-    let team = audience.team_slug().map(str::to_string);
+    teams: &'n [Link],
+    series: &Series,
+) -> Nav<'n> {
+    let team = audience.team_slug();
     let link_to = |p: Period| {
-        let path = match &team {
+        let path = match team {
             None => format!("digests/{}/", p.key()),
             Some(slug) => format!("digests/{}/teams/{slug}/", p.key()),
         };
@@ -339,7 +365,7 @@ fn nav(
             url: urls.page(&path),
         }
     };
-    let (previous, next) = match series.get(&(period.kind, team.clone())) {
+    let (previous, next) = match series.get(&(period.kind, team)) {
         Some(list) => match list.binary_search(&period) {
             Ok(at) => (
                 at.checked_sub(1).map(|i| link_to(list[i])),
@@ -349,16 +375,6 @@ fn nav(
         },
         None => (None, None),
     };
-    let teams: Vec<Link> = audiences
-        .iter()
-        .filter_map(|a| match a {
-            Audience::Team { slug, name } => Some(Link {
-                name: name.clone(),
-                url: urls.page(&format!("digests/{}/teams/{slug}/", period.key())),
-            }),
-            Audience::Org => None,
-        })
-        .collect();
     // As the list always read: every team but the page's own (by name), a
     // separator after each but the last of all teams.
     let own = digest.team.as_ref().map(|t| t.name.as_str());
@@ -367,16 +383,14 @@ fn nav(
         .enumerate()
         .filter(|(_, t)| own != Some(t.name.as_str()))
         .map(|(n, t)| TeamLink {
-            name: t.name.clone(),
-            url: t.url.clone(),
+            name: &t.name,
+            url: &t.url,
             sep: if n + 1 < teams.len() { " · " } else { "" },
         })
         .collect();
     Nav {
-        index: urls.page("digests/"),
-        org: team
-            .as_ref()
-            .map(|_| urls.page(&format!("digests/{}/", period.key()))),
+        index: index_url,
+        org: team.map(|_| urls.page(&format!("digests/{}/", period.key()))),
         teams,
         team_links,
         previous,
@@ -386,7 +400,7 @@ fn nav(
     }
 }
 
-fn html(theme: &Theme, base: &Context, digest: &Digest, nav: &Nav) -> Result<String> {
+fn html(theme: &Theme, base: &Context, digest: &Digest, nav: &Nav<'_>) -> Result<String> {
     let mut context = base.clone();
     context.insert("digest", digest);
     context.insert("nav", nav);
@@ -621,17 +635,20 @@ pub fn render_one(
             let views = Views::new(archive);
             let mut base = Context::new();
             base.insert("site", &views.site());
-            let audiences = digester.audiences(period);
-            let mut series = BTreeMap::new();
+            let teams = team_links(&urls, period, &digester.audiences(period));
+            let mut series: Series = BTreeMap::new();
             for p in digester.periods().filter(|p| p.kind == period.kind) {
                 if digester.count(p, &audience) > 0 {
                     series
-                        .entry((p.kind, audience.team_slug().map(str::to_string)))
-                        .or_insert_with(Vec::new)
+                        .entry((p.kind, audience.team_slug()))
+                        .or_default()
                         .push(p);
                 }
             }
-            let nav = nav(&urls, &digest, period, &audience, &audiences, &series);
+            let index_url = urls.page("digests/");
+            let nav = nav(
+                &urls, &index_url, &digest, period, &audience, &teams, &series,
+            );
             html(theme, &base, &digest, &nav)?
         }
     })

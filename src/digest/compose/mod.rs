@@ -26,7 +26,6 @@ use crate::digest::{
     Digest, DigestItem, Digester, MoreItem, QUESTIONS_LEAD, SeverityCount, TeamRef,
 };
 use crate::incident::Incident;
-use crate::render::views::display_date;
 
 pub use blurbs::{SPOKEN_ACTIONS, blurb, join_and, lesson, open_actions, opening};
 pub use story::{STORY_MAX_WORDS, STORY_MIN_WORDS, story};
@@ -66,7 +65,7 @@ pub fn assemble(
                 name: level.name.clone(),
                 label: level.label.clone(),
                 rank,
-                slug: crate::slug::slugify(&level.name),
+                slug: digester.severity_slug(rank, &level.name),
                 count,
             });
         }
@@ -193,11 +192,12 @@ pub fn assemble(
                 + lesson.as_deref().map_or(0, word_count)
                 + actions.iter().map(|a| word_count(a)).sum::<usize>();
             let seconds = reading_seconds(words);
+            let link = digester.link(pick.index);
             DigestItem {
                 id: incident.id.clone(),
                 title: incident.title.clone(),
-                url: archive.incident_url(incident),
-                date: display_date(incident.date),
+                url: link.url.clone(),
+                date: link.date.clone(),
                 date_iso: incident.date.to_string(),
                 severity: incident.severity.as_ref().map(|s| SeverityCount {
                     name: s.name.clone(),
@@ -207,7 +207,7 @@ pub fn assemble(
                         .get(s.rank)
                         .map_or(String::new(), |l| l.label.clone()),
                     rank: s.rank,
-                    slug: crate::slug::slugify(&s.name),
+                    slug: digester.severity_slug(s.rank, &s.name),
                     count: 1,
                 }),
                 teams: incident.teams.clone(),
@@ -266,11 +266,12 @@ pub fn assemble(
         .take(MAX_LISTED_MORE)
         .map(|&i| {
             let incident = &archive.incidents[i];
-            let date = display_date(incident.date);
+            let link = digester.link(i);
+            let date = link.date.clone();
             let severity = incident.severity.as_ref().map(|s| s.name.clone());
             MoreItem {
                 title: incident.title.clone(),
-                url: archive.incident_url(incident),
+                url: link.url.clone(),
                 meta: match &severity {
                     Some(s) => format!("{s} · {date}"),
                     None => date.clone(),

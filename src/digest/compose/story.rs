@@ -2,13 +2,12 @@
 //! things, fitted from the opening, the timeline, the causes, the impact,
 //! the durations, what surprised the team and why it was not worse.
 
-use std::collections::HashSet;
-
 use jiff::SignedDuration;
 
 use crate::config::SeverityLevel;
 use crate::digest::speech::{
-    Speaker, capitalise, decapitalise, decapitalise_with, duration_words, proper_nouns, word_count,
+    Speaker, capitalise, decapitalise, decapitalise_unless, duration_words, is_proper_noun,
+    word_count,
 };
 use crate::incident::{Incident, SectionKind, TimelineEvent};
 
@@ -110,13 +109,16 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
         };
         push(&mut parts, &mut order, priority, sentences, Some(time));
     }
+    // The summary's first sentences, cleaned once: they tell what happened
+    // when there is no timeline, and fill a thin story.
+    let summary = summary_sentences(speaker, incident, 4);
     if order == 1 {
         // No timeline: the summary tells what happened.
         push(
             &mut parts,
             &mut order,
             1,
-            summary_sentences(speaker, incident, 3),
+            summary.iter().take(3).cloned().collect(),
             None,
         );
     }
@@ -156,7 +158,7 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
     );
 
     // Fillers for thin postmortems, placed before the ending.
-    let fillers: Vec<String> = summary_sentences(speaker, incident, 4);
+    let fillers: Vec<String> = summary;
     let filler_order = parts
         .iter()
         .filter(|p| p.priority != 2)
@@ -165,14 +167,19 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
         .unwrap_or(0);
 
     let chosen = fit(parts, fillers, filler_order);
-    let all_text: String = incident
-        .sections
-        .iter()
-        .map(|s| s.text.as_str())
-        .chain(incident.timeline.iter().map(|e| e.text.as_str()))
-        .collect::<Vec<_>>()
-        .join("\n");
-    paragraphs(chosen, &proper_nouns(&all_text))
+    // Capitalised words used mid-sentence anywhere in the postmortem are
+    // names, which keep their capital after a time connector.
+    let is_proper = |word: &str| {
+        is_proper_noun(
+            incident
+                .sections
+                .iter()
+                .map(|s| s.text.as_str())
+                .chain(incident.timeline.iter().map(|e| e.text.as_str())),
+            word,
+        )
+    };
+    paragraphs(chosen, is_proper)
 }
 
 fn with_lead(lead: &str, sentences: Vec<String>) -> Vec<String> {
@@ -325,7 +332,7 @@ fn join_lead(mut sentences: Vec<String>) -> Vec<String> {
 
 /// Adds time connectors to events and groups parts into paragraphs: the
 /// unfolding, the aftermath, the ending.
-fn paragraphs(chosen: Vec<Part>, proper: &HashSet<String>) -> Vec<String> {
+fn paragraphs(chosen: Vec<Part>, is_proper: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out: Vec<Vec<String>> = vec![Vec::new()];
     let mut previous: Option<EventTime> = None;
     let mut first_event = true;
@@ -356,7 +363,10 @@ fn paragraphs(chosen: Vec<Part>, proper: &HashSet<String>) -> Vec<String> {
                 first_event = false;
                 previous = Some(time);
                 let mut sentences = part.sentences;
-                sentences[0] = format!("{connector}{}", decapitalise_with(&sentences[0], proper));
+                sentences[0] = format!(
+                    "{connector}{}",
+                    decapitalise_unless(&sentences[0], &is_proper)
+                );
                 if let Some(p) = out.last_mut() {
                     p.extend(sentences);
                 }

@@ -33,7 +33,10 @@ pub use numbers::{
     WORDS_PER_MINUTE, display_reading_time, duration_words, number_words, ordinal_words,
     reading_seconds, spoken_clock, spoken_date, spoken_reading_time, word_count,
 };
-pub use sentences::{capitalise, decapitalise, decapitalise_with, proper_nouns, split_sentences};
+pub use sentences::{
+    capitalise, decapitalise, decapitalise_unless, decapitalise_with, is_proper_noun, proper_nouns,
+    split_sentences,
+};
 
 use numbers::{decimal_words, spoken_day_of_month};
 
@@ -456,36 +459,49 @@ fn speakable(line: &str) -> bool {
     if line.starts_with('|') || line.contains(" | ") || LOG_LINE.is_match(line) {
         return false;
     }
-    let symbols = line
-        .chars()
-        .filter(|c| matches!(c, '=' | '{' | '}' | '<' | '>' | ';' | '$' | '\\' | '|'))
-        .count();
-    let letters = line.chars().filter(|c| c.is_alphabetic()).count();
-    let visible = line.chars().filter(|c| !c.is_whitespace()).count().max(1);
-    symbols < 2 && letters * 2 >= visible
+    // One pass counts all three.
+    let (mut symbols, mut letters, mut visible) = (0, 0, 0);
+    for c in line.chars() {
+        if matches!(c, '=' | '{' | '}' | '<' | '>' | ';' | '$' | '\\' | '|') {
+            symbols += 1;
+        }
+        if c.is_alphabetic() {
+            letters += 1;
+        }
+        if !c.is_whitespace() {
+            visible += 1;
+        }
+    }
+    symbols < 2 && letters * 2 >= visible.max(1)
 }
 
 /// Collapses whitespace, drops symbols a voice would read out, and fixes
 /// the punctuation left behind by removals.
 fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '~' | '≈' => out.push_str(" about "),
-            '→' | '⇒' => out.push_str(" to "),
-            '≥' => out.push_str(" at least "),
-            '≤' => out.push_str(" at most "),
-            '&' => out.push_str(" and "),
-            '×' => out.push_str(" times "),
+    // Characters that stay are copied a run at a time.
+    let mut copied = 0;
+    for (at, c) in text.char_indices() {
+        let replacement = match c {
+            '~' | '≈' => " about ",
+            '→' | '⇒' => " to ",
+            '≥' => " at least ",
+            '≤' => " at most ",
+            '&' => " and ",
+            '×' => " times ",
             '_' | '*' | '`' | '#' | '^' | '|' | '<' | '>' | '=' | '{' | '}' | '[' | ']' | '\\' => {
-                out.push(' ')
+                " "
             }
-            c if c.is_alphanumeric() || c.is_whitespace() => out.push(c),
+            c if c.is_alphanumeric() || c.is_whitespace() => continue,
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '’' | '"' | '“' | '”' | '-' | '–' | '—'
-            | '(' | ')' | '/' | '+' | '%' => out.push(c),
-            _ => out.push(' '),
-        }
+            | '(' | ')' | '/' | '+' | '%' => continue,
+            _ => " ",
+        };
+        out.push_str(&text[copied..at]);
+        out.push_str(replacement);
+        copied = at + c.len_utf8();
     }
+    out.push_str(&text[copied..]);
     let mut text = out;
     for _ in 0..2 {
         let mut changed = false;

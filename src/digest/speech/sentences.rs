@@ -57,6 +57,28 @@ fn starts_with_identifier(text: &str) -> bool {
 /// ("Patroni", "Kafka"), which keep their capital after a connector.
 pub fn proper_nouns(text: &str) -> HashSet<String> {
     let mut out = HashSet::new();
+    mid_sentence_capitals(text, |bare| {
+        out.insert(bare.to_string());
+        false
+    });
+    out
+}
+
+/// Whether `word` is one of the [`proper_nouns`] of the texts (taken as
+/// lines of one text), found without collecting them all: a story needs
+/// the answer for a few words only.
+pub fn is_proper_noun<'t>(texts: impl IntoIterator<Item = &'t str>, word: &str) -> bool {
+    if !word.chars().next().is_some_and(char::is_uppercase) || EVERYDAY.contains(&word) {
+        return false;
+    }
+    texts
+        .into_iter()
+        .any(|text| text.contains(word) && mid_sentence_capitals(text, |bare| bare == word))
+}
+
+/// Calls `found` with each capitalised word used mid-sentence (not an
+/// everyday word) until it returns true; whether it did.
+fn mid_sentence_capitals(text: &str, mut found: impl FnMut(&str) -> bool) -> bool {
     for line in text.lines() {
         let mut after_stop = true;
         for word in line.split_whitespace() {
@@ -64,24 +86,31 @@ pub fn proper_nouns(text: &str) -> HashSet<String> {
             if !after_stop
                 && bare.chars().next().is_some_and(char::is_uppercase)
                 && !EVERYDAY.contains(&bare)
+                && found(bare)
             {
-                out.insert(bare.to_string());
+                return true;
             }
             after_stop = word.ends_with(['.', '!', '?', ':', '|', '—', '–'])
                 || matches!(word, "|" | "-" | "—" | "–" | "*" | "•");
         }
     }
-    out
+    false
 }
 
 /// Lower-cases the first word unless it is a name: an acronym, a
 /// mixed-case word ("PgBouncer"), one of `proper`, or an identifier.
 pub fn decapitalise_with(text: &str, proper: &HashSet<String>) -> String {
+    decapitalise_unless(text, |word| proper.contains(word))
+}
+
+/// [`decapitalise_with`], asking `is_proper` about the first word only when
+/// the answer matters.
+pub fn decapitalise_unless(text: &str, is_proper: impl FnOnce(&str) -> bool) -> String {
     let first = text.split([' ', ',', ':', ';', '.']).next().unwrap_or("");
     let mut chars = first.chars();
     let lower_rest =
         chars.next().is_some_and(char::is_uppercase) && chars.all(|c| !c.is_uppercase());
-    if lower_rest && first.chars().count() > 1 && !proper.contains(first) {
+    if lower_rest && first.chars().count() > 1 && !is_proper(first) {
         return lower_first(text);
     }
     if first == "A" || first == "I" {
