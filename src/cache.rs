@@ -15,7 +15,10 @@
 //! record is not read again: its recorded hash stands in. When the
 //! fingerprint and the output folder both match the manifest, the build is
 //! skipped; the manifest's output records also let the output stage leave
-//! unchanged files untouched.
+//! unchanged files untouched. Beside the manifest, `<id>.spare` holds the
+//! site the last build replaced (hard links to the files it shares with the
+//! current one), and the manifest says where the two differ: the output
+//! stage starts the next build from it (see `output`).
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
