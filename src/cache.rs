@@ -15,11 +15,14 @@
 //! record is not read again: its recorded hash stands in. When the
 //! fingerprint and the output folder both match the manifest, the build is
 //! skipped; the manifest's output records also let the output stage leave
-//! unchanged files untouched.
+//! unchanged files untouched. Beside the manifest, `<id>.spare` holds the
+//! site the last build replaced (hard links to the files it shares with the
+//! current one), and the manifest says where the two differ: the output
+//! stage starts the next build from it (see `output`).
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -63,6 +66,18 @@ pub struct Manifest {
     pub inputs: Inputs,
     /// When the fingerprint was taken (nanoseconds since the epoch).
     pub fingerprinted_at: u128,
+    /// The site that build replaced, kept for the next one to start from.
+    #[serde(default)]
+    pub spare: Option<SpareRecord>,
+}
+
+/// What the output stage needs to know of a spare site (see `output`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SpareRecord {
+    /// The device and inode of the site folder it was swapped out for.
+    pub site: (u64, u64),
+    /// The paths where the spare differs from that site, sorted.
+    pub differs: Vec<String>,
 }
 
 /// A diagnostic as stored in the manifest (rules are interned on load).
@@ -131,6 +146,32 @@ fn manifest_path(root: &Path, output: &Path) -> PathBuf {
     root.join(".casebook-cache")
         .join("build")
         .join(format!("{}.json", &id[..16]))
+}
+
+/// Where the site replaced by the last build into `output` is kept: in the
+/// build cache when that is on the output's file system (files move between
+/// the two by renaming), else nowhere.
+pub fn spare_path(root: &Path, output: &Path) -> Option<PathBuf> {
+    let path = manifest_path(root, output).with_extension("spare");
+    let folder = path.parent()?;
+    fs::create_dir_all(folder).ok()?;
+    let device = |path: &Path| -> Option<u64> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(path).ok().map(|m| m.dev())
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            None
+        }
+    };
+    let site_folder = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    (device(folder)? == device(site_folder)?).then_some(path)
 }
 
 impl Manifest {
@@ -290,7 +331,15 @@ pub fn fingerprint(
         .par_iter()
         .map(|path| {
             let name = path.to_str()?.to_string();
-            let metadata = fs::metadata(path).ok()?;
+            // A file the last fingerprint recorded is looked at first (its
+            // hash may stand); any other is opened and looked at there,
+            // one walk of its path instead of two.
+            let recorded = previous.is_some_and(|p| p.inputs.contains_key(&name));
+            let (metadata, read) = if recorded {
+                (fs::metadata(path).ok()?, None)
+            } else {
+                read_file(path, u64::MAX).ok()?
+            };
             let mut file = InputFile {
                 hash: [0; 32],
                 len: metadata.len(),
@@ -298,10 +347,14 @@ pub fn fingerprint(
                 changed: changed_nanos(&metadata),
             };
             let mut kept = None;
-            file.hash = match known(&name, &file) {
+            let known_hash = if recorded { known(&name, &file) } else { None };
+            file.hash = match known_hash {
                 Some(hash) => hash,
                 None => {
-                    let bytes = fs::read(path).ok()?;
+                    let bytes = match read {
+                        Some(bytes) => bytes,
+                        None => fs::read(path).ok()?,
+                    };
                     let mut hasher = blake3::Hasher::new();
                     hasher.update(path.as_os_str().as_encoded_bytes());
                     hasher.update(&(bytes.len() as u64).to_le_bytes());
@@ -343,6 +396,23 @@ pub fn fingerprint(
         taken_at,
         read,
     })
+}
+
+/// Reads a file with one open and one look at the open file (a separate
+/// `fs::metadata` would walk its path again, and `fs::read` looks too):
+/// its metadata, and its bytes when it has at most `limit` of them.
+pub fn read_file(path: &Path, limit: u64) -> std::io::Result<(fs::Metadata, Option<Vec<u8>>)> {
+    let file = fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.len() > limit {
+        return Ok((metadata, None));
+    }
+    let len = metadata.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    // Up to the length just seen: the last, empty read that would find the
+    // end is not needed.
+    (&file).take(len).read_to_end(&mut bytes)?;
+    Ok((metadata, Some(bytes)))
 }
 
 /// One input file as the fingerprint saw it: its name, its record, and

@@ -116,22 +116,24 @@ impl Position {
 }
 
 /// Maps byte offsets in a file to lines and columns (columns count
-/// characters, as editors do).
+/// characters, as editors do). The lines are found on the first position
+/// asked for: most files loaded have nothing to point at.
 pub struct LineIndex<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         LineIndex {
             text,
-            line_starts: line_starts(text),
+            line_starts: std::cell::OnceCell::new(),
         }
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        position_at(self.text, &self.line_starts, offset)
+        let starts = self.line_starts.get_or_init(|| line_starts(self.text));
+        position_at(self.text, starts, offset)
     }
 }
 

@@ -13,8 +13,15 @@
 //! one atomic exchange: unchanged files keep their timestamps, so
 //! rsync-style deploys stay quiet, and at every moment the output folder
 //! holds one complete site.
+//!
+//! Linking every unchanged file and removing the previous site touch every
+//! path of the site, seconds on a slow disk for a one-page change. So the
+//! site swapped out is kept as a spare (in the build cache, on the same
+//! file system): it shares every file with the site it was swapped out for
+//! except those that build changed, added or removed. The next build
+//! starts from it and touches only those paths and its own changes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,7 +30,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::cache::{self, OutputFile, Outputs};
+use crate::cache::{self, OutputFile, Outputs, SpareRecord};
 
 /// A folder being filled with the new site.
 pub struct Staging {
@@ -32,14 +39,44 @@ pub struct Staging {
     committed: bool,
     /// What the build cache knows of the previous site's files.
     previous: Outputs,
+    /// Whether there was a previous site to compare with at all.
+    target_exists: bool,
+    /// Where the previous site is kept once replaced, if anywhere.
+    spare: Option<PathBuf>,
+    /// When `dir` started as the spare: the paths where it differs from
+    /// the previous site (every other file of the previous site is in it,
+    /// the same file).
+    seeded: Option<HashSet<String>>,
     /// Every file of the new site, and whether it waits in `dir`.
     written: Mutex<HashMap<String, Written>>,
+    /// Folders of `dir` known to exist, `/`-separated: each is created once.
+    folders: Mutex<HashSet<String>>,
+    /// When seeded: the spare's files this build replaced or removed.
+    disturbed: Mutex<HashSet<String>>,
+}
+
+/// The site a build swapped out, kept for the next build to start from.
+pub struct Spare {
+    /// Where it is kept: on the output's file system, outside the output.
+    pub dir: PathBuf,
+    /// What the build that kept it recorded (None: no usable spare).
+    pub record: Option<SpareRecord>,
+}
+
+/// What a commit leaves for the build cache.
+pub struct Committed {
+    /// Every file of the site.
+    pub outputs: Outputs,
+    /// The record of the spare, when the previous site was kept as one.
+    pub spare: Option<SpareRecord>,
 }
 
 #[derive(Clone, Copy)]
 struct Written {
     file: OutputFile,
     staged: bool,
+    /// The inode of the previous site's file, when not staged.
+    inode: u64,
 }
 
 impl Staging {
@@ -50,6 +87,13 @@ impl Staging {
 
     /// Like `create`, with the build cache's record of `target`'s files.
     pub fn with_previous(target: &Path, previous: Outputs) -> Result<Staging> {
+        Staging::with_spare(target, previous, None)
+    }
+
+    /// Like `with_previous`, starting from the spare the last build kept
+    /// (when it is there and its record is known) and keeping the site
+    /// this build replaces as the next spare.
+    pub fn with_spare(target: &Path, previous: Outputs, spare: Option<Spare>) -> Result<Staging> {
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -64,13 +108,41 @@ impl Staging {
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
         }
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let target_exists = fs::symlink_metadata(target).is_ok();
+        // The spare is claimed by moving it: a build killed from here on
+        // leaves no spare, and the next one starts without.
+        let seeded = spare.as_ref().and_then(|spare| {
+            // Only beside the very site it was swapped out for: a site
+            // committed since (by a build with another cache) is another
+            // folder.
+            let record = spare
+                .record
+                .as_ref()
+                .filter(|r| site_identity(target) == Some(r.site))?;
+            fs::rename(&spare.dir, &dir).ok()?;
+            Some(record.differs.iter().cloned().collect::<HashSet<String>>())
+        });
+        if let Some(spare) = &spare
+            && seeded.is_none()
+            && fs::symlink_metadata(&spare.dir).is_ok()
+        {
+            // Kept by a build whose record was lost: of no use.
+            let _ = remove_entry(&spare.dir);
+        }
+        if seeded.is_none() {
+            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
             committed: false,
             previous,
+            target_exists,
+            spare: spare.map(|s| s.dir),
+            seeded,
             written: Mutex::new(HashMap::new()),
+            folders: Mutex::new(HashSet::new()),
+            disturbed: Mutex::new(HashSet::new()),
         })
     }
 
@@ -79,13 +151,15 @@ impl Staging {
         let hash = *blake3::hash(bytes).as_bytes();
         let path = self.dir.join(relative);
         let record = match self.unchanged(relative, hash, bytes) {
-            Some(file) => Written {
+            Some((file, inode)) => Written {
                 file,
                 staged: false,
+                inode,
             },
             None => Written {
-                file: write_new(&path, bytes, hash, self.was_written(relative))?,
+                file: self.write_new(relative, &path, bytes, hash)?,
                 staged: true,
+                inode: 0,
             },
         };
         self.record(relative, record, &path);
@@ -102,8 +176,7 @@ impl Staging {
         produce: impl FnOnce(&mut dyn Write) -> Result<()>,
     ) -> Result<()> {
         let path = self.dir.join(relative);
-        let rewritten = self.was_written(relative);
-        let file = create_new(&path, rewritten)?;
+        let file = self.create_new(relative, &path)?;
         let mut writer = HashingWriter {
             inner: std::io::BufWriter::with_capacity(1 << 16, file),
             hasher: blake3::Hasher::new(),
@@ -124,11 +197,12 @@ impl Staging {
                 .and_then(|old| hasher.update_reader(old).map(drop))
                 .is_ok_and(|()| *hasher.finalize().as_bytes() == hash)
         }) {
-            Some(file) => {
+            Some((file, inode)) => {
                 let _ = fs::remove_file(&path);
                 Written {
                     file,
                     staged: false,
+                    inode,
                 }
             }
             None => Written {
@@ -138,26 +212,95 @@ impl Staging {
                     modified: cache::modified_nanos(&metadata),
                 },
                 staged: true,
+                inode: 0,
             },
         };
         self.record(relative, record, &path);
         Ok(())
     }
 
+    /// Creates a file in the staging folder, with its folders. A file
+    /// already there (staged before by this build, or the spare's) is
+    /// replaced, never written through: it may be the previous site's.
+    fn create_new(&self, relative: &str, path: &Path) -> Result<fs::File> {
+        if let Some((folder, _)) = relative.rsplit_once('/') {
+            self.create_folder(folder)?;
+        }
+        if self.seeded.is_some() {
+            // The spare's file, or a folder where the new site has a file.
+            if fs::remove_file(path).is_err() && fs::symlink_metadata(path).is_ok() {
+                let _ = fs::remove_dir_all(path);
+            }
+            lock(&self.disturbed).insert(relative.to_string());
+        } else if self.was_written(relative) {
+            let _ = fs::remove_file(path);
+        }
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Creates a folder of the staging folder (and its parents) unless
+    /// this build did already.
+    fn create_folder(&self, folder: &str) -> Result<()> {
+        if lock(&self.folders).contains(folder) {
+            return Ok(());
+        }
+        let path = self.dir.join(folder);
+        let mut created = fs::create_dir_all(&path);
+        if created.is_err() && self.seeded.is_some() {
+            // The spare has a file where the new site has a folder.
+            let mut at = self.dir.clone();
+            for part in folder.split('/') {
+                at.push(part);
+                if fs::symlink_metadata(&at).is_ok_and(|m| !m.is_dir()) {
+                    let _ = fs::remove_file(&at);
+                }
+            }
+            created = fs::create_dir_all(&path);
+        }
+        created.with_context(|| format!("cannot create {}", path.display()))?;
+        let mut folders = lock(&self.folders);
+        let mut folder = folder;
+        while folders.insert(folder.to_string()) {
+            match folder.rsplit_once('/') {
+                Some((parent, _)) => folder = parent,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a new file into the staging folder; returns its record.
+    fn write_new(
+        &self,
+        relative: &str,
+        path: &Path,
+        bytes: &[u8],
+        hash: [u8; 32],
+    ) -> Result<OutputFile> {
+        let mut file = self.create_new(relative, path)?;
+        file.write_all(bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let metadata = file
+            .metadata()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(OutputFile {
+            hash,
+            len: metadata.len(),
+            modified: cache::modified_nanos(&metadata),
+        })
+    }
+
     fn was_written(&self, relative: &str) -> bool {
-        self.written
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(relative)
+        lock(&self.written).contains_key(relative)
     }
 
     /// Notes a file of the new site.
     fn record(&self, relative: &str, record: Written, path: &Path) {
-        let earlier = self
-            .written
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(relative.to_string(), record);
+        let earlier = lock(&self.written).insert(relative.to_string(), record);
         // Written twice, the second time the same as the previous site: the
         // first, staged copy must not be moved in.
         if earlier.is_some_and(|e| e.staged) && !record.staged {
@@ -165,23 +308,33 @@ impl Staging {
         }
     }
 
-    /// The previous site's record of `relative` when its bytes are `bytes`.
-    fn unchanged(&self, relative: &str, hash: [u8; 32], bytes: &[u8]) -> Option<OutputFile> {
+    /// The previous site's record of `relative` (and its file's inode)
+    /// when its bytes are `bytes`.
+    fn unchanged(&self, relative: &str, hash: [u8; 32], bytes: &[u8]) -> Option<(OutputFile, u64)> {
         self.unchanged_file(relative, hash, bytes.len() as u64, || {
             fs::read(self.target.join(relative)).is_ok_and(|old| old == bytes)
         })
     }
 
-    /// The previous site's record of `relative` when its bytes have this
-    /// hash and length; `same_bytes` compares them with the previous file
-    /// when the build cache has no record of it.
+    /// The previous site's record of `relative` (and its file's inode)
+    /// when its bytes have this hash and length; `same_bytes` compares them
+    /// with the previous file when the build cache has no record of it.
     fn unchanged_file(
         &self,
         relative: &str,
         hash: [u8; 32],
         len: u64,
         same_bytes: impl FnOnce() -> bool,
-    ) -> Option<OutputFile> {
+    ) -> Option<(OutputFile, u64)> {
+        if !self.target_exists {
+            return None;
+        }
+        // Recorded with other bytes: changed, whatever the file says now.
+        if let Some(recorded) = self.previous.get(relative)
+            && (recorded.hash != hash || recorded.len != len)
+        {
+            return None;
+        }
         let previous = self.target.join(relative);
         let metadata = fs::symlink_metadata(&previous).ok()?;
         if !metadata.is_file() || metadata.len() != len {
@@ -196,12 +349,12 @@ impl Staging {
             Some(recorded) => recorded == &file,
             None => same_bytes(),
         };
-        same.then_some(file)
+        same.then_some((file, inode(&metadata)))
     }
 
     /// Every HTML page written so far, by `/`-separated path, sorted.
     pub fn pages(&self) -> Vec<String> {
-        let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let written = lock(&self.written);
         let mut pages: Vec<String> = written
             .keys()
             .filter(|path| path.ends_with(".html"))
@@ -227,16 +380,27 @@ impl Staging {
     /// moment leaves one complete site, the previous or the new; elsewhere
     /// the previous site is moved aside first. The previous site, now at
     /// the staging path, is removed last.
-    pub fn commit(mut self) -> Result<Outputs> {
-        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
+    pub fn commit(mut self) -> Result<Committed> {
+        let written = std::mem::take(&mut *lock(&self.written));
         let had_previous = fs::symlink_metadata(&self.target).is_ok();
-        if had_previous {
-            self.link_unchanged(&written)?;
-            if exchange(&self.dir, &self.target).is_ok() {
-                self.committed = true;
-                remove_previous(&self.dir);
-                return Ok(records(written));
+        if let Some(differs) = &self.seeded {
+            if !had_previous {
+                anyhow::bail!(
+                    "the previous site {} went away during the build",
+                    self.target.display()
+                );
             }
+            self.complete_from_spare(&written, differs)?;
+        } else if had_previous {
+            self.link_unchanged(&written)?;
+        }
+        if had_previous && exchange(&self.dir, &self.target).is_ok() {
+            self.committed = true;
+            let spare = self.keep_spare(&written);
+            return Ok(Committed {
+                outputs: records(written),
+                spare,
+            });
         }
         let old = self.target.with_file_name(format!(
             ".{}.casebook-old-{}",
@@ -266,7 +430,10 @@ impl Staging {
         if had_previous {
             remove_previous(&old);
         }
-        Ok(records(written))
+        Ok(Committed {
+            outputs: records(written),
+            spare: None,
+        })
     }
 
     /// Puts each file the new site shares with the previous one into the
@@ -275,18 +442,177 @@ impl Staging {
         written
             .par_iter()
             .filter(|(_, record)| !record.staged)
-            .try_for_each(|(relative, _)| {
-                let from = self.target.join(relative);
-                let to = self.dir.join(relative);
-                if let Some(parent) = to.parent() {
-                    fs::create_dir_all(parent)
-                        .with_context(|| format!("cannot create {}", parent.display()))?;
-                }
-                fs::hard_link(&from, &to)
-                    .or_else(|_| fs::copy(&from, &to).map(drop))
-                    .with_context(|| format!("cannot keep {}", from.display()))
-            })
+            .try_for_each(|(relative, _)| self.link(relative))
     }
+
+    /// One file of the previous site, into the staging folder.
+    fn link(&self, relative: &str) -> Result<()> {
+        let from = self.target.join(relative);
+        let to = self.dir.join(relative);
+        if let Some((folder, _)) = relative.rsplit_once('/') {
+            self.create_folder(folder)?;
+        }
+        fs::hard_link(&from, &to)
+            .or_else(|_| fs::copy(&from, &to).map(drop))
+            .with_context(|| format!("cannot keep {}", from.display()))
+    }
+
+    /// Makes the staging folder, started as the spare, the new site: the
+    /// files it shares with the previous site where the spare has another
+    /// file (or none), and without the files the new site does not have.
+    fn complete_from_spare(
+        &self,
+        written: &HashMap<String, Written>,
+        differs: &HashSet<String>,
+    ) -> Result<()> {
+        let disturbed = std::mem::take(&mut *lock(&self.disturbed));
+        written
+            .par_iter()
+            .filter(|(relative, record)| {
+                !record.staged && (differs.contains(*relative) || disturbed.contains(*relative))
+            })
+            .try_for_each(|(relative, _)| {
+                let _ = fs::remove_file(self.dir.join(relative));
+                self.link(relative)
+            })?;
+        // The spare holds the previous site's files and those it differs
+        // by: what the new site does not have goes, with emptied folders.
+        let gone: HashSet<&String> = self
+            .previous
+            .keys()
+            .chain(differs)
+            .filter(|relative| !written.contains_key(*relative))
+            .collect();
+        gone.par_iter().for_each(|relative| {
+            let path = self.dir.join(relative);
+            if fs::remove_file(&path).is_ok() {
+                let mut folder = path.parent();
+                while let Some(dir) = folder.filter(|d| *d != self.dir) {
+                    if fs::remove_dir(dir).is_err() {
+                        break;
+                    }
+                    folder = dir.parent();
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Keeps the previous site, swapped out to the staging path, as the
+    /// next build's spare; removes it where it cannot be kept.
+    fn keep_spare(&self, written: &HashMap<String, Written>) -> Option<SpareRecord> {
+        let kept = self.spare.as_ref().and_then(|spare| {
+            // Every file it has, hand-made ones too, and which file each
+            // is: the record must name each path where the new site has
+            // another (a page renamed into the site during the build too).
+            let files = list_files(&self.dir)?;
+            let site = site_identity(&self.target)?;
+            if let Some(parent) = spare.parent() {
+                fs::create_dir_all(parent).ok()?;
+            }
+            if fs::symlink_metadata(spare).is_ok() {
+                remove_entry(spare).ok()?;
+            }
+            fs::rename(&self.dir, spare).ok()?;
+            let mut differs: Vec<String> = written
+                .iter()
+                .filter(|(_, record)| record.staged)
+                .map(|(relative, _)| relative.clone())
+                .collect();
+            differs.extend(
+                files
+                    .into_iter()
+                    .filter(|(file, inode)| {
+                        written
+                            .get(file)
+                            .is_none_or(|record| !record.staged && record.inode != *inode)
+                    })
+                    .map(|(file, _)| file),
+            );
+            differs.sort_unstable();
+            Some(SpareRecord { site, differs })
+        });
+        if kept.is_none() {
+            remove_previous(&self.dir);
+        }
+        kept
+    }
+}
+
+/// Locks a mutex, whatever a panicking thread left in it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Every file under `dir`, `/`-separated, with its inode (as listed: no
+/// file is looked at); None if some folder cannot be listed. The top two
+/// levels are listed first and the folders found there walked in parallel
+/// (a site is thousands of small folders).
+fn list_files(dir: &Path) -> Option<Vec<(String, u64)>> {
+    let mut top = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).max_depth(2) {
+        top.push(entry.ok()?);
+    }
+    let lists: Option<Vec<Vec<(String, u64)>>> = top
+        .par_iter()
+        .map(|entry| {
+            if !entry.file_type().is_dir() {
+                return cache::relative_name(dir, entry.path())
+                    .map(|name| vec![(name, listed_inode(entry))]);
+            }
+            if entry.depth() < 2 {
+                return Some(Vec::new());
+            }
+            let mut names = Vec::new();
+            for inner in walkdir::WalkDir::new(entry.path()).min_depth(1) {
+                let inner = inner.ok()?;
+                if !inner.file_type().is_dir() {
+                    names.push((
+                        cache::relative_name(dir, inner.path())?,
+                        listed_inode(&inner),
+                    ));
+                }
+            }
+            Some(names)
+        })
+        .collect();
+    Some(lists?.into_iter().flatten().collect())
+}
+
+#[cfg(unix)]
+fn inode(metadata: &fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(metadata)
+}
+
+#[cfg(unix)]
+fn listed_inode(entry: &walkdir::DirEntry) -> u64 {
+    walkdir::DirEntryExt::ino(entry)
+}
+
+#[cfg(not(unix))]
+fn inode(_: &fs::Metadata) -> u64 {
+    0
+}
+
+#[cfg(not(unix))]
+fn listed_inode(_: &walkdir::DirEntry) -> u64 {
+    0
+}
+
+/// What tells one committed site from another: its folder's device and
+/// inode (every commit puts a new folder in place).
+#[cfg(unix)]
+pub fn site_identity(target: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::symlink_metadata(target)
+        .ok()
+        .filter(fs::Metadata::is_dir)
+        .map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+pub fn site_identity(_: &Path) -> Option<(u64, u64)> {
+    None
 }
 
 /// Removes the previous site once the new one is in place. Failing to is
@@ -308,24 +634,6 @@ fn records(written: HashMap<String, Written>) -> Outputs {
         .collect()
 }
 
-/// Creates a file in the staging folder, with its folders; `rewritten`
-/// when this build staged the path before (that copy is replaced, never
-/// written through).
-fn create_new(path: &Path, rewritten: bool) -> Result<fs::File> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    if rewritten {
-        let _ = fs::remove_file(path);
-    }
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))
-}
-
 /// A writer that hashes what passes through it.
 struct HashingWriter<W> {
     inner: W,
@@ -342,21 +650,6 @@ impl<W: Write> Write for HashingWriter<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
-}
-
-/// Writes a new file into the staging folder; returns its record.
-fn write_new(path: &Path, bytes: &[u8], hash: [u8; 32], rewritten: bool) -> Result<OutputFile> {
-    let mut file = create_new(path, rewritten)?;
-    file.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    let metadata = file
-        .metadata()
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(OutputFile {
-        hash,
-        len: metadata.len(),
-        modified: cache::modified_nanos(&metadata),
-    })
 }
 
 /// Swaps two paths atomically (Linux `renameat2` with `RENAME_EXCHANGE`).
@@ -504,7 +797,7 @@ mod tests {
         let first = Staging::create(&target).unwrap();
         stream(&first, "same.json", &[b"{\"a\":", b"1}"]);
         stream(&first, "other.json", &[b"[1]"]);
-        let records = first.commit().unwrap();
+        let records = first.commit().unwrap().outputs;
         assert_eq!(fs::read(target.join("same.json")).unwrap(), b"{\"a\":1}");
         assert_eq!(
             records["same.json"].hash,
@@ -527,6 +820,119 @@ mod tests {
             .unwrap();
         assert_eq!(before, after, "an unchanged file keeps its timestamp");
         assert_eq!(fs::read(target.join("other.json")).unwrap(), b"[2]");
+    }
+
+    /// Rebuilds that start from the spare give exactly the site a build
+    /// from nothing gives, keep unchanged files (the same file, so the
+    /// same time), and never bring back a file the site no longer has.
+    #[cfg(unix)]
+    #[test]
+    fn rebuilds_from_the_spare_touch_only_what_changed() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let spare_dir = tmp.path().join("cache/site.spare");
+        fs::create_dir_all(spare_dir.parent().unwrap()).unwrap();
+        let mut outputs = Outputs::new();
+        let mut record: Option<SpareRecord> = None;
+        let mut build_during = |files: &[(&str, &str)], during: &dyn Fn()| {
+            let spare = Spare {
+                dir: spare_dir.clone(),
+                record: record.take(),
+            };
+            let staging =
+                Staging::with_spare(&target, std::mem::take(&mut outputs), Some(spare)).unwrap();
+            for (path, text) in files {
+                staging.write(path, text.as_bytes()).unwrap();
+            }
+            during();
+            let committed = staging.commit().unwrap();
+            outputs = committed.outputs;
+            record = committed.spare;
+            read_tree(&target)
+        };
+        let mut build = |files: &[(&str, &str)]| build_during(files, &|| {});
+        let inode = |path: &str| fs::metadata(target.join(path)).unwrap().ino();
+        let tree = |files: &[(&str, &str)]| -> Vec<(String, String)> {
+            let mut tree: Vec<(String, String)> = files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect();
+            tree.sort();
+            tree
+        };
+
+        let one = [
+            ("index.html", "home"),
+            ("a/index.html", "a"),
+            ("b/index.html", "b"),
+        ];
+        assert_eq!(build(&one), tree(&one));
+        let a = inode("a/index.html");
+        // A file made by hand in the site: the next site does not have it.
+        fs::write(target.join("b/notes.txt"), "by hand").unwrap();
+        let two = [
+            ("index.html", "home 2"),
+            ("a/index.html", "a"),
+            ("c/d/index.html", "c"),
+        ];
+        assert_eq!(build(&two), tree(&two));
+        assert!(spare_dir.exists(), "the replaced site is kept");
+        // Started from the spare this time.
+        let three = [
+            ("index.html", "home 3"),
+            ("a/index.html", "a"),
+            ("b/index.html", "b again"),
+            ("c/d/index.html", "c"),
+        ];
+        assert_eq!(build(&three), tree(&three));
+        let four = [
+            ("index.html", "home 3"),
+            ("a/index.html", "a"),
+            ("b", "a file now"),
+        ];
+        assert_eq!(build(&four), tree(&four));
+        let five = [
+            ("index.html", "home 5"),
+            ("a/index.html", "a"),
+            ("b/x/index.html", "x"),
+        ];
+        assert_eq!(build(&five), tree(&five));
+        assert_eq!(
+            inode("a/index.html"),
+            a,
+            "an unchanged file is never replaced"
+        );
+        assert!(
+            !tmp.path().join("public/c").exists(),
+            "emptied folders go too"
+        );
+        // A page renamed into the site during a build (serve's preview)
+        // goes with the replaced site, and is not taken for the new one's.
+        let preview = tmp.path().join("preview");
+        let rename_in = || {
+            fs::write(&preview, "preview").unwrap();
+            fs::rename(&preview, target.join("a/index.html")).unwrap();
+        };
+        assert_eq!(build_during(&five, &rename_in), tree(&five));
+        assert_eq!(build_during(&five, &|| {}), tree(&five));
+        assert_eq!(build_during(&five, &|| {}), tree(&five));
+    }
+
+    fn read_tree(dir: &Path) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                (
+                    cache::relative_name(dir, e.path()).unwrap(),
+                    fs::read_to_string(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
     }
 
     #[test]

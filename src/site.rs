@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::content;
 use crate::diagnostics::{self, Diagnostic};
 use crate::history;
-use crate::output::Staging;
+use crate::output::{Spare, Staging};
 use crate::render::{self, Progress};
 use crate::templates::Theme;
 use crate::timings::{Stopwatch, Timings};
@@ -189,7 +189,18 @@ fn build_inner(
         .and_then(|c| c.manifest.as_ref())
         .map(|m| m.outputs.clone())
         .unwrap_or_default();
-    let staging = Staging::with_previous(&output, previous)?;
+    // The site this build replaces is kept for the next build to start
+    // from, when a manifest will say what it holds.
+    let spare = cache
+        .as_ref()
+        .filter(|c| c.output == output && c.fingerprint.is_some())
+        .and_then(|c| {
+            Some(Spare {
+                dir: cache::spare_path(&options.root, &output)?,
+                record: c.manifest.as_ref().and_then(|m| m.spare.clone()),
+            })
+        });
+    let staging = Staging::with_spare(&output, previous, spare)?;
     // Rendering and the search index read the same model and write
     // different files: side by side, the search stage fills the cores that
     // rendering's single-threaded parts (feeds, the JSON export) leave idle.
@@ -221,7 +232,7 @@ fn build_inner(
 
     let clock = Instant::now();
     Manifest::forget(&options.root, &output);
-    let outputs = staging.commit()?;
+    let committed = staging.commit()?;
     report.timings.push(("output", clock.elapsed()));
     if let Some(fingerprint) = cache.and_then(|c| c.fingerprint.filter(|_| c.output == output)) {
         Manifest {
@@ -229,9 +240,10 @@ fn build_inner(
             incidents: report.incidents,
             files: report.files,
             diagnostics: report.diagnostics.iter().map(Into::into).collect(),
-            outputs,
+            outputs: committed.outputs,
             inputs: fingerprint.inputs,
             fingerprinted_at: fingerprint.taken_at,
+            spare: committed.spare,
             ..Manifest::default()
         }
         .save(&options.root, &output);

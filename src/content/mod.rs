@@ -124,31 +124,30 @@ pub const MAX_POSTMORTEM_BYTES: u64 = 10 * 1024 * 1024;
 
 /// The error for a file over [`MAX_POSTMORTEM_BYTES`].
 fn too_large(file: &SourceFile, len: u64) -> Option<FileResult> {
+    (len > MAX_POSTMORTEM_BYTES).then(|| too_large_error(file, len))
+}
+
+fn too_large_error(file: &SourceFile, len: u64) -> FileResult {
     let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-    (len > MAX_POSTMORTEM_BYTES).then(|| {
-        FileResult::failed(
-            Diagnostic::error(
-                &file.relative,
-                "content/too-large",
-                format!(
-                    "the file is {:.1} MB; postmortems are read up to {:.0} MB",
-                    mb(len),
-                    mb(MAX_POSTMORTEM_BYTES)
-                ),
-            )
-            .hint("move long logs or data into static/ and link to them from the postmortem"),
+    FileResult::failed(
+        Diagnostic::error(
+            &file.relative,
+            "content/too-large",
+            format!(
+                "the file is {:.1} MB; postmortems are read up to {:.0} MB",
+                mb(len),
+                mb(MAX_POSTMORTEM_BYTES)
+            ),
         )
-    })
+        .hint("move long logs or data into static/ and link to them from the postmortem"),
+    )
 }
 
 /// Reads one file into an incident.
 fn load_file(file: &SourceFile, config: &Config) -> FileResult {
-    let len = std::fs::metadata(&file.path).map_or(0, |m| m.len());
-    if let Some(failed) = too_large(file, len) {
-        return failed;
-    }
-    match std::fs::read(&file.path) {
-        Ok(bytes) => load_bytes(file, &bytes, config),
+    match crate::cache::read_file(&file.path, MAX_POSTMORTEM_BYTES) {
+        Ok((_, Some(bytes))) => load_bytes(file, &bytes, config),
+        Ok((metadata, None)) => too_large_error(file, metadata.len()),
         Err(e) => FileResult::failed(
             Diagnostic::error(
                 &file.relative,
@@ -263,7 +262,7 @@ fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Diagnostic> {
             .at(lines.position(e.valid_up_to()))
             .hint("re-save the file as UTF-8")
     })?;
-    if let Some((offset, c)) = text.char_indices().find(|&(_, c)| is_forbidden_control(c)) {
+    if let Some((offset, c)) = first_forbidden_control(text) {
         return Err(Diagnostic::error(
             path,
             "content/control-character",
@@ -280,6 +279,22 @@ fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Diagnostic> {
 /// carriage return, and the non-characters U+FFFE and U+FFFF.
 pub fn is_forbidden_control(c: char) -> bool {
     matches!(c, '\0'..='\x08' | '\x0B' | '\x0C' | '\x0E'..='\x1F' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// The first [`is_forbidden_control`] character of `text` and its offset,
+/// found byte by byte: the C0 controls are single bytes, and U+FFFE and
+/// U+FFFF the only characters encoded `EF BF BE` and `EF BF BF`.
+fn first_forbidden_control(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().find_map(|(i, &b)| match b {
+        0x00..=0x1F => is_forbidden_control(char::from(b)).then(|| (i, char::from(b))),
+        0xEF => match bytes.get(i + 1..i + 3) {
+            Some([0xBF, 0xBE]) => Some((i, '\u{FFFE}')),
+            Some([0xBF, 0xBF]) => Some((i, '\u{FFFF}')),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 fn looks_like_markdown(text: &str) -> bool {
@@ -310,6 +325,10 @@ mod tests {
         assert_eq!(control.rule, "content/control-character");
         assert_eq!((control.line, control.column), (2, 3));
         assert!(decode(p, b"tab\there\r\n").is_ok());
+        let noncharacter = decode(p, "é\n\u{FFFD}a\u{FFFF}".as_bytes()).unwrap_err();
+        assert_eq!(noncharacter.rule, "content/control-character");
+        assert!(noncharacter.message.contains("U+FFFF"));
+        assert_eq!((noncharacter.line, noncharacter.column), (2, 3));
         let err = decode(p, b"ok\nbad \xC3(").unwrap_err();
         assert_eq!((err.line, err.column), (2, 5));
     }
