@@ -661,6 +661,8 @@ mod tests {
             "tab\tonly, nbsp\u{a0}\u{a0}here\u{2003}.",
             "é  ü ,  (x  )",
             "end .",
+            "dash — , then\u{2014}  two → ok",
+            "“quoted” ,no change",
         ] {
             let mut ours = text.to_string();
             let changed = respace(&mut ours, Respace::BeforePunctuation);
@@ -670,6 +672,24 @@ mod tests {
             let changed = respace(&mut ours, Respace::Collapse);
             assert_eq!(ours, collapse.replace_all(text, " "), "{text:?}");
             assert_eq!(changed, collapse.is_match(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn word_counts_match_split_whitespace() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a  b\t\x0bc\r\n",
+            "x\u{a0}y é",
+            "one—two three",
+        ] {
+            assert_eq!(
+                word_count(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
         }
     }
 

@@ -72,8 +72,9 @@ static CLASS: [u8; 256] = {
 };
 
 /// Could [`super::respace`] change anything: two white space characters
-/// in a row (`collapse`), or one before `,.;:!?)`. Any lead byte of a
-/// non-ASCII white space character says "maybe".
+/// in a row (`collapse`), or one before `,.;:!?)`. The bytes answer for
+/// ASCII white space; a text with non-ASCII white space (rare, looked for
+/// only when a lead byte that may start one is there) says "maybe".
 pub(super) fn maybe_respace(text: &str, collapse: bool) -> bool {
     // Bit 0 of `hit`: a space after a space; bit 1: punctuation after a
     // space; bit 2: a wide lead byte.
@@ -86,7 +87,10 @@ pub(super) fn maybe_respace(text: &str, collapse: bool) -> bool {
         hit |= (after_space | WIDE) & class;
         previous = class;
     }
-    hit & want != 0
+    if hit & want & !WIDE != 0 {
+        return true;
+    }
+    hit & want & WIDE != 0 && text.chars().any(|c| !c.is_ascii() && c.is_whitespace())
 }
 
 /// Whether a digit (`\d`) is followed by something `then` accepts: the
@@ -128,17 +132,26 @@ fn then_maybe_space(rest: &str, set: &[u8]) -> bool {
 }
 
 /// A digit directly followed by `byte`: `2024-`, `14:`, `10.`, `2h`, `4x`.
-/// Looks at the bytes equal to `byte` (rarer than digits).
+/// Looks at the bytes equal to `byte` (rarer than digits, found with
+/// `memchr` through `str::find`).
 pub(super) fn digit_before(text: &str, byte: u8) -> bool {
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().skip(1).any(|(at, &b)| {
-        b == byte
+    let mut from = 0;
+    while let Some(found) = text[from..].find(char::from(byte)) {
+        let at = from + found;
+        let digit = at > 0
             && match bytes[at - 1] {
                 d if d.is_ascii_digit() => true,
                 d if d < 0x80 => false,
                 _ => text[..at].chars().next_back().is_some_and(char::is_numeric),
-            }
-    })
+            };
+        if digit {
+            return true;
+        }
+        // `byte` is ASCII, so the next byte starts a character.
+        from = at + 1;
+    }
+    false
 }
 
 /// Could `\d\s?(ms|s|min|h|d…)` match: a digit, maybe a space, a unit letter.
