@@ -2,6 +2,9 @@
 //! things, fitted from the opening, the timeline, the causes, the impact,
 //! the durations, what surprised the team and why it was not worse.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use jiff::SignedDuration;
 
 use crate::config::SeverityLevel;
@@ -201,49 +204,79 @@ fn surprise(speaker: &Speaker, incident: &Incident) -> Vec<String> {
     section_sentences(speaker, incident, SectionKind::Lessons, 1)
 }
 
+/// Words that make a timeline event a turning point, by how much it
+/// matters: surprise (3), then mitigation (4), then detection (5).
+const TURNING_WORDS: [(usize, &[&str]); 3] = [
+    (
+        3,
+        &[
+            "puzzl",
+            "surpris",
+            "unexpected",
+            "confus",
+            "not recover",
+            "still fail",
+            "did not",
+            "no effect",
+        ],
+    ),
+    (
+        4,
+        &[
+            "recover",
+            "mitigat",
+            "restor",
+            "fixed",
+            "rolled back",
+            "rollback",
+            "revert",
+            "disabled",
+            "back to",
+            "reconnect",
+            "failover",
+            "promot",
+            "found",
+            "identif",
+        ],
+    ),
+    (
+        5,
+        &[
+            "page", "alert", "declared", "noticed", "reported", "escalat",
+        ],
+    ),
+];
+
+/// All the [`TURNING_WORDS`], in order, for one pass over ASCII text.
+static TURNING: LazyLock<(AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
+    let (ranks, words): (Vec<usize>, Vec<&str>) = TURNING_WORDS
+        .iter()
+        .flat_map(|(rank, words)| words.iter().map(move |w| (*rank, *w)))
+        .unzip();
+    let matcher = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .expect("valid words");
+    (matcher, ranks)
+});
+
 /// How much a timeline event matters to the story, if it is a turning
 /// point: surprise first, then mitigation, then detection.
 fn turning_point(text: &str) -> Option<usize> {
-    const SURPRISE: &[&str] = &[
-        "puzzl",
-        "surpris",
-        "unexpected",
-        "confus",
-        "not recover",
-        "still fail",
-        "did not",
-        "no effect",
-    ];
-    const MITIGATION: &[&str] = &[
-        "recover",
-        "mitigat",
-        "restor",
-        "fixed",
-        "rolled back",
-        "rollback",
-        "revert",
-        "disabled",
-        "back to",
-        "reconnect",
-        "failover",
-        "promot",
-        "found",
-        "identif",
-    ];
-    const DETECTION: &[&str] = &[
-        "page", "alert", "declared", "noticed", "reported", "escalat",
-    ];
-    let lower = text.to_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    if has(SURPRISE) {
-        Some(3)
-    } else if has(MITIGATION) {
-        Some(4)
-    } else if has(DETECTION) {
-        Some(5)
-    } else {
-        None
+    if text.is_ascii() {
+        // Case-insensitive on ASCII is what lower-casing did; every
+        // occurrence is seen, overlapping ones too.
+        let (matcher, ranks) = &*TURNING;
+        return matcher
+            .find_overlapping_iter(text)
+            .map(|m| ranks[m.pattern().as_usize()])
+            .min();
     }
+    let lower = text.to_lowercase();
+    TURNING_WORDS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| lower.contains(w)))
+        .map(|(rank, _)| *rank)
 }
 
 static YEAR: std::sync::LazyLock<regex::Regex> =

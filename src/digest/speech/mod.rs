@@ -16,6 +16,7 @@
 
 mod glossary;
 mod numbers;
+mod scan;
 mod sentences;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -262,13 +263,15 @@ impl Speaker {
                 }
             });
         }
-        replace(&mut text, &FIRST_LAST, &|c| {
-            if c.get(1).is_some() {
-                format!("{PERSON}'s")
-            } else {
-                PERSON.to_string()
-            }
-        });
+        if scan::maybe_first_last(&text, FIRST_NAMES) {
+            replace(&mut text, &FIRST_LAST, &|c| {
+                if c.get(1).is_some() {
+                    format!("{PERSON}'s")
+                } else {
+                    PERSON.to_string()
+                }
+            });
+        }
         if text.contains("ngineer") {
             replace(&mut text, &ENGINEERS, &|c| {
                 let count = c[0].to_lowercase().matches(PERSON).count();
@@ -286,10 +289,10 @@ impl Speaker {
     }
 
     /// Dates, times, durations and other numbers, in words.
-    /// Each pattern is tried only when the text holds a character every
-    /// match needs (a regex scan costs more than the look).
+    /// Each pattern is tried only when the text holds what every match
+    /// needs ([`scan`]; a regex scan costs more than the look).
     fn numbers(text: &mut String) {
-        if text.contains('-') {
+        if scan::digit_before(text, b'-') {
             Self::iso_dates(text);
         }
         Self::clock_times_and_units(text);
@@ -312,7 +315,7 @@ impl Speaker {
 
     /// Clock times, day-and-month dates, durations, percentages.
     fn clock_times_and_units(text: &mut String) {
-        if text.contains(':') {
+        if scan::digit_before(text, b':') {
             if text.contains(['(', '[']) {
                 replace(text, &PAREN_TIME, &|_| String::new());
             }
@@ -335,22 +338,48 @@ impl Speaker {
                 )
             });
         }
-        replace(text, &DAY_MONTH, &|c| {
-            spoken_day_of_month(&c[1], &c[2]).unwrap_or_else(|| c[0].to_string())
-        });
-        replace(text, &MONTH_DAY, &|c| {
-            spoken_day_of_month(&c[2], &c[1]).unwrap_or_else(|| c[0].to_string())
-        });
-        if text.contains('.') {
+        if scan::maybe_month(text) {
+            replace(text, &DAY_MONTH, &|c| {
+                spoken_day_of_month(&c[1], &c[2]).unwrap_or_else(|| c[0].to_string())
+            });
+            replace(text, &MONTH_DAY, &|c| {
+                spoken_day_of_month(&c[2], &c[1]).unwrap_or_else(|| c[0].to_string())
+            });
+        }
+        if scan::digit_before(text, b'.') {
             replace(text, &IP, &|_| "an internal address".to_string());
         }
-        if text.contains('h') {
+        if scan::digit_before(text, b'h') {
             replace(text, &COMPACT_DURATION, &|c| {
                 let hours: i64 = c[1].parse().unwrap_or(0);
                 let minutes: i64 = c[2].parse().unwrap_or(0);
                 duration_words(SignedDuration::from_mins(hours * 60 + minutes))
             });
         }
+        if scan::maybe_duration(text) {
+            Self::durations(text);
+        }
+        if scan::maybe_percent(text) {
+            replace(text, &PERCENT, &|c| {
+                format!("{} percent", decimal_words(&c[1]))
+            });
+        }
+        if scan::maybe_percentile(text) {
+            replace(text, &PERCENTILE, &|c| match &c[1] {
+                "50" => "median".to_string(),
+                n => match n.parse::<u32>() {
+                    Ok(n) => format!("{} percentile", ordinal_words(n)),
+                    Err(_) => format!("{n} percentile"),
+                },
+            });
+        }
+        if scan::digit_before(text, b'x') {
+            replace(text, &TIMES, &|c| format!("{} times", decimal_words(&c[1])));
+        }
+    }
+
+    /// `10 min`, `95 ms`: amounts and units in words.
+    fn durations(text: &mut String) {
         replace(text, &DURATION, &|c| {
             let unit = match &c[2] {
                 "ms" | "millisecond" | "milliseconds" => "millisecond",
@@ -363,32 +392,28 @@ impl Speaker {
             let plural = if &c[1] == "1" { "" } else { "s" };
             format!("{amount} {unit}{plural}")
         });
-        if text.contains('%') {
-            replace(text, &PERCENT, &|c| {
-                format!("{} percent", decimal_words(&c[1]))
-            });
-        }
-        replace(text, &PERCENTILE, &|c| match &c[1] {
-            "50" => "median".to_string(),
-            n => match n.parse::<u32>() {
-                Ok(n) => format!("{} percentile", ordinal_words(n)),
-                Err(_) => format!("{n} percentile"),
-            },
-        });
-        if text.contains('x') {
-            replace(text, &TIMES, &|c| format!("{} times", decimal_words(&c[1])));
-        }
     }
 }
 
-/// Replaces every match of `re` in `text`, allocating only on a match;
-/// whether there was one.
+/// Replaces every match of `re` in `text` as `Regex::replace_all` does,
+/// allocating only on a match (one search, not a look and then a
+/// search); whether there was one.
 fn replace(text: &mut String, re: &Regex, with: &dyn Fn(&Captures) -> String) -> bool {
-    let found = re.is_match(text);
-    if found {
-        *text = re.replace_all(text, |c: &Captures| with(c)).into_owned();
+    let mut matches = re.captures_iter(text).peekable();
+    if matches.peek().is_none() {
+        return false;
     }
-    found
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut copied = 0;
+    for captures in matches {
+        let whole = captures.get(0).expect("group 0 is the match");
+        out.push_str(&text[copied..whole.start()]);
+        out.push_str(&with(&captures));
+        copied = whole.end();
+    }
+    out.push_str(&text[copied..]);
+    *text = out;
+    true
 }
 
 /// What [`respace`] does with runs of white space.
@@ -401,29 +426,37 @@ enum Respace {
 }
 
 /// Rewrites runs of white space in one pass (the two regexes cost more
-/// than the rest of tidying); whether anything changed.
+/// than the rest of tidying), a byte at a time; whether anything changed.
 fn respace(text: &mut String, how: Respace) -> bool {
+    if !scan::maybe_respace(text, how == Respace::Collapse) {
+        return false;
+    }
     let mut out: Option<String> = None;
-    let mut chars = text.char_indices().peekable();
+    let bytes = text.as_bytes();
     let mut copied = 0;
-    while let Some((start, c)) = chars.next() {
-        if !c.is_whitespace() {
+    let mut at = 0;
+    while at < bytes.len() {
+        let space = scan::whitespace_len(text, at);
+        if space == 0 {
+            at += 1;
             continue;
         }
-        let mut end = start + c.len_utf8();
-        let mut count = 1;
-        while let Some(&(at, next)) = chars.peek() {
-            if !next.is_whitespace() {
-                break;
-            }
-            end = at + next.len_utf8();
+        let start = at;
+        let mut count = 0;
+        let mut len = space;
+        while len > 0 {
+            at += len;
             count += 1;
-            chars.next();
+            len = if at < bytes.len() {
+                scan::whitespace_len(text, at)
+            } else {
+                0
+            };
         }
         let replacement = match how {
-            Respace::BeforePunctuation => chars
-                .peek()
-                .is_some_and(|&(_, next)| matches!(next, ',' | '.' | ';' | ':' | '!' | '?' | ')'))
+            Respace::BeforePunctuation => bytes
+                .get(at)
+                .is_some_and(|next| matches!(next, b',' | b'.' | b';' | b':' | b'!' | b'?' | b')'))
                 .then_some(""),
             Respace::Collapse => (count >= 2).then_some(" "),
         };
@@ -431,7 +464,7 @@ fn respace(text: &mut String, how: Respace) -> bool {
             let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
             out.push_str(&text[copied..start]);
             out.push_str(replacement);
-            copied = end;
+            copied = at;
         }
     }
     match out {
@@ -459,17 +492,25 @@ fn speakable(line: &str) -> bool {
     if line.starts_with('|') || line.contains(" | ") || LOG_LINE.is_match(line) {
         return false;
     }
-    // One pass counts all three.
+    // One pass counts all three, a byte at a time for ASCII.
     let (mut symbols, mut letters, mut visible) = (0, 0, 0);
-    for c in line.chars() {
-        if matches!(c, '=' | '{' | '}' | '<' | '>' | ';' | '$' | '\\' | '|') {
-            symbols += 1;
-        }
-        if c.is_alphabetic() {
-            letters += 1;
-        }
-        if !c.is_whitespace() {
-            visible += 1;
+    let bytes = line.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b.is_ascii() {
+            at += 1;
+            symbols += usize::from(matches!(
+                b,
+                b'=' | b'{' | b'}' | b'<' | b'>' | b';' | b'$' | b'\\' | b'|'
+            ));
+            letters += usize::from(b.is_ascii_alphabetic());
+            visible += usize::from(!matches!(b, b' ' | b'\t'..=b'\r'));
+        } else {
+            let c = line[at..].chars().next().unwrap_or(' ');
+            at += c.len_utf8();
+            letters += usize::from(c.is_alphabetic());
+            visible += usize::from(!c.is_whitespace());
         }
     }
     symbols < 2 && letters * 2 >= visible.max(1)
@@ -481,7 +522,22 @@ fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // Characters that stay are copied a run at a time.
     let mut copied = 0;
-    for (at, c) in text.char_indices() {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        // Letters, digits and spaces stay: the common case, judged on the byte.
+        if b.is_ascii_alphanumeric() || b == b' ' {
+            at += 1;
+            continue;
+        }
+        let c = if b.is_ascii() {
+            char::from(b)
+        } else {
+            text[at..].chars().next().unwrap_or(' ')
+        };
+        let here = at;
+        at += c.len_utf8();
         let replacement = match c {
             '~' | '≈' => " about ",
             '→' | '⇒' => " to ",
@@ -497,19 +553,19 @@ fn tidy(text: &str) -> String {
             | '(' | ')' | '/' | '+' | '%' => continue,
             _ => " ",
         };
-        out.push_str(&text[copied..at]);
+        out.push_str(&text[copied..here]);
         out.push_str(replacement);
-        copied = at + c.len_utf8();
+        copied = at;
     }
     out.push_str(&text[copied..]);
     let mut text = out;
     for _ in 0..2 {
         let mut changed = false;
-        if text.contains('(') {
+        if text.contains('(') && text.contains(')') {
             changed |= replace(&mut text, &EMPTY_PARENS, &|_| String::new());
         }
         changed |= respace(&mut text, Respace::BeforePunctuation);
-        if text.contains([',', ';', ':']) {
+        if scan::maybe_double_punct(&text) {
             // `x, .` has no first group: the full stop stays.
             changed |= replace(&mut text, &DOUBLE_PUNCT, &|c| {
                 c.get(1).map_or(".", |m| m.as_str()).to_string()
@@ -605,6 +661,8 @@ mod tests {
             "tab\tonly, nbsp\u{a0}\u{a0}here\u{2003}.",
             "é  ü ,  (x  )",
             "end .",
+            "dash — , then\u{2014}  two → ok",
+            "“quoted” ,no change",
         ] {
             let mut ours = text.to_string();
             let changed = respace(&mut ours, Respace::BeforePunctuation);
@@ -614,6 +672,24 @@ mod tests {
             let changed = respace(&mut ours, Respace::Collapse);
             assert_eq!(ours, collapse.replace_all(text, " "), "{text:?}");
             assert_eq!(changed, collapse.is_match(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn word_counts_match_split_whitespace() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a  b\t\x0bc\r\n",
+            "x\u{a0}y é",
+            "one—two three",
+        ] {
+            assert_eq!(
+                word_count(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
         }
     }
 

@@ -17,7 +17,19 @@ pub fn reading_seconds(words: usize) -> u32 {
 
 /// Words in a text, as a listener hears them.
 pub fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
+    if !text.is_ascii() {
+        return text.split_whitespace().count();
+    }
+    // Runs of non-space bytes; ASCII white space is what `char::is_whitespace`
+    // says for ASCII (not `u8::is_ascii_whitespace`, which leaves out \x0b).
+    let mut words = 0;
+    let mut in_word = false;
+    for &b in text.as_bytes() {
+        let space = matches!(b, b' ' | b'\t'..=b'\r');
+        words += usize::from(!space && !in_word);
+        in_word = !space;
+    }
+    words
 }
 
 /// A reading time for readers: `40 s`, `1 min 20 s`, `12 min`.

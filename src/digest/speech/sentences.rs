@@ -198,14 +198,12 @@ const EVERYDAY: &[&str] = &[
 /// Splits text into sentences, then splits long sentences at natural
 /// joints (semicolons, dashes, "but", "so") so each is short to say.
 pub fn split_sentences(text: &str) -> Vec<String> {
-    const ABBREVIATIONS: &[&str] = &[
-        "e.g", "i.e", "vs", "etc", "approx", "cf", "no", "dr", "mr", "ms", "st",
-    ];
-    let mut sentences = Vec::new();
+    let mut pieces: Vec<&str> = Vec::new();
     let mut start = 0;
     let bytes = text.as_bytes();
-    for (i, c) in text.char_indices() {
-        if !matches!(c, '.' | '!' | '?') {
+    for (i, &c) in bytes.iter().enumerate() {
+        // ASCII bytes never occur inside a multi-byte character.
+        if !matches!(c, b'.' | b'!' | b'?') {
             continue;
         }
         let after = i + 1;
@@ -216,24 +214,40 @@ pub fn split_sentences(text: &str) -> Vec<String> {
         if !next.is_some_and(|n| n.is_uppercase() || n.is_ascii_digit() || n == '"' || n == '“') {
             continue;
         }
-        let word = text[start..i]
-            .rsplit(' ')
-            .next()
-            .unwrap_or("")
-            .to_lowercase();
-        if c == '.' && ABBREVIATIONS.contains(&word.as_str()) {
+        if c == b'.' && is_abbreviation(text[start..i].rsplit(' ').next().unwrap_or("")) {
             continue;
         }
-        sentences.push(text[start..=i].trim().to_string());
+        pieces.push(text[start..=i].trim());
         start = after;
     }
-    sentences.push(text[start..].trim().to_string());
+    pieces.push(text[start..].trim());
+    let mut sentences = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        if !piece.chars().any(char::is_alphabetic) {
+            continue;
+        }
+        if word_count(piece) <= MAX_SENTENCE_WORDS {
+            // What `shorten` returns for a short sentence, uncopied.
+            sentences.push(finish(piece));
+        } else {
+            sentences.extend(shorten(piece).iter().map(|s| finish(s)));
+        }
+    }
     sentences
-        .into_iter()
-        .filter(|s| s.chars().any(char::is_alphabetic))
-        .flat_map(|s| shorten(&s))
-        .map(|s| finish(&s))
-        .collect()
+}
+
+/// Whether the word before a full stop is an abbreviation ("e.g", "etc"),
+/// in any case.
+fn is_abbreviation(word: &str) -> bool {
+    const ABBREVIATIONS: &[&str] = &[
+        "e.g", "i.e", "vs", "etc", "approx", "cf", "no", "dr", "mr", "ms", "st",
+    ];
+    if word.is_ascii() {
+        ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
+    } else {
+        // Some non-ASCII letters lower-case to ASCII ones (the Kelvin sign).
+        ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+    }
 }
 
 /// Splits a long sentence at the joint closest to its middle.
