@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::IncidentLink;
 use crate::diagnostics::{Diagnostic, Position};
-use crate::incident::{ActionItem, Incident, Status};
+use crate::incident::{ActionItem, Incident, Section, Status};
 use crate::markdown::INCIDENT_LINK_MARKER;
 use crate::slug::slugify;
 
@@ -132,18 +132,24 @@ impl Archive {
             return None;
         }
         incident.updated = old.updated;
-        let content_dir = &self.config.content_dir;
-        let by_path: HashMap<PathBuf, String> = self
-            .incidents
-            .iter()
-            .map(|i| {
-                let path = i.source.strip_prefix(content_dir).unwrap_or(&i.source);
-                (path.to_path_buf(), i.id.clone())
-            })
-            .collect();
-        let base_path = self.config.base_path();
-        for section in &mut incident.sections {
-            if section.html.contains(INCIDENT_LINK_MARKER) {
+        let links_to_incidents = |s: &Section| s.html.contains(INCIDENT_LINK_MARKER);
+        if incident.sections.iter().any(links_to_incidents) {
+            // Only then: a map of every incident's path, on the edit path.
+            let content_dir = &self.config.content_dir;
+            let by_path: HashMap<PathBuf, String> = self
+                .incidents
+                .iter()
+                .map(|i| {
+                    let path = i.source.strip_prefix(content_dir).unwrap_or(&i.source);
+                    (path.to_path_buf(), i.id.clone())
+                })
+                .collect();
+            let base_path = self.config.base_path();
+            for section in incident
+                .sections
+                .iter_mut()
+                .filter(|s| links_to_incidents(s))
+            {
                 section.html = resolve_link_markers(&section.html, &by_path, &base_path);
             }
         }

@@ -13,8 +13,9 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use crate::config::{CONFIG_FILE, Config};
 
 /// How long to wait for a burst of saves to settle before rebuilding: short,
-/// since an edited page is re-rendered in a few milliseconds.
-const DEBOUNCE: Duration = Duration::from_millis(20);
+/// since an edited page is re-rendered in a few milliseconds (an editor's
+/// save, a write or a write-and-rename, takes well under a millisecond).
+const DEBOUNCE: Duration = Duration::from_millis(10);
 
 /// The running watcher; dropping it stops watching.
 pub struct Watcher {
