@@ -179,15 +179,31 @@ pub fn escape_html(input: &str) -> String {
 /// [`escape_html`] appending to `output`: for HTML assembled in Rust, such
 /// as the rows of the actions page.
 pub fn escape_html_into(input: &str, output: &mut String) {
+    let appended: Result<(), std::convert::Infallible> = escaped_pieces(input, |piece| {
+        output.push_str(piece);
+        Ok(())
+    });
+    let Ok(()) = appended;
+}
+
+/// [`escape_html_into`] in the shape Tera's escape hook takes, writing
+/// straight into the page being rendered.
+fn write_escaped_html(input: &str, output: &mut dyn std::io::Write) -> std::io::Result<()> {
+    escaped_pieces(input, |piece| output.write_all(piece.as_bytes()))
+}
+
+/// Hands `emit` the escaped text piece by piece, in order: each run
+/// between special characters whole, then the special character's entity.
+fn escaped_pieces<E>(input: &str, mut emit: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
     let mut start = 0;
     for (index, byte) in input.bytes().enumerate() {
         if let Some(entity) = html_entity(byte) {
-            output.push_str(&input[start..index]);
-            output.push_str(entity);
+            emit(&input[start..index])?;
+            emit(entity)?;
             start = index + 1;
         }
     }
-    output.push_str(&input[start..]);
+    emit(&input[start..])
 }
 
 /// The entity that stands for `byte` in HTML text and quoted attributes,
@@ -201,20 +217,6 @@ fn html_entity(byte: u8) -> Option<&'static str> {
         b'\'' => Some("&#x27;"),
         _ => None,
     }
-}
-
-/// [`escape_html_into`] in the shape Tera's escape hook takes, writing
-/// straight into the page being rendered.
-fn write_escaped_html(input: &str, output: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut start = 0;
-    for (index, byte) in input.bytes().enumerate() {
-        if let Some(entity) = html_entity(byte) {
-            output.write_all(&input.as_bytes()[start..index])?;
-            output.write_all(entity.as_bytes())?;
-            start = index + 1;
-        }
-    }
-    output.write_all(&input.as_bytes()[start..])
 }
 
 /// Joins an error with its sources: "a: b: c".
@@ -231,7 +233,7 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_html;
+    use super::{escape_html, write_escaped_html};
 
     #[test]
     fn escapes_what_html_needs_and_leaves_slashes() {
@@ -241,5 +243,21 @@ mod tests {
         );
         assert_eq!(escape_html("naïve — ok"), "naïve — ok");
         assert_eq!(escape_html(""), "");
+    }
+
+    #[test]
+    fn tera_hook_writes_what_escape_html_returns() {
+        for text in [
+            "'\"<&>",
+            "a'b\"c<d&e>f",
+            "plain",
+            "x>",
+            "Tom & Jerry's \"café\"",
+        ] {
+            let mut written = Vec::new();
+            write_escaped_html(text, &mut written).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), escape_html(text));
+        }
+        assert_eq!(escape_html("'\"<&>"), "&#x27;&quot;&lt;&amp;&gt;");
     }
 }

@@ -97,28 +97,20 @@ pub fn render_site(
     let dashboards =
         || crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats);
     let digests = || crate::digest::write_pages(archive, theme, staging, &views);
-    let ((pages, (lists, feeds)), (dashboards, digests)) = rayon::join(
-        || {
-            rayon::join(
-                || timed("  incident pages", &incident_pages),
-                || {
-                    rayon::join(
-                        || timed("  listings", &listings),
-                        || timed("  feeds", &feeds),
-                    )
-                },
-            )
-        },
-        || {
-            rayon::join(
-                || timed("  dashboards", &dashboards),
-                || timed("  digests", &digests),
-            )
-        },
-    );
+    let families: [(&'static str, &(dyn Fn() -> Result<usize> + Sync)); 5] = [
+        ("  incident pages", &incident_pages),
+        ("  listings", &listings),
+        ("  feeds", &feeds),
+        ("  dashboards", &dashboards),
+        ("  digests", &digests),
+    ];
+    let done: Vec<Result<(usize, _)>> = families
+        .par_iter()
+        .map(|&(step, work)| timed(step, work))
+        .collect();
     let mut files = 0;
-    for part in [pages, lists, feeds, dashboards, digests] {
-        let (count, timing) = part?;
+    for family in done {
+        let (count, timing) = family?;
         files += count;
         timings.push(timing);
     }
