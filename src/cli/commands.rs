@@ -70,8 +70,8 @@ pub(super) fn search(
                 return Ok(ExitCode::from(1));
             };
             let dir = search::index::cache_dir(root);
-            let index = search::SearchIndex::create(&archive, &dir.join("index"))?;
-            let analysis = search::export::analyse(&index, &archive)?;
+            let (index, words) = search::SearchIndex::create(&archive, &dir.join("index"))?;
+            let analysis = search::export::analyse(&index, &archive, &words)?;
             search::export::write_vocabulary(&analysis, &dir.join(search::VOCABULARY_FILE))?;
             search::open(root)?
         }

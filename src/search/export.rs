@@ -28,12 +28,12 @@
 //! deterministic.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, bail};
 use flate2::{Compress, Compression, FlushCompress, Status};
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tantivy::DocSet;
 use tantivy::postings::Postings;
@@ -87,8 +87,13 @@ pub struct Analysis {
     pub norms: [Vec<u8>; FIELDS],
 }
 
-/// Reads the index's terms and postings and the archive's surface words.
-pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
+/// Reads the index's terms and postings; `words` are the surface words
+/// indexing met, with their stems.
+pub fn analyse(
+    search: &SearchIndex,
+    archive: &Archive,
+    words: &FxHashMap<String, String>,
+) -> Result<Analysis> {
     let reader = search
         .index
         .reader()
@@ -140,7 +145,7 @@ pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
             list.sort_unstable_by_key(|p| p.0);
         }
     });
-    let vocabulary = vocabulary(archive, &terms);
+    let vocabulary = vocabulary(words, &terms);
     Ok(Analysis {
         terms,
         total_tokens,
@@ -153,42 +158,14 @@ pub fn analyse(search: &SearchIndex, archive: &Archive) -> Result<Analysis> {
 /// Every surface word of the archive with its stem, as tantivy's analyzer
 /// produces them, and the number of documents holding the stem.
 fn vocabulary(
-    archive: &Archive,
+    words: &FxHashMap<String, String>,
     terms: &BTreeMap<String, [Vec<Posting>; FIELDS]>,
 ) -> BTreeMap<String, (String, u32)> {
-    let surfaces: BTreeSet<String> = archive
-        .incidents
+    words
         .par_iter()
-        .fold(HashSet::default, |mut set: FxHashSet<String>, incident| {
-            let mut buffer = String::new();
-            for text in index::field_texts(incident) {
-                index::for_each_surface(&text, &mut buffer, |word| {
-                    if !set.contains(word) {
-                        set.insert(word.to_string());
-                    }
-                });
-            }
-            set
-        })
-        .reduce(HashSet::default, |mut a, b| {
-            a.extend(b);
-            a
-        })
-        .into_iter()
-        .collect();
-    let surfaces: Vec<String> = surfaces.into_iter().collect();
-    surfaces
-        .par_chunks(1024)
-        .flat_map_iter(|chunk| {
-            let mut analyzer = SearchIndex::analyzer();
-            chunk
-                .iter()
-                .filter_map(|surface| {
-                    let stem = index::tokens(&mut analyzer, surface).pop()?;
-                    let lists = terms.get(&stem)?;
-                    Some((surface.clone(), (stem, documents_with(lists))))
-                })
-                .collect::<Vec<_>>()
+        .filter_map(|(surface, stem)| {
+            let lists = terms.get(stem)?;
+            Some((surface.clone(), (stem.clone(), documents_with(lists))))
         })
         .collect()
 }

@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use rustc_hash::FxHashMap;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -18,7 +19,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
-use super::stemmer::MemoStemmer;
+use super::stemmer::{MemoStemmer, Words};
 use crate::archive::Archive;
 use crate::incident::{Incident, SectionKind};
 use crate::slug::slugify;
@@ -185,7 +186,11 @@ pub fn cache_dir(root: &Path) -> PathBuf {
 impl SearchIndex {
     /// Indexes every incident of the archive into a fresh index in `dir`,
     /// replacing what was there only once the new index is complete.
-    pub fn create(archive: &Archive, dir: &Path) -> Result<SearchIndex> {
+    /// Returns the index and every indexed word with its stem.
+    pub fn create(
+        archive: &Archive,
+        dir: &Path,
+    ) -> Result<(SearchIndex, FxHashMap<String, String>)> {
         let parent = dir.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -200,7 +205,11 @@ impl SearchIndex {
         let (schema, fields) = schema();
         let index = Index::create_in_dir(&tmp, schema)
             .with_context(|| format!("cannot create a search index in {}", tmp.display()))?;
-        register_tokenizer(&index);
+        let words = Words::default();
+        index.tokenizers().register(
+            TOKENIZER,
+            SearchIndex::analyzer_with(MemoStemmer::recording(words.clone())),
+        );
         write_documents(&index, &fields, archive)?;
         drop(index);
         if dir.exists() {
@@ -209,7 +218,7 @@ impl SearchIndex {
         }
         fs::rename(&tmp, dir)
             .with_context(|| format!("cannot move the new index into {}", dir.display()))?;
-        SearchIndex::open(dir)
+        Ok((SearchIndex::open(dir)?, words.take()))
     }
 
     /// Indexes the archive in memory (tests, and `search` without a cache).
@@ -246,11 +255,15 @@ impl SearchIndex {
 
     /// The analyzer of the text fields, for queries and the export.
     pub fn analyzer() -> TextAnalyzer {
+        SearchIndex::analyzer_with(MemoStemmer::default())
+    }
+
+    fn analyzer_with(stemmer: MemoStemmer) -> TextAnalyzer {
         TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(RemoveLongFilter::limit(40))
             .filter(LowerCaser)
             .filter(stop_words())
-            .filter(MemoStemmer)
+            .filter(stemmer)
             .build()
     }
 
@@ -294,44 +307,6 @@ pub fn positioned_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize,
     out
 }
 
-/// Calls `visit` with each surface word of `text` as the analyzer's
-/// tokenizer, length filter and lowercaser produce it (stop words
-/// included), without allocating per token: the export's vocabulary pass
-/// over the whole archive. ASCII is scanned byte by byte; other characters
-/// are decoded to ask Unicode whether they are alphanumeric, as tantivy's
-/// tokenizer does.
-pub fn for_each_surface(text: &str, buffer: &mut String, mut visit: impl FnMut(&str)) {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut start: Option<usize> = None;
-    while i <= bytes.len() {
-        let (alphanumeric, width) = match bytes.get(i) {
-            None => (false, 1),
-            Some(b) if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
-            Some(_) => {
-                let c = text[i..].chars().next().unwrap_or(' ');
-                (c.is_alphanumeric(), c.len_utf8())
-            }
-        };
-        if alphanumeric {
-            start.get_or_insert(i);
-        } else if let Some(s) = start.take() {
-            let word = &text[s..i];
-            if word.len() < 40 {
-                buffer.clear();
-                if word.is_ascii() {
-                    buffer.push_str(word);
-                    buffer.make_ascii_lowercase();
-                } else {
-                    buffer.extend(word.chars().flat_map(char::to_lowercase));
-                }
-                visit(buffer);
-            }
-        }
-        i += width;
-    }
-}
-
 fn write_documents(index: &Index, fields: &Fields, archive: &Archive) -> Result<()> {
     // Two threads match the target machine; the budget is per thread.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
@@ -365,22 +340,4 @@ fn write_documents(index: &Index, fields: &Fields, archive: &Archive) -> Result<
         .wait_merging_threads()
         .context("cannot finish the search index")?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn surface_scan_matches_the_analyzer() {
-        let text = "The DB's connection-pool hit 100% in Zürich → 東京; ünïcode ok. x";
-        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .build();
-        let expected = tokens(&mut analyzer, text);
-        let mut seen = Vec::new();
-        for_each_surface(text, &mut String::new(), |w| seen.push(w.to_string()));
-        assert_eq!(seen, expected);
-    }
 }

@@ -46,9 +46,9 @@ pub fn build(archive: &Archive, theme: &Theme, root: &Path, staging: &Staging) -
     let mut timings = Timings::new();
     let mut watch = Stopwatch::start();
     let cache = index::cache_dir(root);
-    let search_index = SearchIndex::create(archive, &cache.join("index"))?;
+    let (search_index, words) = SearchIndex::create(archive, &cache.join("index"))?;
     watch.lap("  tantivy index", &mut timings);
-    let analysis = export::analyse(&search_index, archive)?;
+    let analysis = export::analyse(&search_index, archive, &words)?;
     export::write_vocabulary(&analysis, &cache.join(VOCABULARY_FILE))?;
     watch.lap("  analysis", &mut timings);
     let report = export::export(archive, &analysis, staging)?;
