@@ -310,15 +310,13 @@ fn browser_stemmer_agrees_with_tantivy() {
         return;
     }
     let mut surfaces = std::collections::BTreeSet::new();
-    let mut buffer = String::new();
+    let mut surface_analyzer = search::SearchIndex::surface_analyzer();
     for dir in [FIXTURE, CORPORA] {
         for entry in walkdir::WalkDir::new(dir) {
             let entry = entry.unwrap();
             if entry.path().extension().is_some_and(|e| e == "md") {
                 let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                search::index::for_each_surface(&text, &mut buffer, |word| {
-                    surfaces.insert(word.to_string());
-                });
+                surfaces.extend(search::index::tokens(&mut surface_analyzer, &text));
             }
         }
     }
