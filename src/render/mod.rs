@@ -183,7 +183,11 @@ impl<'a> Renderer<'a> {
     }
 
     /// Renders `template` with `site` and `values`.
-    fn page<const N: usize>(&self, template: &str, values: [(&'static str, Value); N]) -> Result<String> {
+    fn page<const N: usize>(
+        &self,
+        template: &str,
+        values: [(&'static str, Value); N],
+    ) -> Result<String> {
         let mut context = Context::new();
         context.insert_value("site", self.site.clone());
         for (name, value) in values {
@@ -269,17 +273,21 @@ impl<'a> Renderer<'a> {
             ],
         )?;
         self.write(&format!("{}/index.html", taxonomy.key), &list)?;
-        taxonomy.terms.par_iter().zip(terms).try_for_each(|(term, view)| {
-            let html = self.page(
-                "term.html",
-                [
-                    ("term", Value::from_serializable(&view)),
-                    ("taxonomy", info.clone()),
-                    ("cards", card_list(cards, &term.incidents)),
-                ],
-            )?;
-            self.write(&format!("{}/{}/index.html", taxonomy.key, term.slug), &html)
-        })?;
+        taxonomy
+            .terms
+            .par_iter()
+            .zip(terms)
+            .try_for_each(|(term, view)| {
+                let html = self.page(
+                    "term.html",
+                    [
+                        ("term", Value::from_serializable(&view)),
+                        ("taxonomy", info.clone()),
+                        ("cards", card_list(cards, &term.incidents)),
+                    ],
+                )?;
+                self.write(&format!("{}/{}/index.html", taxonomy.key, term.slug), &html)
+            })?;
         Ok(1 + taxonomy.terms.len())
     }
 

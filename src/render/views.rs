@@ -100,7 +100,11 @@ impl IncidentView<'_> {
     /// reused here rather than built and converted again.
     pub fn with_card(&self, card: &Value) -> Value {
         let mut fields = card.as_map().cloned().unwrap_or_default();
-        fields.extend(Value::from_serializable(self).into_map().unwrap_or_default());
+        fields.extend(
+            Value::from_serializable(self)
+                .into_map()
+                .unwrap_or_default(),
+        );
         Value::from(fields)
     }
 }
@@ -243,10 +247,12 @@ impl<'a> Views<'a> {
             .map(|index| &self.term_links()[index]);
         let links: Vec<Value> = names
             .iter()
-            .map(|name| match known.and_then(|terms| terms.get(name.as_str())) {
-                Some(link) => link.clone(),
-                None => self.link(taxonomy, name),
-            })
+            .map(
+                |name| match known.and_then(|terms| terms.get(name.as_str())) {
+                    Some(link) => link.clone(),
+                    None => self.link(taxonomy, name),
+                },
+            )
             .collect();
         Value::from(links)
     }
