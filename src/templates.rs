@@ -194,16 +194,42 @@ fn write_escaped_html(input: &str, output: &mut dyn std::io::Write) -> std::io::
 
 /// Hands `emit` the escaped text piece by piece, in order: each run
 /// between special characters whole, then the special character's entity.
+///
+/// Most text has no special character at all, so the scan looks at eight
+/// bytes at a time and only goes byte by byte through a block holding one.
 fn escaped_pieces<E>(input: &str, mut emit: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+    let bytes = input.as_bytes();
     let mut start = 0;
-    for (index, byte) in input.bytes().enumerate() {
-        if let Some(entity) = html_entity(byte) {
-            emit(&input[start..index])?;
-            emit(entity)?;
-            start = index + 1;
+    let mut block_start = 0;
+    for block in bytes.chunks(8) {
+        let plain =
+            <[u8; 8]>::try_from(block).is_ok_and(|word| !has_special(u64::from_le_bytes(word)));
+        if !plain {
+            for (offset, &byte) in block.iter().enumerate() {
+                if let Some(entity) = html_entity(byte) {
+                    let index = block_start + offset;
+                    emit(&input[start..index])?;
+                    emit(entity)?;
+                    start = index + 1;
+                }
+            }
         }
+        block_start += block.len();
     }
     emit(&input[start..])
+}
+
+/// Whether any of the eight bytes in `word` is one [`html_entity`] escapes.
+/// `&` and `'` differ only in the lowest bit, `<` and `>` only in the
+/// second, so three byte-equality tests cover all five.
+fn has_special(word: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    let equal_to = |word: u64, byte: u8| {
+        // Zero bytes where `word` has `byte`; the classic test for a zero byte.
+        let diff = word ^ (ONES * u64::from(byte));
+        diff.wrapping_sub(ONES) & !diff & (ONES << 7)
+    };
+    (equal_to(word, b'"') | equal_to(word | ONES, b'\'') | equal_to(word | (ONES << 1), b'>')) != 0
 }
 
 /// The entity that stands for `byte` in HTML text and quoted attributes,
@@ -243,6 +269,58 @@ mod tests {
         );
         assert_eq!(escape_html("naïve — ok"), "naïve — ok");
         assert_eq!(escape_html(""), "");
+    }
+
+    /// The escaping as first written, one byte at a time.
+    fn escaped_bytewise(input: &str) -> String {
+        let mut output = String::new();
+        for c in input.chars() {
+            match c {
+                '&' => output.push_str("&amp;"),
+                '<' => output.push_str("&lt;"),
+                '>' => output.push_str("&gt;"),
+                '"' => output.push_str("&quot;"),
+                '\'' => output.push_str("&#x27;"),
+                c => output.push(c),
+            }
+        }
+        output
+    }
+
+    #[test]
+    fn blockwise_scan_finds_specials_anywhere() {
+        let texts = [
+            "exactly8",
+            "seven 7",
+            "a plain sentence longer than eight bytes, with no specials",
+            "12345678<",
+            "1234567>",
+            "%()*+,-./0123456789:;=?@[]^`{|}~ \u{7f}!#$",
+            "multibyte — naïve café 日本語 & more ' \" < > at the end",
+            "&&&&&&&&&&&&&&&&",
+            "\u{0}\u{1}\u{ff}ÿ",
+        ];
+        for text in texts {
+            assert_eq!(escape_html(text), escaped_bytewise(text), "{text:?}");
+        }
+        for byte in 0u8..128 {
+            for position in 0..16 {
+                let mut text = "x".repeat(16);
+                text.replace_range(position..position + 1, &char::from(byte).to_string());
+                assert_eq!(
+                    escape_html(&text),
+                    escaped_bytewise(&text),
+                    "{byte} at {position}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escapes_like_the_bytewise_scan(text in "\\PC*") {
+            proptest::prop_assert_eq!(escape_html(&text), escaped_bytewise(&text));
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod views;
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::Context;
+use tera::{Context, Value};
 
 use crate::archive::{Archive, Taxonomy};
 use crate::output::Staging;
@@ -38,8 +38,17 @@ pub struct Rendered {
     pub files: usize,
     /// How long each part of rendering took, for `--verbose`.
     pub timings: Timings,
-    cards: Vec<String>,
+    cards: Vec<Value>,
     earlier: Vec<Vec<usize>>,
+}
+
+/// Every incident's card, ready for any page's context: its HTML (a
+/// string value, shared rather than copied into each list it appears in)
+/// and its [`views::CardView`] (the pager's earlier and later incidents,
+/// and the start of the incident's own view).
+struct Cards {
+    html: Vec<Value>,
+    views: Vec<Value>,
 }
 
 /// Renders and writes every page of the site.
@@ -87,9 +96,9 @@ pub fn render_site(
         let terms = archive
             .taxonomies
             .par_iter()
-            .map(|taxonomy| renderer.taxonomy_pages(taxonomy, &cards))
+            .map(|taxonomy| renderer.taxonomy_pages(taxonomy, &cards.html))
             .sum::<Result<usize>>()?;
-        renderer.home(&cards)?;
+        renderer.home(&cards.html)?;
         renderer.not_found()?;
         Ok(terms + 2 + copy_static(theme, staging)?)
     };
@@ -117,7 +126,7 @@ pub fn render_site(
     Ok(Rendered {
         files,
         timings,
-        cards,
+        cards: cards.html,
         earlier: repeats.earlier,
     })
 }
@@ -133,7 +142,10 @@ pub fn incident_page(
     let views = Views::new(archive);
     let renderer = Renderer::new(archive, theme, None, &views);
     let earlier = rendered.earlier.get(index).map_or(&[][..], Vec::as_slice);
-    renderer.incident_html(index, &rendered.cards, earlier)
+    // Only this page's own card and its neighbours' are needed, so only
+    // they are made (the incident may have changed since the full render).
+    let card_view = |i: usize| archive.incidents.get(i).map(|n| views.card_value(n));
+    renderer.incident_html(index, &rendered.cards, earlier, &card_view)
 }
 
 struct Renderer<'a> {
@@ -142,8 +154,8 @@ struct Renderer<'a> {
     /// Where pages go; None when a page is only rendered, not written.
     staging: Option<&'a Staging>,
     views: &'a Views<'a>,
-    /// Context shared by every page (`site`), cloned per page.
-    base_context: Context,
+    /// `site`, which every page gets.
+    site: Value,
 }
 
 impl<'a> Renderer<'a> {
@@ -153,14 +165,12 @@ impl<'a> Renderer<'a> {
         staging: Option<&'a Staging>,
         views: &'a Views<'a>,
     ) -> Self {
-        let mut base_context = Context::new();
-        base_context.insert("site", &views.site());
         Renderer {
             archive,
             theme,
             staging,
             views,
-            base_context,
+            site: Value::from_serializable(&views.site()),
         }
     }
 
@@ -172,73 +182,76 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn page<T: Serialize + ?Sized>(
+    /// Renders `template` with `site` and `values`.
+    fn page<const N: usize>(
         &self,
         template: &str,
-        key: &'static str,
-        value: &T,
-        extra: &[(&'static str, &dyn erased::Value)],
+        values: [(&'static str, Value); N],
     ) -> Result<String> {
-        let mut context = self.base_context.clone();
-        context.insert(key, value);
-        for (name, value) in extra {
-            value.insert_into(&mut context, name);
+        let mut context = Context::new();
+        context.insert_value("site", self.site.clone());
+        for (name, value) in values {
+            context.insert_value(name, value);
         }
         self.theme.render(template, &context)
     }
 
     /// Each incident's card, rendered once for every list it appears in.
-    fn cards(&self) -> Result<Vec<String>> {
-        self.archive
+    fn cards(&self) -> Result<Cards> {
+        let (html, views) = self
+            .archive
             .incidents
             .par_iter()
             .map(|incident| {
-                self.page(
-                    "partials/card.html",
-                    "card",
-                    &self.views.card(incident),
-                    &[],
-                )
+                let view = self.views.card_value(incident);
+                let html = self.page("partials/card.html", [("card", view.clone())])?;
+                Ok((Value::from(html), view))
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        Ok(Cards { html, views })
     }
 
     /// One incident page; `earlier` are likely earlier occurrences of the same failure.
-    fn incident_page(&self, index: usize, cards: &[String], earlier: &[usize]) -> Result<()> {
-        let html = self.incident_html(index, cards, earlier)?;
+    fn incident_page(&self, index: usize, cards: &Cards, earlier: &[usize]) -> Result<()> {
+        let card_view = |i: usize| cards.views.get(i).cloned();
+        let html = self.incident_html(index, &cards.html, earlier, &card_view)?;
         let id = &self.archive.incidents[index].id;
         self.write(&format!("incidents/{id}/index.html"), &html)
     }
 
-    fn incident_html(&self, index: usize, cards: &[String], earlier: &[usize]) -> Result<String> {
+    /// `card_view(i)`: incident `i`'s card view, None past either end.
+    fn incident_html(
+        &self,
+        index: usize,
+        cards: &[Value],
+        earlier: &[usize],
+        card_view: &dyn Fn(usize) -> Option<Value>,
+    ) -> Result<String> {
         let incident = &self.archive.incidents[index];
-        let view = self.views.incident(incident);
-        let related: Vec<&str> = self.archive.related[index]
-            .iter()
-            .map(|&i| cards[i].as_str())
-            .collect();
-        let repeats: Vec<&str> = earlier.iter().map(|&i| cards[i].as_str()).collect();
-        let neighbour = |i: Option<usize>| {
-            i.and_then(|i| self.archive.incidents.get(i))
-                .map(|n| self.views.card(n))
+        let Some(own_card) = card_view(index) else {
+            anyhow::bail!("no incident {index} to render");
         };
+        let view = self.views.incident(incident).with_card(&own_card);
+        let related = card_list(cards, &self.archive.related[index]);
+        let repeats = card_list(cards, earlier);
         // Incidents are newest first: the previous one in time is the next index.
-        let previous = neighbour(index.checked_add(1));
-        let next = neighbour(index.checked_sub(1));
+        let previous = Value::from(index.checked_add(1).and_then(card_view));
+        let next = Value::from(index.checked_sub(1).and_then(card_view));
         self.page(
             "incident.html",
-            "incident",
-            &view,
-            &[
-                ("related", &related),
-                ("repeats", &repeats),
-                ("previous", &previous),
-                ("next", &next),
+            [
+                ("incident", view),
+                ("related", related),
+                ("repeats", repeats),
+                ("previous", previous),
+                ("next", next),
             ],
         )
     }
 
-    fn taxonomy_pages(&self, taxonomy: &Taxonomy, cards: &[String]) -> Result<usize> {
+    fn taxonomy_pages(&self, taxonomy: &Taxonomy, cards: &[Value]) -> Result<usize> {
         let terms: Vec<TermView> = taxonomy
             .terms
             .iter()
@@ -248,37 +261,39 @@ impl<'a> Renderer<'a> {
                 count: t.incidents.len(),
             })
             .collect();
-        let info = TaxonomyInfo {
+        let info = Value::from_serializable(&TaxonomyInfo {
             key: taxonomy.key,
             title: taxonomy.title,
-        };
-        let list = self.page("taxonomy.html", "taxonomy", &info, &[("terms", &terms)])?;
+        });
+        let list = self.page(
+            "taxonomy.html",
+            [
+                ("taxonomy", info.clone()),
+                ("terms", Value::from_serializable(&terms)),
+            ],
+        )?;
         self.write(&format!("{}/index.html", taxonomy.key), &list)?;
-        taxonomy.terms.par_iter().try_for_each(|term| {
-            let term_cards: Vec<&str> = term.incidents.iter().map(|&i| cards[i].as_str()).collect();
-            let view = TermView {
-                name: &term.name,
-                url: self.views.term_url(taxonomy.key, &term.name),
-                count: term.incidents.len(),
-            };
-            let html = self.page(
-                "term.html",
-                "term",
-                &view,
-                &[("taxonomy", &info), ("cards", &term_cards)],
-            )?;
-            self.write(&format!("{}/{}/index.html", taxonomy.key, term.slug), &html)
-        })?;
+        taxonomy
+            .terms
+            .par_iter()
+            .zip(terms)
+            .try_for_each(|(term, view)| {
+                let html = self.page(
+                    "term.html",
+                    [
+                        ("term", Value::from_serializable(&view)),
+                        ("taxonomy", info.clone()),
+                        ("cards", card_list(cards, &term.incidents)),
+                    ],
+                )?;
+                self.write(&format!("{}/{}/index.html", taxonomy.key, term.slug), &html)
+            })?;
         Ok(1 + taxonomy.terms.len())
     }
 
-    fn home(&self, cards: &[String]) -> Result<()> {
+    fn home(&self, cards: &[Value]) -> Result<()> {
         let archive = self.archive;
-        let recent: Vec<&str> = cards
-            .iter()
-            .take(archive.config.recent_count)
-            .map(String::as_str)
-            .collect();
+        let recent = &cards[..cards.len().min(archive.config.recent_count)];
         let total = archive.incidents.len().max(1);
         let severity_mix: Vec<SeverityCount> = archive
             .taxonomy("severity")
@@ -331,22 +346,31 @@ impl<'a> Renderer<'a> {
         };
         let html = self.page(
             "index.html",
-            "recent",
-            &recent,
-            &[
-                ("severity_mix", &severity_mix),
-                ("open_actions", &open),
-                ("years", &years),
-                ("stats", &stats),
+            [
+                ("recent", Value::from(recent)),
+                ("severity_mix", Value::from_serializable(&severity_mix)),
+                ("open_actions", Value::from_serializable(&open)),
+                ("years", Value::from_serializable(&years)),
+                ("stats", Value::from_serializable(&stats)),
             ],
         )?;
         self.write("index.html", &html)
     }
 
     fn not_found(&self) -> Result<()> {
-        let html = self.page("404.html", "page_title", "Not found", &[])?;
+        let html = self.page("404.html", [("page_title", Value::from("Not found"))])?;
         self.write("404.html", &html)
     }
+}
+
+/// The cards of incidents `indexes`, as one list value.
+fn card_list(cards: &[Value], indexes: &[usize]) -> Value {
+    Value::from(
+        indexes
+            .iter()
+            .filter_map(|&i| cards.get(i).cloned())
+            .collect::<Vec<_>>(),
+    )
 }
 
 #[derive(Serialize)]
@@ -382,20 +406,4 @@ fn copy_static(theme: &Theme, staging: &Staging) -> Result<usize> {
         }
     }
     Ok(theme.static_files.len())
-}
-
-/// Lets pages pass extra values of different types to the context.
-mod erased {
-    use serde::Serialize;
-    use tera::Context;
-
-    pub trait Value: Sync {
-        fn insert_into(&self, context: &mut Context, name: &'static str);
-    }
-
-    impl<T: Serialize + Sync> Value for T {
-        fn insert_into(&self, context: &mut Context, name: &'static str) {
-            context.insert(name, self);
-        }
-    }
 }

@@ -1,9 +1,13 @@
 //! Views: the borrowed, display-ready shapes templates receive. Formatting
 //! (dates, durations, URLs) happens here once, so templates stay simple.
 
+use std::sync::OnceLock;
+
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
+use tera::Value;
 
 use crate::archive::Archive;
 use crate::incident::{ActionItem, Incident, SectionKind, Severity};
@@ -57,17 +61,18 @@ pub struct CardView<'a> {
     pub date_iso: String,
     pub severity: Option<SeverityView>,
     pub status: &'static str,
-    pub teams: Vec<LinkView>,
-    pub services: Vec<LinkView>,
+    /// [`LinkView`]s, shared with every other page that links the term.
+    pub teams: Value,
+    pub services: Value,
     pub summary: String,
 }
 
-/// Everything an incident page shows.
+/// What an incident page shows besides its [`CardView`]: the template's
+/// `incident` has the fields of both (see [`IncidentView::with_card`]).
 #[derive(Serialize)]
 pub struct IncidentView<'a> {
-    #[serde(flatten)]
-    pub card: CardView<'a>,
-    pub tags: Vec<LinkView>,
+    /// [`LinkView`]s.
+    pub tags: Value,
     pub year_url: String,
     pub authors: &'a [String],
     pub times: Vec<MomentView>,
@@ -87,6 +92,21 @@ pub struct IncidentView<'a> {
     /// The whole summary (cards show a shortened one).
     pub full_summary: &'a str,
     pub extra: &'a std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl IncidentView<'_> {
+    /// The template's `incident`: this view's fields and those of `card`,
+    /// the incident's [`CardView`] value, made once for its card and
+    /// reused here rather than built and converted again.
+    pub fn with_card(&self, card: &Value) -> Value {
+        let mut fields = card.as_map().cloned().unwrap_or_default();
+        fields.extend(
+            Value::from_serializable(self)
+                .into_map()
+                .unwrap_or_default(),
+        );
+        Value::from(fields)
+    }
 }
 
 #[derive(Serialize)]
@@ -142,13 +162,26 @@ pub struct ActionView<'a> {
 pub struct Views<'a> {
     pub archive: &'a Archive,
     base: String,
+    /// Every linked term's [`LinkView`] as a template value, made on first
+    /// use: an incident's teams, services and tags are looked up rather
+    /// than slugged, formatted and converted again on every page.
+    term_links: OnceLock<TermLinks>,
 }
+
+/// The taxonomies whose terms cards and incident pages link, by key.
+const LINKED_TAXONOMIES: [&str; 3] = ["teams", "services", "tags"];
+
+/// For each of [`LINKED_TAXONOMIES`], term name → its [`LinkView`] value.
+/// (Owned names: borrowing them would tie `Views` to one archive lifetime
+/// exactly, and its users pass it around with shorter ones.)
+type TermLinks = [FxHashMap<String, Value>; LINKED_TAXONOMIES.len()];
 
 impl<'a> Views<'a> {
     pub fn new(archive: &'a Archive) -> Self {
         Views {
             base: archive.config.base_path(),
             archive,
+            term_links: OnceLock::new(),
         }
     }
 
@@ -187,14 +220,41 @@ impl<'a> Views<'a> {
         format!("{}{}/{}/", self.base, taxonomy, slugify(name))
     }
 
-    fn links(&self, taxonomy: &str, names: &[String]) -> Vec<LinkView> {
-        names
-            .iter()
-            .map(|name| LinkView {
-                name: name.clone(),
-                url: self.term_url(taxonomy, name),
+    fn link(&self, taxonomy: &str, name: &str) -> Value {
+        Value::from_serializable(&LinkView {
+            name: name.to_string(),
+            url: self.term_url(taxonomy, name),
+        })
+    }
+
+    fn term_links(&self) -> &TermLinks {
+        self.term_links.get_or_init(|| {
+            LINKED_TAXONOMIES.map(|key| {
+                let terms = self.archive.taxonomy(key).map_or(&[][..], |t| &t.terms);
+                terms
+                    .iter()
+                    .map(|term| (term.name.clone(), self.link(key, &term.name)))
+                    .collect()
             })
-            .collect()
+        })
+    }
+
+    /// The [`LinkView`]s of `names` in `taxonomy`, as one template value.
+    fn links(&self, taxonomy: &str, names: &[String]) -> Value {
+        let known = LINKED_TAXONOMIES
+            .iter()
+            .position(|&key| key == taxonomy)
+            .map(|index| &self.term_links()[index]);
+        let links: Vec<Value> = names
+            .iter()
+            .map(
+                |name| match known.and_then(|terms| terms.get(name.as_str())) {
+                    Some(link) => link.clone(),
+                    None => self.link(taxonomy, name),
+                },
+            )
+            .collect();
+        Value::from(links)
     }
 
     pub fn severity(&self, severity: &Severity) -> SeverityView {
@@ -211,7 +271,7 @@ impl<'a> Views<'a> {
         CardView {
             id: &incident.id,
             title: &incident.title,
-            url: self.archive.incident_url(incident),
+            url: self.incident_url(incident),
             date: display_date(incident.date),
             date_iso: incident.date.to_string(),
             severity: incident.severity.as_ref().map(|s| self.severity(s)),
@@ -220,6 +280,16 @@ impl<'a> Views<'a> {
             services: self.links("services", &incident.services),
             summary: shorten(&incident.summary, 240),
         }
+    }
+
+    /// [`Archive::incident_url`] with the base path already at hand.
+    pub fn incident_url(&self, incident: &Incident) -> String {
+        format!("{}incidents/{}/", self.base, incident.id)
+    }
+
+    /// The incident's [`CardView`] as a template value.
+    pub fn card_value(&self, incident: &'a Incident) -> Value {
+        Value::from_serializable(&self.card(incident))
     }
 
     pub fn incident(&self, incident: &'a Incident) -> IncidentView<'a> {
@@ -266,7 +336,6 @@ impl<'a> Views<'a> {
             })
             .collect();
         IncidentView {
-            card: self.card(incident),
             tags: self.links("tags", &incident.tags),
             year_url: format!("{}years/{}/", self.base, incident.year()),
             authors: &incident.authors,
@@ -340,7 +409,7 @@ impl<'a> Views<'a> {
             ticket: item.ticket.as_deref(),
             priority: item.priority.as_deref(),
             incident_title: &incident.title,
-            incident_url: self.archive.incident_url(incident),
+            incident_url: self.incident_url(incident),
         }
     }
 }
