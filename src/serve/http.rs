@@ -43,6 +43,14 @@ impl Shared {
         self.changed.notify_all();
     }
 
+    /// Stops showing the last build's errors while the next build runs:
+    /// a file they came from has changed (often it was read half-saved),
+    /// so requests get the last good site until the build publishes again.
+    /// Open pages are not reloaded until then.
+    pub fn forget_errors(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).broken = None;
+    }
+
     pub fn snapshot(&self) -> BuildState {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }

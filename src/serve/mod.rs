@@ -99,6 +99,7 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
         watch::spawn(&root, move |changed| {
             let started = Instant::now();
             log_owned(&format!("changed: {}", changed.display()));
+            shared.forget_errors();
             let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(kept) = kept.as_mut()
                 && let Some(page) = preview_page(kept, &build_options.root, &site_dir, changed)
