@@ -23,12 +23,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::cache::{self, OutputFile, Outputs, SpareRecord};
 
@@ -148,7 +149,7 @@ impl Staging {
 
     /// Writes one file at a `/`-separated path under the site root.
     pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
-        let hash = *blake3::hash(bytes).as_bytes();
+        let hash = cache::output_hash(bytes);
         let path = self.dir.join(relative);
         let record = match self.unchanged(relative, hash, bytes) {
             Some((file, inode)) => Written {
@@ -179,7 +180,7 @@ impl Staging {
         let file = self.create_new(relative, &path)?;
         let mut writer = HashingWriter {
             inner: std::io::BufWriter::with_capacity(1 << 16, file),
-            hasher: blake3::Hasher::new(),
+            hasher: Xxh3::new(),
         };
         produce(&mut writer)?;
         let file = writer
@@ -187,15 +188,12 @@ impl Staging {
             .into_inner()
             .map_err(|e| e.into_error())
             .with_context(|| format!("cannot write {}", path.display()))?;
-        let hash = *writer.hasher.finalize().as_bytes();
+        let hash = writer.hasher.digest128();
         let metadata = file
             .metadata()
             .with_context(|| format!("cannot read {}", path.display()))?;
         let record = match self.unchanged_file(relative, hash, metadata.len(), || {
-            let mut hasher = blake3::Hasher::new();
-            fs::File::open(self.target.join(relative))
-                .and_then(|old| hasher.update_reader(old).map(drop))
-                .is_ok_and(|()| *hasher.finalize().as_bytes() == hash)
+            hash_file(&self.target.join(relative)).is_ok_and(|old| old == hash)
         }) {
             Some((file, inode)) => {
                 let _ = fs::remove_file(&path);
@@ -279,7 +277,7 @@ impl Staging {
         relative: &str,
         path: &Path,
         bytes: &[u8],
-        hash: [u8; 32],
+        hash: u128,
     ) -> Result<OutputFile> {
         let mut file = self.create_new(relative, path)?;
         file.write_all(bytes)
@@ -310,7 +308,7 @@ impl Staging {
 
     /// The previous site's record of `relative` (and its file's inode)
     /// when its bytes are `bytes`.
-    fn unchanged(&self, relative: &str, hash: [u8; 32], bytes: &[u8]) -> Option<(OutputFile, u64)> {
+    fn unchanged(&self, relative: &str, hash: u128, bytes: &[u8]) -> Option<(OutputFile, u64)> {
         self.unchanged_file(relative, hash, bytes.len() as u64, || {
             fs::read(self.target.join(relative)).is_ok_and(|old| old == bytes)
         })
@@ -322,7 +320,7 @@ impl Staging {
     fn unchanged_file(
         &self,
         relative: &str,
-        hash: [u8; 32],
+        hash: u128,
         len: u64,
         same_bytes: impl FnOnce() -> bool,
     ) -> Option<(OutputFile, u64)> {
@@ -634,10 +632,23 @@ fn records(written: HashMap<String, Written>) -> Outputs {
         .collect()
 }
 
+/// [`cache::output_hash`] of a file, read a piece at a time.
+fn hash_file(path: &Path) -> std::io::Result<u128> {
+    let mut file = fs::File::open(path)?;
+    let mut hasher = Xxh3::new();
+    let mut buffer = vec![0; 1 << 16];
+    loop {
+        match file.read(&mut buffer)? {
+            0 => return Ok(hasher.digest128()),
+            n => hasher.update(&buffer[..n]),
+        }
+    }
+}
+
 /// A writer that hashes what passes through it.
 struct HashingWriter<W> {
     inner: W,
-    hasher: blake3::Hasher,
+    hasher: Xxh3,
 }
 
 impl<W: Write> Write for HashingWriter<W> {
@@ -799,10 +810,8 @@ mod tests {
         stream(&first, "other.json", &[b"[1]"]);
         let records = first.commit().unwrap().outputs;
         assert_eq!(fs::read(target.join("same.json")).unwrap(), b"{\"a\":1}");
-        assert_eq!(
-            records["same.json"].hash,
-            *blake3::hash(b"{\"a\":1}").as_bytes()
-        );
+        // Streamed in pieces, hashed as the whole.
+        assert_eq!(records["same.json"].hash, cache::output_hash(b"{\"a\":1}"));
         let before = fs::metadata(target.join("same.json"))
             .unwrap()
             .modified()
