@@ -73,7 +73,10 @@ pub(crate) fn may_report_code(text: &str) -> bool {
 
 /// The matches of `[A-Za-z0-9+/_=-]{20,}` in a text: its runs of at least
 /// 20 token characters. Scanned by hand: the regex's DFA crawled through
-/// prose, where nearly every byte is a token character.
+/// prose, where nearly every byte is a token character. A run that long
+/// covers the byte 19 after any place it starts from, so only that byte
+/// is looked at first: where it is not a token character, the search
+/// moves on by 20 bytes without reading the ones between.
 fn code_tokens(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     const TOKEN: [bool; 256] = {
         let mut table = [false; 256];
@@ -85,22 +88,33 @@ fn code_tokens(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
         }
         table
     };
+    const LEAST: usize = 20;
     let bytes = text.as_bytes();
-    let mut at = 0;
+    let is_token = move |i: usize| TOKEN[usize::from(bytes[i])];
+    // Every run that starts before `from` has been seen, and the byte
+    // before `from` (if any) is not a token character.
+    let mut from = 0;
     std::iter::from_fn(move || {
         loop {
-            while at < bytes.len() && !TOKEN[usize::from(bytes[at])] {
-                at += 1;
-            }
-            if at == bytes.len() {
+            let probe = from + LEAST - 1;
+            if probe >= bytes.len() {
                 return None;
             }
-            let start = at;
-            while at < bytes.len() && TOKEN[usize::from(bytes[at])] {
-                at += 1;
+            if !is_token(probe) {
+                from = probe + 1;
+                continue;
             }
-            if at - start >= 20 {
-                return Some(start..at);
+            let mut start = probe;
+            while start > from && is_token(start - 1) {
+                start -= 1;
+            }
+            let mut end = probe + 1;
+            while end < bytes.len() && is_token(end) {
+                end += 1;
+            }
+            from = end;
+            if end - start >= LEAST {
+                return Some(start..end);
             }
         }
     })
@@ -470,6 +484,21 @@ mod tests {
         ] {
             let expected: Vec<Range<usize>> = regex.find_iter(text).map(|m| m.range()).collect();
             assert_eq!(code_tokens(text).collect::<Vec<_>>(), expected, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn code_tokens_are_the_regex_matches_in_any_text(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "Z9", "+/_=-", "abcdefghij", " ", "é", "\n", "`"]),
+                0..40,
+            )
+        ) {
+            let text = pieces.concat();
+            let regex = Regex::new(r"[A-Za-z0-9+/_=-]{20,}").unwrap();
+            let expected: Vec<Range<usize>> = regex.find_iter(&text).map(|m| m.range()).collect();
+            proptest::prop_assert_eq!(code_tokens(&text).collect::<Vec<_>>(), expected);
         }
     }
 

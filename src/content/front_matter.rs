@@ -8,9 +8,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use gray_matter::Pod;
-use gray_matter::engine::{Engine, YAML};
 use serde_json::Value;
+use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::diagnostics::{Diagnostic, LineIndex, Position};
 
@@ -136,15 +135,12 @@ fn parse_yaml(path: &Path, yaml: &str) -> Result<BTreeMap<String, Value>, Diagno
     if yaml.trim().is_empty() {
         return Ok(BTreeMap::new());
     }
-    let pod = YAML::parse(yaml).map_err(|e| {
+    let documents = YamlLoader::load_from_str(yaml).map_err(|e| {
         let message = e.to_string();
-        let message = message
-            .strip_prefix("Deserialize error: ")
-            .unwrap_or(&message);
         // yaml-rust2 says "... at byte B line L column C", B counting
         // characters. Its lines also break at a lone `\r`, so place the
         // error by B, counting lines as every other diagnostic does.
-        let (info, index) = split_yaml_location(message);
+        let (info, index) = split_yaml_location(&message);
         let offset = yaml
             .char_indices()
             .nth(index)
@@ -159,7 +155,8 @@ fn parse_yaml(path: &Path, yaml: &str) -> Result<BTreeMap<String, Value>, Diagno
         .at(Position::new(position.line + 1, position.column))
         .hint("check quoting and brackets; values with `:` or `[` need quotes")
     })?;
-    match pod_to_json(pod) {
+    let first = documents.into_iter().next().unwrap_or(Yaml::Null);
+    match yaml_to_json(first) {
         Value::Object(map) => Ok(map.into_iter().collect()),
         Value::Null => Ok(BTreeMap::new()),
         _ => Err(Diagnostic::error(
@@ -199,19 +196,33 @@ fn forbidden_control(value: &Value) -> Option<char> {
     }
 }
 
-/// Converts gray_matter's value into JSON, with keys in sorted order so
-/// output stays deterministic.
-fn pod_to_json(pod: Pod) -> Value {
-    match pod {
-        Pod::Null => Value::Null,
-        Pod::String(s) => Value::String(s),
-        Pod::Integer(i) => Value::from(i),
-        Pod::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-        Pod::Boolean(b) => Value::Bool(b),
-        Pod::Array(items) => Value::Array(items.into_iter().map(pod_to_json).collect()),
-        Pod::Hash(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, pod_to_json(v))).collect())
-        }
+/// Converts a YAML value into JSON, as gray_matter's values read it
+/// (reals parsed as Rust reads them, keys of other kinds written out,
+/// lists and maps as keys dropped, the last of equal keys kept), with keys
+/// in sorted order so output stays deterministic.
+fn yaml_to_json(yaml: Yaml) -> Value {
+    match yaml {
+        Yaml::Real(real) => serde_json::Number::from_f64(real.parse().unwrap_or(0.0))
+            .map_or(Value::Null, Value::Number),
+        Yaml::Integer(i) => Value::from(i),
+        Yaml::String(s) => Value::String(s),
+        Yaml::Boolean(b) => Value::Bool(b),
+        Yaml::Array(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
+        Yaml::Hash(map) => Value::Object(
+            map.into_iter()
+                .filter_map(|(key, value)| {
+                    let key = match key {
+                        Yaml::String(s) | Yaml::Real(s) => s,
+                        Yaml::Boolean(b) => b.to_string(),
+                        Yaml::Integer(i) => i.to_string(),
+                        Yaml::Null => "null".to_string(),
+                        _ => return None,
+                    };
+                    Some((key, yaml_to_json(value)))
+                })
+                .collect(),
+        ),
+        Yaml::Null | Yaml::Alias(_) | Yaml::BadValue => Value::Null,
     }
 }
 
@@ -280,6 +291,56 @@ mod tests {
         let err = split(path(), "---\ntitle: x\n\n## Summary\n").unwrap_err();
         assert_eq!(err.rule, "front-matter/unclosed");
         assert!(err.hint.unwrap().contains("line 4"));
+    }
+
+    /// Front matter reads as it did through gray_matter's values, and
+    /// malformed front matter gives the same message.
+    #[test]
+    fn yaml_reads_as_through_gray_matter() {
+        use gray_matter::engine::{Engine, YAML};
+        let texts = [
+            "title: Hi\ntags: [a, b]\ncount: 3\nratio: 1.5\nbig: 1e400\ninf: .inf\nok: true\nnone: ~\n",
+            "nested:\n  a: 1\n  b: [x, {c: d}]\n1: one\ntrue: yes\n~: null key\n1.5: real key\n[a]: list key\n",
+            "same: 1\nsame: 2\n'1': string\n1: integer\n",
+            "anchor: &a value\nalias: *a\nhex: 0x1F\noctal: 0o17\nminus: -3\nquoted: \"3\"\n",
+            "block: |\n  line one\n  line two\nfolded: >\n  a\n  b\n",
+            "- a list\n- at the top\n",
+            "just text",
+            "",
+            "title: [unclosed\ndate: 2024-02-07\n",
+            "a: b: c\n",
+            "key: \"unterminated\n",
+            "\tkey: tab\n",
+            "a: 1\n b: 2\n",
+            "alias: *missing\n",
+        ];
+        for text in texts {
+            let ours = YamlLoader::load_from_str(text)
+                .map(|docs| yaml_to_json(docs.into_iter().next().unwrap_or(Yaml::Null)))
+                .map_err(|e| e.to_string());
+            let theirs = YAML::parse(text).map(pod_to_json).map_err(|e| {
+                e.to_string()
+                    .trim_start_matches("Deserialize error: ")
+                    .to_string()
+            });
+            assert_eq!(ours, theirs, "{text:?}");
+        }
+    }
+
+    /// gray_matter's value as JSON, as the front matter was read before.
+    fn pod_to_json(pod: gray_matter::Pod) -> Value {
+        use gray_matter::Pod;
+        match pod {
+            Pod::Null => Value::Null,
+            Pod::String(s) => Value::String(s),
+            Pod::Integer(i) => Value::from(i),
+            Pod::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+            Pod::Boolean(b) => Value::Bool(b),
+            Pod::Array(items) => Value::Array(items.into_iter().map(pod_to_json).collect()),
+            Pod::Hash(map) => {
+                Value::Object(map.into_iter().map(|(k, v)| (k, pod_to_json(v))).collect())
+            }
+        }
     }
 
     #[test]

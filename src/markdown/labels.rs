@@ -9,13 +9,6 @@ use regex::Regex;
 
 use super::blocks::Block;
 
-/// The label part of a bold label line: `**Date**:`, `- **Severity:**`.
-/// The value after it, `\s*:?\s*(.+?)\s*$`, is read by [`bold_value`]:
-/// capturing it with the regex cost more than the rest of the content
-/// stage's label search together (lines of prose after a bold lead-in).
-static BOLD_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*").expect("valid regex")
-});
 static PLAIN_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z][A-Za-z /()-]{0,40}?)\s*:\s+(.+)$").expect("valid regex")
 });
@@ -90,7 +83,7 @@ impl<'a> BodyLines<'a> {
                 .collect();
             // Only a line holding `**` can be a bold label.
             let mut previous = None;
-            for (at, _) in body.match_indices("**") {
+            for at in double_stars(body) {
                 let start = body[..at].rfind('\n').map_or(0, |i| i + 1);
                 if previous.replace(start) == Some(start) {
                     continue;
@@ -185,13 +178,52 @@ fn scan_lines(
 /// `^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*\s*:?\s*(.+?)\s*$` would
 /// capture them.
 fn bold_label(line: &str) -> Option<(&str, &str)> {
-    if !line.contains("**") {
+    let (label, end) = bold_head(line)?;
+    let value = bold_value(&line[end..])?;
+    Some((label, value))
+}
+
+/// The label of a bold label line and where its head ends, exactly as
+/// `^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*` would capture it. Read
+/// by hand: the regex's captures cost more than the rest of the content
+/// stage's label search together.
+fn bold_head(line: &str) -> Option<(&str, usize)> {
+    let start = line.len() - line.trim_start().len();
+    // `[-*]\s+` is taken when the rest matches after it; else the rest
+    // must match where the marker is.
+    let after_marker = line[start..]
+        .strip_prefix(['-', '*'])
+        .filter(|rest| rest.starts_with(char::is_whitespace))
+        .map(|rest| line.len() - rest.trim_start().len());
+    after_marker
+        .and_then(|at| bold_label_between_stars(line, at))
+        .or_else(|| bold_label_between_stars(line, start))
+}
+
+/// `\*\*([^*]{1,40}?)\s*:?\s*\*\*` at `at`: the label and where the
+/// closing stars end. Nothing between the stars can be a star, so they
+/// close at the first star after the opening; the label is the shortest
+/// start (one character at least) of what is between that leaves spaces,
+/// one colon and spaces.
+fn bold_label_between_stars(line: &str, at: usize) -> Option<(&str, usize)> {
+    let inner_start = at + 2;
+    if !line[at..].starts_with("**") {
         return None;
     }
-    let head = BOLD_LABEL.captures(line)?;
-    let label = head.get(1)?.as_str();
-    let value = bold_value(&line[head.get(0)?.end()..])?;
-    Some((label, value))
+    let inner_end = inner_start + line[inner_start..].find('*')?;
+    if !line[inner_end..].starts_with("**") {
+        return None;
+    }
+    let inner = &line[inner_start..inner_end];
+    let without_spaces = inner.trim_end();
+    let without_colon = without_spaces.strip_suffix(':').unwrap_or(without_spaces);
+    let label_end = match without_colon.trim_end() {
+        // At least one character, whatever it is.
+        "" => inner.chars().next()?.len_utf8(),
+        label => label.len(),
+    };
+    let label = &inner[..label_end];
+    (label.chars().count() <= 40).then_some((label, inner_end + 2))
 }
 
 /// What `\s*:?\s*(.+?)\s*$` captures of the rest of a line (which holds
@@ -218,6 +250,23 @@ fn bold_value(rest: &str) -> Option<&str> {
         return Some(&after_spaces[..1]);
     }
     first(rest)
+}
+
+/// Where `**` occurs in `text`, as `match_indices("**")` finds it (left
+/// to right, not overlapping), by looking for single stars: a search for
+/// the two-byte string was a tenth of the content stage's label search.
+fn double_stars(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let at = from + text.get(from..)?.find('*')?;
+            if text.as_bytes().get(at + 1) == Some(&b'*') {
+                from = at + 2;
+                return Some(at);
+            }
+            from = at + 1;
+        }
+    })
 }
 
 /// The first character of a text, as a slice of it.
@@ -279,9 +328,10 @@ fn canonical(label: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
     use regex::Regex;
 
-    use super::{BodyLines, bold_label, collect_with};
+    use super::{BodyLines, bold_label, collect_with, double_stars};
     use crate::markdown::{ParseOptions, parse};
 
     /// The body read once for all its paragraphs and items finds what
@@ -345,10 +395,63 @@ mod tests {
             "**Dé**: é",
         ];
         for line in lines {
-            let expected = whole
-                .captures(line)
-                .map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()));
-            assert_eq!(bold_label(line), expected, "{line:?}");
+            assert_eq!(bold_label(line), whole_regex(&whole, line), "{line:?}");
+        }
+    }
+
+    fn whole_regex<'a>(whole: &Regex, line: &'a str) -> Option<(&'a str, &'a str)> {
+        whole
+            .captures(line)
+            .map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()))
+    }
+
+    fn trimmed<'a>(found: Option<(&'a str, &'a str)>) -> Option<(&'a str, &'a str)> {
+        found.map(|(label, value)| (label, value.trim()))
+    }
+
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "*",
+            "**",
+            "-",
+            " ",
+            "  ",
+            "\t",
+            "\u{a0}",
+            ":",
+            "::",
+            "Date",
+            "é",
+            "x",
+            "a b",
+            "label of twenty chars",
+            "_",
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn any_line_reads_as_the_whole_regex(pieces in prop::collection::vec(piece(), 0..12)) {
+            let whole =
+                Regex::new(r"^\s*(?:[-*]\s+)?\*\*([^*]{1,40}?)\s*:?\s*\*\*\s*:?\s*(.+?)\s*$").unwrap();
+            let line = pieces.concat();
+            // Values are read trimmed: where nothing but spaces is left,
+            // which one space the regex backs off to does not matter.
+            prop_assert_eq!(
+                trimmed(bold_label(&line)),
+                trimmed(whole_regex(&whole, &line)),
+                "{:?}",
+                line
+            );
+        }
+
+        #[test]
+        fn double_stars_are_found_as_match_indices_finds_them(
+            pieces in prop::collection::vec(prop::sample::select(vec!["*", "**", "a", "é", "\n"]), 0..16)
+        ) {
+            let text = pieces.concat();
+            let expected: Vec<usize> = text.match_indices("**").map(|(at, _)| at).collect();
+            prop_assert_eq!(double_stars(&text).collect::<Vec<_>>(), expected);
         }
     }
 

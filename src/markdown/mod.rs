@@ -10,6 +10,7 @@ pub mod actions;
 mod blocks;
 mod labels;
 mod sections;
+mod time_prefix;
 pub mod timeline;
 
 use std::collections::{BTreeMap, HashSet};

@@ -15,20 +15,9 @@ use jiff::tz::{Offset, TimeZone};
 use regex::Regex;
 
 use super::blocks::Block;
+use super::time_prefix;
 use crate::incident::TimelineEvent;
 
-/// A time (or a date, or both) that opens a line, with what goes with it.
-static TIME_PREFIX: LazyLock<AnyDigits> = LazyLock::new(|| {
-    AnyDigits::new(
-        r"(?xi)^\s*
-        (?P<approx>~|≈|about\s+|approx\.?\s+|approximately\s+|circa\s+|ca\.\s+)?
-        (?:(?P<date>\d{4}-\d{2}-\d{2})(?:T|\s+|$))?
-        (?P<time>\d{1,2}:\d{2}(?::\d{2})?|--:--|\?\?:\?\?)?
-        (?:\s*(?:-|–|—|to)\s*(?P<end>\d{1,2}:\d{2}))?
-        (?P<zone>\s*(?:Z|UTC|GMT|CET|CEST|EET|EEST|BST|PST|PDT|EST|EDT|CST|CDT|IST|[+-]\d{2}:?\d{2})\b)?
-        (?:\s*\((?P<note>[^)]{1,24})\))?",
-    )
-});
 static ZONE_STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:all\s+)?times?\s+(?:are\s+)?(?:in|shown\s+in|given\s+in)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z_]+)?)")
         .expect("valid regex")
@@ -66,9 +55,7 @@ impl AnyDigits {
     /// The regex to run on `text`: the narrow one unless the text has a
     /// digit other than 0-9 (`is_numeric` covers more than `\d` does).
     fn for_text(&self, text: &str) -> &Regex {
-        let other_digits =
-            !text.is_ascii() && text.chars().any(|c| !c.is_ascii() && c.is_numeric());
-        if other_digits {
+        if time_prefix::has_other_digits(text) {
             self.any
                 .get_or_init(|| Regex::new(self.pattern).expect("valid regex"))
         } else {
@@ -171,15 +158,15 @@ fn parse_entry(text: &str, day: Option<Date>, year_context: Option<Date>) -> Opt
     {
         return None;
     }
-    let c = TIME_PREFIX.for_text(text).captures(text)?;
-    let whole = c.get(0)?;
-    let date = c.name("date").and_then(|m| m.as_str().parse::<Date>().ok());
-    let time_text = c.name("time").map(|m| m.as_str());
+    let prefix = time_prefix::read(text);
+    let group = |range: &Option<std::ops::Range<usize>>| range.clone().map(|r| &text[r]);
+    let date = group(&prefix.date).and_then(|d| d.parse::<Date>().ok());
+    let time_text = group(&prefix.time);
     if date.is_none() && time_text.is_none() {
         return None;
     }
     // A date without a time must be followed by text to be an event.
-    let rest = text[whole.end()..]
+    let rest = text[prefix.whole.end..]
         .trim_start_matches(|c: char| {
             c.is_whitespace() || matches!(c, '-' | '–' | '—' | ':' | '|' | '.' | ',')
         })
@@ -192,16 +179,14 @@ fn parse_entry(text: &str, day: Option<Date>, year_context: Option<Date>) -> Opt
     if time_text.is_some_and(|t| time.is_none() && !t.contains("--") && !t.contains("??")) {
         return None;
     }
-    let note_date = c
-        .name("note")
-        .and_then(|m| find_date(m.as_str(), year_context));
+    let note_date = group(&prefix.note).and_then(|note| find_date(note, year_context));
     Some(Entry {
-        label: whole.as_str().trim().to_string(),
+        label: text[prefix.whole].trim().to_string(),
         date: date.or(note_date),
         day,
         time,
-        zone: c.name("zone").map(|m| m.as_str().trim().to_string()),
-        approximate: c.name("approx").is_some(),
+        zone: group(&prefix.zone).map(|zone| zone.trim().to_string()),
+        approximate: prefix.approx.is_some(),
         text: rest.to_string(),
     })
 }
@@ -366,7 +351,7 @@ mod tests {
             "--:-- unknown",
             "09:00\u{a0}UTC noted",
         ];
-        for regex in [&*TIME_PREFIX, &*WORD_DATE, &*ISO_DATE] {
+        for regex in [&*WORD_DATE, &*ISO_DATE] {
             let any = Regex::new(regex.pattern).unwrap();
             for text in texts {
                 let names = |r: &Regex| {
