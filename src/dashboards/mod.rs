@@ -122,6 +122,7 @@ impl Pages<'_> {
         let entries = actions::entries(archive);
         let base = self.views.base();
         let slugs = actions::Slugs::of(archive, &entries);
+        let cells = actions::IncidentCells::of_all(archive, base, &slugs);
         let section = |id: &'static str, title: &'static str, standings: &[Standing]| {
             let list: Vec<&ActionEntry> = entries
                 .iter()
@@ -132,7 +133,7 @@ impl Pages<'_> {
                 .map(|chunk| {
                     let mut html = String::with_capacity(chunk.len() * 700);
                     for entry in chunk {
-                        actions::row_html(entry, base, &slugs, &mut html);
+                        actions::row_html(entry, &cells[entry.incident_index], &slugs, &mut html);
                     }
                     html
                 })

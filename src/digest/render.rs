@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use anyhow::{Result, bail};
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::Context;
+use tera::{Context, Value};
 
 use super::compose::{feed_time, join_and};
 use super::periods::{Period, PeriodKind};
@@ -68,6 +68,41 @@ struct TeamLink<'a> {
     sep: &'static str,
 }
 
+/// A period's links to its team digests, which every page of the period
+/// shows: made into template values once per period and shared by the
+/// pages, rather than serialized again for each (Tera's values hold lists
+/// and long strings by reference count, and a value passes through
+/// serialization as it is).
+struct PeriodTeams {
+    links: Vec<Link>,
+    /// `nav.teams`: every link.
+    all: Value,
+    /// Each link as a [`TeamLink`], with its separator.
+    with_sep: Vec<Value>,
+}
+
+impl PeriodTeams {
+    fn new(links: Vec<Link>) -> Result<PeriodTeams> {
+        let all = Value::try_from_serializable(&links)?;
+        let with_sep = links
+            .iter()
+            .enumerate()
+            .map(|(n, t)| {
+                Value::try_from_serializable(&TeamLink {
+                    name: &t.name,
+                    url: &t.url,
+                    sep: if n + 1 < links.len() { " · " } else { "" },
+                })
+            })
+            .collect::<tera::TeraResult<_>>()?;
+        Ok(PeriodTeams {
+            links,
+            all,
+            with_sep,
+        })
+    }
+}
+
 /// Navigation around one digest page.
 #[derive(Serialize)]
 struct Nav<'a> {
@@ -75,11 +110,11 @@ struct Nav<'a> {
     /// The org-wide digest of the same period (on team pages).
     org: Option<String>,
     /// Team digests of the same period, shared by every page of the period.
-    teams: &'a [Link],
+    teams: &'a Value,
     /// `teams` without the page's own team, each with its separator: the
     /// list as the page shows it, worked out once here rather than with
     /// several template lookups per team on every page.
-    team_links: Vec<TeamLink<'a>>,
+    team_links: Vec<Value>,
     previous: Option<Link>,
     next: Option<Link>,
     markdown: String,
@@ -180,17 +215,17 @@ pub fn write_pages(
     // Which digests exist: every period with incidents, org-wide plus the
     // teams its incidents touch; with the links to the period's team
     // digests, which every page of the period shows.
-    let plan: Vec<(Period, Vec<Audience>, Vec<Link>)> = digester
+    let plan: Vec<(Period, Vec<Audience>, PeriodTeams)> = digester
         .periods()
         .map(|p| {
             let mut audiences = digester.audiences(p);
             if !team_digests(p.kind) {
                 audiences.truncate(1);
             }
-            let teams = team_links(&urls, p, &audiences);
-            (p, audiences, teams)
+            let teams = PeriodTeams::new(team_links(&urls, p, &audiences))?;
+            Ok((p, audiences, teams))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     // Periods with a digest per (kind, team), for previous/next links.
     let mut series: Series = BTreeMap::new();
     for (period, audiences, _) in &plan {
@@ -201,12 +236,12 @@ pub fn write_pages(
                 .push(*period);
         }
     }
-    let jobs: Vec<(Period, &Audience, &[Audience], &[Link])> = plan
+    let jobs: Vec<(Period, &Audience, &[Audience], &PeriodTeams)> = plan
         .iter()
         .flat_map(|(p, audiences, teams)| {
             audiences
                 .iter()
-                .map(move |a| (*p, a, audiences.as_slice(), teams.as_slice()))
+                .map(move |a| (*p, a, audiences.as_slice(), teams))
         })
         .collect();
     let index_url = urls.page("digests/");
@@ -351,7 +386,7 @@ fn nav<'n>(
     digest: &Digest,
     period: Period,
     audience: &Audience,
-    teams: &'n [Link],
+    teams: &'n PeriodTeams,
     series: &Series,
 ) -> Nav<'n> {
     let team = audience.team_slug();
@@ -379,19 +414,16 @@ fn nav<'n>(
     // separator after each but the last of all teams.
     let own = digest.team.as_ref().map(|t| t.name.as_str());
     let team_links = teams
+        .links
         .iter()
-        .enumerate()
-        .filter(|(_, t)| own != Some(t.name.as_str()))
-        .map(|(n, t)| TeamLink {
-            name: &t.name,
-            url: &t.url,
-            sep: if n + 1 < teams.len() { " · " } else { "" },
-        })
+        .zip(&teams.with_sep)
+        .filter(|(t, _)| own != Some(t.name.as_str()))
+        .map(|(_, value)| value.clone())
         .collect();
     Nav {
         index: index_url,
         org: team.map(|_| urls.page(&format!("digests/{}/", period.key()))),
-        teams,
+        teams: &teams.all,
         team_links,
         previous,
         next,
@@ -429,17 +461,24 @@ fn severity_summary(digest: &Digest) -> String {
     parts.join(" · ")
 }
 
-/// Markdown link text: brackets escaped.
-fn md_text(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('[', "\\[")
-        .replace(']', "\\]")
+/// Markdown link text appended to `out`, brackets (and backslashes)
+/// escaped, a run of plain characters at a time.
+fn push_md_text(text: &str, out: &mut String) {
+    let mut copied = 0;
+    for (at, b) in text.bytes().enumerate() {
+        if matches!(b, b'\\' | b'[' | b']') {
+            out.push_str(&text[copied..at]);
+            out.push('\\');
+            copied = at;
+        }
+    }
+    out.push_str(&text[copied..]);
 }
 
 /// The digest as Markdown, for e-mail and chat: the spoken text, with a
 /// link to every full postmortem.
 pub fn markdown(digest: &Digest, urls: &Urls) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(8 * 1024);
     let _ = writeln!(out, "# {}\n", heading(digest));
     let _ = writeln!(
         out,
@@ -454,7 +493,7 @@ pub fn markdown(digest: &Digest, urls: &Urls) -> String {
         let _ = writeln!(out, "**By severity:** {severities}\n");
     }
     for line in &digest.intro {
-        let _ = writeln!(out, "{line}\n");
+        push_paragraph(&mut out, "", line);
     }
     for (n, item) in digest.items.iter().enumerate() {
         let _ = writeln!(
@@ -464,52 +503,57 @@ pub fn markdown(digest: &Digest, urls: &Urls) -> String {
             item.heading.trim_end_matches('.'),
             item.reading_time
         );
-        let mut meta = Vec::new();
+        // The meta line: severity · date · teams · reason.
+        out.push('_');
         if let Some(s) = &item.severity {
-            meta.push(s.name.clone());
+            out.push_str(&s.name);
+            out.push_str(" · ");
         }
-        meta.push(item.date.clone());
+        out.push_str(&item.date);
         if !item.teams.is_empty() {
-            meta.push(join_and(&item.teams));
+            out.push_str(" · ");
+            out.push_str(&join_and(&item.teams));
         }
         if let Some(reason) = &item.reason {
-            meta.push(reason.clone());
+            out.push_str(" · ");
+            out.push_str(reason);
         }
-        let _ = writeln!(out, "_{}_\n", meta.join(" · "));
+        out.push_str("_\n\n");
         for p in &item.paragraphs {
-            let _ = writeln!(out, "{p}\n");
+            push_paragraph(&mut out, "", p);
         }
         if let Some(lesson) = &item.lesson {
-            let _ = writeln!(out, "> {lesson}\n");
+            push_paragraph(&mut out, "> ", lesson);
         }
         for a in &item.actions {
-            let _ = writeln!(out, "- {a}");
+            out.push_str("- ");
+            out.push_str(a);
+            out.push('\n');
         }
         if !item.actions.is_empty() {
             out.push('\n');
         }
-        let _ = writeln!(
-            out,
-            "[Read the full postmortem: {}]({})\n",
-            md_text(&item.title),
-            urls.absolute(&item.url)
+        push_md_link(
+            &mut out,
+            "Read the full postmortem: ",
+            &item.title,
+            urls,
+            &item.url,
         );
+        out.push_str("\n\n");
     }
     if !digest.more.is_empty() {
         let _ = writeln!(out, "## Also this {} (not read aloud)\n", digest.kind);
         for more in &digest.more {
-            let severity = more
-                .severity
-                .as_deref()
-                .map(|s| format!("{s}, "))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "- [{}]({}) — {severity}{}",
-                md_text(&more.title),
-                urls.absolute(&more.url),
-                more.date
-            );
+            out.push_str("- ");
+            push_md_link(&mut out, "", &more.title, urls, &more.url);
+            out.push_str(" — ");
+            if let Some(severity) = &more.severity {
+                out.push_str(severity);
+                out.push_str(", ");
+            }
+            out.push_str(&more.date);
+            out.push('\n');
         }
         if digest.more_total > digest.more.len() {
             let _ = writeln!(out, "- and {} more", digest.more_total - digest.more.len());
@@ -523,14 +567,33 @@ pub fn markdown(digest: &Digest, urls: &Urls) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "{}", digest.outro);
+    out.push_str(&digest.outro);
+    out.push('\n');
     out
+}
+
+/// `[lead title](https://host/path)`, the title escaped.
+fn push_md_link(out: &mut String, lead: &str, title: &str, urls: &Urls, path: &str) {
+    out.push('[');
+    out.push_str(lead);
+    push_md_text(title, out);
+    out.push_str("](");
+    out.push_str(&urls.origin);
+    out.push_str(path);
+    out.push(')');
+}
+
+/// `prefix`, `text` and a blank line.
+fn push_paragraph(out: &mut String, prefix: &str, text: &str) {
+    out.push_str(prefix);
+    out.push_str(text);
+    out.push_str("\n\n");
 }
 
 /// The digest as plain text: the script to read aloud, then (after a
 /// separator, not read aloud) the links to the full postmortems.
 pub fn text(digest: &Digest, urls: &Urls) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(8 * 1024);
     let title = heading(digest);
     let _ = writeln!(out, "{title}\n{}\n", "=".repeat(title.chars().count()));
     let _ = writeln!(
@@ -542,18 +605,19 @@ pub fn text(digest: &Digest, urls: &Urls) -> String {
         digest.reading_time
     );
     for line in &digest.intro {
-        let _ = writeln!(out, "{line}\n");
+        push_paragraph(&mut out, "", line);
     }
     for (n, item) in digest.items.iter().enumerate() {
         let _ = writeln!(out, "{}. {} ({})\n", n + 1, item.heading, item.reading_time);
         for p in &item.paragraphs {
-            let _ = writeln!(out, "{p}\n");
+            push_paragraph(&mut out, "", p);
         }
         if let Some(lesson) = &item.lesson {
-            let _ = writeln!(out, "{lesson}\n");
+            push_paragraph(&mut out, "", lesson);
         }
         for a in &item.actions {
-            let _ = writeln!(out, "{a}");
+            out.push_str(a);
+            out.push('\n');
         }
         if !item.actions.is_empty() {
             out.push('\n');
@@ -562,28 +626,35 @@ pub fn text(digest: &Digest, urls: &Urls) -> String {
     if !digest.questions.is_empty() {
         let _ = writeln!(out, "{QUESTIONS_LEAD}\n");
         for q in &digest.questions {
-            let _ = writeln!(out, "- {q}");
+            out.push_str("- ");
+            out.push_str(q);
+            out.push('\n');
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "{}\n", digest.outro);
-    let _ = writeln!(out, "-- \nFull postmortems (not read aloud):");
+    push_paragraph(&mut out, "", &digest.outro);
+    out.push_str("-- \nFull postmortems (not read aloud):\n");
     for (n, item) in digest.items.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "{}. {} <{}>",
-            n + 1,
-            item.title,
-            urls.absolute(&item.url)
-        );
+        let _ = write!(out, "{}. ", n + 1);
+        push_link_line(&mut out, &item.title, urls, &item.url);
     }
     for more in &digest.more {
-        let _ = writeln!(out, "- {} <{}>", more.title, urls.absolute(&more.url));
+        out.push_str("- ");
+        push_link_line(&mut out, &more.title, urls, &more.url);
     }
     if digest.more_total > digest.more.len() {
         let _ = writeln!(out, "- and {} more", digest.more_total - digest.more.len());
     }
     out
+}
+
+/// `title <https://host/path>` and a line break.
+fn push_link_line(out: &mut String, title: &str, urls: &Urls, path: &str) {
+    out.push_str(title);
+    out.push_str(" <");
+    out.push_str(&urls.origin);
+    out.push_str(path);
+    out.push_str(">\n");
 }
 
 /// Renders one digest for `casebook digest`. `audience` is a team name or
@@ -635,7 +706,7 @@ pub fn render_one(
             let views = Views::new(archive);
             let mut base = Context::new();
             base.insert("site", &views.site());
-            let teams = team_links(&urls, period, &digester.audiences(period));
+            let teams = PeriodTeams::new(team_links(&urls, period, &digester.audiences(period)))?;
             let mut series: Series = BTreeMap::new();
             for p in digester.periods().filter(|p| p.kind == period.kind) {
                 if digester.count(p, &audience) > 0 {
@@ -652,4 +723,19 @@ pub fn render_one(
             html(theme, &base, &digest, &nav)?
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_md_text;
+
+    #[test]
+    fn markdown_link_text_escapes_brackets_and_backslashes() {
+        let mut out = String::from("[");
+        push_md_text(r"a [b] \ c]", &mut out);
+        assert_eq!(out, r"[a \[b\] \\ c\]");
+        let mut plain = String::new();
+        push_md_text("naïve — ok", &mut plain);
+        assert_eq!(plain, "naïve — ok");
+    }
 }

@@ -17,7 +17,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::digest::periods::Period;
-use crate::digest::selection::{Audience, MAX_LISTED_MORE, Reason, Role, Selection};
+use crate::digest::selection::{Audience, MAX_LISTED_MORE, Pick, Reason, Role, Selection};
 use crate::digest::speech::{
     Spoken, capitalise, display_reading_time, duration_words, number_words, reading_seconds,
     spoken_reading_time, word_count,
@@ -139,28 +139,28 @@ pub fn assemble(
                 Role::Other => format!("Next: {title}."),
                 Role::OrgFeatured => format!("From elsewhere in the organisation: {title}."),
             };
-            let paragraphs: Vec<String> = match pick.role {
-                Role::Featured => digester
-                    .story(pick.index)
-                    .iter()
-                    .map(|p| acronyms.expand_spoken(p))
-                    .collect(),
-                _ => vec![acronyms.expand_spoken(digester.blurb(pick.index))],
+            // Words are counted as the texts are expanded: the story and
+            // blurbs come with their counts, which every digest would
+            // otherwise count again.
+            let lead = digester
+                .lesson(pick.index)
+                .map(|_| lesson_lead(pick, team.as_ref()));
+            let mut words = word_count(&heading) + lead.as_deref().map_or(0, word_count);
+            let mut expand = |spoken: &Spoken| {
+                let (text, count) = acronyms.expand_counted(spoken);
+                words += count;
+                text
             };
-            let lesson = digester.lesson(pick.index).map(|lesson| {
-                let lead = match (&pick.role, &pick.reason, &team) {
-                    (Role::OrgFeatured, _, _) => "What every team can take from this:".to_string(),
-                    (_, None, _) | (_, _, None) => "What we can all take from this:".to_string(),
-                    (_, Some(Reason::OwnTeam), Some(_)) => "For your own team:".to_string(),
-                    (_, Some(Reason::DependsOn(service)), Some(_)) => {
-                        format!("Your team depends on {service}, so take this with you:")
-                    }
-                    (_, Some(Reason::SharedWith), Some(_)) => {
-                        "The authors wanted your team to hear this:".to_string()
-                    }
-                };
-                format!("{lead} {}", acronyms.expand_spoken(lesson))
-            });
+            let paragraphs: Vec<String> = match pick.role {
+                Role::Featured => digester.story(pick.index).iter().map(&mut expand).collect(),
+                _ => vec![expand(digester.blurb(pick.index))],
+            };
+            // The lead and the lesson are joined by one space, so their
+            // words add up.
+            let lesson = digester
+                .lesson(pick.index)
+                .zip(lead)
+                .map(|(lesson, lead)| format!("{lead} {}", expand(lesson)));
             let open: Vec<&Spoken> = digester
                 .open_actions(pick.index)
                 .iter()
@@ -173,11 +173,11 @@ pub fn assemble(
             let mut actions: Vec<String> = open
                 .iter()
                 .take(SPOKEN_ACTIONS)
-                .map(|s| acronyms.expand_spoken(s))
+                .map(|s| expand(s))
                 .collect();
             let more_actions = open.len().saturating_sub(SPOKEN_ACTIONS);
             if more_actions > 0 {
-                actions.push(format!(
+                let line = format!(
                     "And {} more open {}.",
                     number_words(more_actions as u64),
                     if more_actions == 1 {
@@ -185,12 +185,10 @@ pub fn assemble(
                     } else {
                         "actions"
                     }
-                ));
+                );
+                words += word_count(&line);
+                actions.push(line);
             }
-            let words = word_count(&heading)
-                + paragraphs.iter().map(|p| word_count(p)).sum::<usize>()
-                + lesson.as_deref().map_or(0, word_count)
-                + actions.iter().map(|a| word_count(a)).sum::<usize>();
             let seconds = reading_seconds(words);
             let link = digester.link(pick.index);
             DigestItem {
@@ -309,6 +307,21 @@ pub fn assemble(
         words,
         reading_seconds: reading,
         reading_time: display_reading_time(reading),
+    }
+}
+
+/// What introduces an incident's lesson, by why the audience hears it.
+fn lesson_lead(pick: &Pick, team: Option<&TeamRef>) -> String {
+    match (&pick.role, &pick.reason, team) {
+        (Role::OrgFeatured, _, _) => "What every team can take from this:".to_string(),
+        (_, None, _) | (_, _, None) => "What we can all take from this:".to_string(),
+        (_, Some(Reason::OwnTeam), Some(_)) => "For your own team:".to_string(),
+        (_, Some(Reason::DependsOn(service)), Some(_)) => {
+            format!("Your team depends on {service}, so take this with you:")
+        }
+        (_, Some(Reason::SharedWith), Some(_)) => {
+            "The authors wanted your team to hear this:".to_string()
+        }
     }
 }
 

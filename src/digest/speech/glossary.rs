@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 
+use super::numbers::word_count;
+
 /// Acronyms spelled out on first use even without a configured glossary.
 pub const BUILT_IN_GLOSSARY: &[(&str, &str)] = &[
     ("API", "application programming interface"),
@@ -39,6 +41,8 @@ pub const BUILT_IN_GLOSSARY: &[(&str, &str)] = &[
 pub struct Glossary {
     /// Acronyms and expansions, by index.
     entries: Vec<(String, String)>,
+    /// The words each expansion adds where it is spelled out, by index.
+    expansion_words: Vec<usize>,
     pattern: Option<Regex>,
 }
 
@@ -47,6 +51,8 @@ pub struct Glossary {
 #[derive(Debug, Clone, Default)]
 pub struct Spoken {
     pub text: String,
+    /// Words in `text` ([`word_count`]), counted once.
+    pub words: usize,
     /// (start, end, glossary index, plural), in text order.
     acronyms: Vec<(usize, usize, usize, bool)>,
 }
@@ -76,7 +82,12 @@ impl Glossary {
             alternation.join("|")
         ))
         .ok();
-        Glossary { entries, pattern }
+        let expansion_words = entries.iter().map(|(_, v)| word_count(v)).collect();
+        Glossary {
+            entries,
+            expansion_words,
+            pattern,
+        }
     }
 
     /// Finds the acronyms in a text once.
@@ -93,7 +104,11 @@ impl Glossary {
                 acronyms.push((whole.start(), whole.end(), index - 1, plural));
             }
         }
-        Spoken { text, acronyms }
+        Spoken {
+            words: word_count(&text),
+            text,
+            acronyms,
+        }
     }
 
     /// A fresh first-use tracker for one digest.
@@ -120,10 +135,20 @@ impl Acronyms<'_> {
 
     /// Like [`Acronyms::expand`], for a text whose acronyms are known.
     pub fn expand_spoken(&mut self, spoken: &Spoken) -> String {
+        self.expand_counted(spoken).0
+    }
+
+    /// [`Acronyms::expand_spoken`] with the words of the result, worked out
+    /// from the count already known rather than counted again: an
+    /// acronym sits inside a run of non-space characters, and spelling it
+    /// out (`TTL` → `time to live (TTL)`, `TTLs` → `TTLs (time to live)`)
+    /// adds exactly the expansion's own words, which are trimmed.
+    pub fn expand_counted(&mut self, spoken: &Spoken) -> (String, usize) {
         let text = &spoken.text;
         if spoken.acronyms.iter().all(|a| self.seen[a.2]) {
-            return text.clone();
+            return (text.clone(), spoken.words);
         }
+        let mut words = spoken.words;
         let mut out = String::with_capacity(text.len() + 40);
         let mut last = 0;
         let mut lowered: Option<String> = None;
@@ -141,6 +166,7 @@ impl Acronyms<'_> {
                 continue;
             }
             out.push_str(&text[last..start]);
+            words += self.glossary.expansion_words[index];
             if plural {
                 // "TTLs (time to live)": plural expansions read badly.
                 out.push_str(&format!("{key}s ({expansion})"));
@@ -150,6 +176,7 @@ impl Acronyms<'_> {
             last = end;
         }
         out.push_str(&text[last..]);
-        out
+        debug_assert_eq!(words, word_count(&out), "{out:?}");
+        (out, words)
     }
 }

@@ -684,6 +684,8 @@ mod tests {
             " a  b\t\x0bc\r\n",
             "x\u{a0}y é",
             "one—two three",
+            "a\u{2003}b\u{3000}c\u{85}d\u{1680}e\u{205f}",
+            "\u{2028}é—à ",
         ] {
             assert_eq!(
                 word_count(text),
@@ -792,6 +794,31 @@ mod tests {
             split_sentences("It broke. We fixed it, e.g. by restarting"),
             vec!["It broke.", "We fixed it, e.g. by restarting."]
         );
+    }
+
+    #[test]
+    fn expanded_word_counts_are_the_words_of_the_result() {
+        let mut glossary = BTreeMap::new();
+        glossary.insert("ON CALL".to_string(), "the on\u{a0}call rota".to_string());
+        glossary.insert("PgB".to_string(), "the connection pooler".to_string());
+        let g = Glossary::new(&glossary);
+        for text in [
+            "The DNS TTL was long and PgB kept DNS answers.",
+            "More APIs, (TTLs) and x/SLO/y.",
+            "A time to live (TTL) of one hour; TTL again.",
+            "ON CALL paged—twice—about the CDN; DNS.",
+            "No acronyms here at all.",
+            "",
+        ] {
+            let spoken = g.spoken(text.to_string());
+            assert_eq!(spoken.words, word_count(text), "{text:?}");
+            let mut acronyms = g.first_use();
+            let (expanded, words) = acronyms.expand_counted(&spoken);
+            assert_eq!(words, word_count(&expanded), "{expanded:?}");
+            // Seen acronyms stay short, and the count stays right.
+            let (again, words) = acronyms.expand_counted(&spoken);
+            assert_eq!((again.as_str(), words), (text, word_count(text)));
+        }
     }
 
     #[test]

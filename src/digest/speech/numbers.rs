@@ -15,10 +15,11 @@ pub fn reading_seconds(words: usize) -> u32 {
     (words * 60).div_ceil(WORDS_PER_MINUTE) as u32
 }
 
-/// Words in a text, as a listener hears them.
+/// Words in a text, as a listener hears them: runs of characters that are
+/// not white space (what `split_whitespace` counts).
 pub fn word_count(text: &str) -> usize {
     if !text.is_ascii() {
-        return text.split_whitespace().count();
+        return wide_word_count(text);
     }
     // Runs of non-space bytes; ASCII white space is what `char::is_whitespace`
     // says for ASCII (not `u8::is_ascii_whitespace`, which leaves out \x0b).
@@ -28,6 +29,26 @@ pub fn word_count(text: &str) -> usize {
         let space = matches!(b, b' ' | b'\t'..=b'\r');
         words += usize::from(!space && !in_word);
         in_word = !space;
+    }
+    words
+}
+
+/// [`word_count`] of a text with non-ASCII characters, a byte at a time
+/// with only the lead bytes of non-ASCII white space decoded.
+fn wide_word_count(text: &str) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    let mut at = 0;
+    while at < text.len() {
+        let space = super::scan::whitespace_len(text, at);
+        if space > 0 {
+            in_word = false;
+            at += space;
+        } else {
+            words += usize::from(!in_word);
+            in_word = true;
+            at += 1;
+        }
     }
     words
 }
