@@ -72,6 +72,18 @@ impl Theme {
             .render(name, context)
             .map_err(|e| anyhow::anyhow!("cannot render {name}: {}", error_chain(&e)))
     }
+
+    /// [`Theme::render`], appending the page's bytes to `out`.
+    pub fn render_into(
+        &self,
+        name: &str,
+        context: &tera::Context,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        self.tera
+            .render_to(name, context, out)
+            .map_err(|e| anyhow::anyhow!("cannot render {name}: {}", error_chain(&e)))
+    }
 }
 
 fn embedded_files(

@@ -199,19 +199,21 @@ impl Pages<'_> {
         context.insert("actions", &page);
         context.insert("dashboards", &self.nav("actions"));
         let shell = self.theme.render("actions.html", &context)?;
-        let mut html =
-            String::with_capacity(shell.len() + rows.iter().map(String::len).sum::<usize>());
-        let mut rest = shell.as_str();
-        for (section, rows) in page.sections.iter().zip(&rows) {
-            if let Some(at) = rest.find(&section.rows) {
-                html.push_str(&rest[..at]);
-                html.push_str(rows);
-                rest = &rest[at + section.rows.len()..];
-            }
-        }
-        html.push_str(rest);
+        // Streamed into the file: the whole page is as large as its rows
+        // again, and held at once it was the build's peak of memory.
         self.staging
-            .write("actions/index.html", html.as_bytes())
+            .write_with("actions/index.html", |out| {
+                let mut rest = shell.as_str();
+                for (section, rows) in page.sections.iter().zip(&rows) {
+                    if let Some(at) = rest.find(&section.rows) {
+                        out.write_all(rest[..at].as_bytes())?;
+                        out.write_all(rows.as_bytes())?;
+                        rest = &rest[at + section.rows.len()..];
+                    }
+                }
+                out.write_all(rest.as_bytes())?;
+                Ok(())
+            })
             .context("cannot write actions/index.html")?;
         Ok(1)
     }

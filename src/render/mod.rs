@@ -9,6 +9,8 @@ mod feeds;
 pub use feeds::write_sitemap;
 pub mod views;
 
+use std::cell::RefCell;
+
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -174,12 +176,32 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Writes one page into the staging folder.
-    fn write(&self, relative: &str, html: &str) -> Result<()> {
-        match self.staging {
-            Some(staging) => staging.write(relative, html.as_bytes()),
-            None => Ok(()),
+    /// Renders `template` with `context` straight into the page's file in
+    /// the staging folder, through one buffer per thread: a page is never
+    /// copied into a string of its own, and the largest (a term page of
+    /// thousands of cards) do not grow a fresh buffer each.
+    fn write_page(&self, relative: &str, template: &str, context: &Context) -> Result<()> {
+        thread_local! {
+            static PAGE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
+        let Some(staging) = self.staging else {
+            return Ok(());
+        };
+        PAGE.with_borrow_mut(|page| {
+            page.clear();
+            self.theme.render_into(template, context, page)?;
+            staging.write(relative, page)
+        })
+    }
+
+    /// The context of a page: `site` and `values`.
+    fn context<const N: usize>(&self, values: [(&'static str, Value); N]) -> Context {
+        let mut context = Context::new();
+        context.insert_value("site", self.site.clone());
+        for (name, value) in values {
+            context.insert_value(name, value);
+        }
+        context
     }
 
     /// Renders `template` with `site` and `values`.
@@ -188,12 +210,7 @@ impl<'a> Renderer<'a> {
         template: &str,
         values: [(&'static str, Value); N],
     ) -> Result<String> {
-        let mut context = Context::new();
-        context.insert_value("site", self.site.clone());
-        for (name, value) in values {
-            context.insert_value(name, value);
-        }
-        self.theme.render(template, &context)
+        self.theme.render(template, &self.context(values))
     }
 
     /// Each incident's card, rendered once for every list it appears in.
@@ -216,9 +233,13 @@ impl<'a> Renderer<'a> {
     /// One incident page; `earlier` are likely earlier occurrences of the same failure.
     fn incident_page(&self, index: usize, cards: &Cards, earlier: &[usize]) -> Result<()> {
         let card_view = |i: usize| cards.views.get(i).cloned();
-        let html = self.incident_html(index, &cards.html, earlier, &card_view)?;
+        let context = self.incident_context(index, &cards.html, earlier, &card_view)?;
         let id = &self.archive.incidents[index].id;
-        self.write(&format!("incidents/{id}/index.html"), &html)
+        self.write_page(
+            &format!("incidents/{id}/index.html"),
+            "incident.html",
+            &context,
+        )
     }
 
     /// `card_view(i)`: incident `i`'s card view, None past either end.
@@ -229,6 +250,17 @@ impl<'a> Renderer<'a> {
         earlier: &[usize],
         card_view: &dyn Fn(usize) -> Option<Value>,
     ) -> Result<String> {
+        let context = self.incident_context(index, cards, earlier, card_view)?;
+        self.theme.render("incident.html", &context)
+    }
+
+    fn incident_context(
+        &self,
+        index: usize,
+        cards: &[Value],
+        earlier: &[usize],
+        card_view: &dyn Fn(usize) -> Option<Value>,
+    ) -> Result<Context> {
         let incident = &self.archive.incidents[index];
         let Some(own_card) = card_view(index) else {
             anyhow::bail!("no incident {index} to render");
@@ -239,16 +271,13 @@ impl<'a> Renderer<'a> {
         // Incidents are newest first: the previous one in time is the next index.
         let previous = Value::from(index.checked_add(1).and_then(card_view));
         let next = Value::from(index.checked_sub(1).and_then(card_view));
-        self.page(
-            "incident.html",
-            [
-                ("incident", view),
-                ("related", related),
-                ("repeats", repeats),
-                ("previous", previous),
-                ("next", next),
-            ],
-        )
+        Ok(self.context([
+            ("incident", view),
+            ("related", related),
+            ("repeats", repeats),
+            ("previous", previous),
+            ("next", next),
+        ]))
     }
 
     fn taxonomy_pages(&self, taxonomy: &Taxonomy, cards: &[Value]) -> Result<usize> {
@@ -265,28 +294,27 @@ impl<'a> Renderer<'a> {
             key: taxonomy.key,
             title: taxonomy.title,
         });
-        let list = self.page(
+        let list = self.context([
+            ("taxonomy", info.clone()),
+            ("terms", Value::from_serializable(&terms)),
+        ]);
+        self.write_page(
+            &format!("{}/index.html", taxonomy.key),
             "taxonomy.html",
-            [
-                ("taxonomy", info.clone()),
-                ("terms", Value::from_serializable(&terms)),
-            ],
+            &list,
         )?;
-        self.write(&format!("{}/index.html", taxonomy.key), &list)?;
         taxonomy
             .terms
             .par_iter()
             .zip(terms)
             .try_for_each(|(term, view)| {
-                let html = self.page(
-                    "term.html",
-                    [
-                        ("term", Value::from_serializable(&view)),
-                        ("taxonomy", info.clone()),
-                        ("cards", card_list(cards, &term.incidents)),
-                    ],
-                )?;
-                self.write(&format!("{}/{}/index.html", taxonomy.key, term.slug), &html)
+                let context = self.context([
+                    ("term", Value::from_serializable(&view)),
+                    ("taxonomy", info.clone()),
+                    ("cards", card_list(cards, &term.incidents)),
+                ]);
+                let path = format!("{}/{}/index.html", taxonomy.key, term.slug);
+                self.write_page(&path, "term.html", &context)
             })?;
         Ok(1 + taxonomy.terms.len())
     }
@@ -344,22 +372,19 @@ impl<'a> Renderer<'a> {
             teams: archive.taxonomy("teams").map_or(0, |t| t.terms.len()),
             services: archive.taxonomy("services").map_or(0, |t| t.terms.len()),
         };
-        let html = self.page(
-            "index.html",
-            [
-                ("recent", Value::from(recent)),
-                ("severity_mix", Value::from_serializable(&severity_mix)),
-                ("open_actions", Value::from_serializable(&open)),
-                ("years", Value::from_serializable(&years)),
-                ("stats", Value::from_serializable(&stats)),
-            ],
-        )?;
-        self.write("index.html", &html)
+        let context = self.context([
+            ("recent", Value::from(recent)),
+            ("severity_mix", Value::from_serializable(&severity_mix)),
+            ("open_actions", Value::from_serializable(&open)),
+            ("years", Value::from_serializable(&years)),
+            ("stats", Value::from_serializable(&stats)),
+        ]);
+        self.write_page("index.html", "index.html", &context)
     }
 
     fn not_found(&self) -> Result<()> {
-        let html = self.page("404.html", [("page_title", Value::from("Not found"))])?;
-        self.write("404.html", &html)
+        let context = self.context([("page_title", Value::from("Not found"))]);
+        self.write_page("404.html", "404.html", &context)
     }
 }
 
