@@ -206,7 +206,7 @@ impl Pages<'_> {
                 let mut rest = shell.as_str();
                 for (section, rows) in page.sections.iter().zip(&rows) {
                     if let Some(at) = rest.find(&section.rows) {
-                        out.write_all(rest[..at].as_bytes())?;
+                        out.write_all(&rest.as_bytes()[..at])?;
                         out.write_all(rows.as_bytes())?;
                         rest = &rest[at + section.rows.len()..];
                     }

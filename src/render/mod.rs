@@ -147,7 +147,8 @@ pub fn incident_page(
     // Only this page's own card and its neighbours' are needed, so only
     // they are made (the incident may have changed since the full render).
     let card_view = |i: usize| archive.incidents.get(i).map(|n| views.card_value(n));
-    renderer.incident_html(index, &rendered.cards, earlier, &card_view)
+    let context = renderer.incident_context(index, &rendered.cards, earlier, &card_view)?;
+    theme.render("incident.html", &context)
 }
 
 struct Renderer<'a> {
@@ -242,18 +243,8 @@ impl<'a> Renderer<'a> {
         )
     }
 
-    /// `card_view(i)`: incident `i`'s card view, None past either end.
-    fn incident_html(
-        &self,
-        index: usize,
-        cards: &[Value],
-        earlier: &[usize],
-        card_view: &dyn Fn(usize) -> Option<Value>,
-    ) -> Result<String> {
-        let context = self.incident_context(index, cards, earlier, card_view)?;
-        self.theme.render("incident.html", &context)
-    }
-
+    /// The context of incident `index`'s page; `card_view(i)`: incident
+    /// `i`'s card view, None past either end.
     fn incident_context(
         &self,
         index: usize,
