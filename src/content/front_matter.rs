@@ -1,5 +1,6 @@
 //! Front matter: splits the YAML block between `---` fences from the body and
-//! parses it (gray_matter's YAML engine) into a JSON-like map.
+//! parses it (yaml-rust2, the YAML parser behind gray_matter, used directly)
+//! into a JSON-like map.
 //!
 //! Input: a file's text. Output: the fields, the line each field starts on,
 //! and the body with its byte offset, so later diagnostics point at the
