@@ -170,8 +170,14 @@ impl Archive {
 
     /// URL path of an incident page, under the base path.
     pub fn incident_url(&self, incident: &Incident) -> String {
-        format!("{}incidents/{}/", self.config.base_path(), incident.id)
+        incident_path(&self.config.base_path(), &incident.id)
     }
+}
+
+/// The URL path of incident `id`'s page under the site's `base_path`
+/// (callers that render many pages keep the base path at hand).
+pub fn incident_path(base_path: &str, id: &str) -> String {
+    format!("{base_path}incidents/{id}/")
 }
 
 fn duplicate_ids(incidents: &[Incident]) -> Vec<Diagnostic> {

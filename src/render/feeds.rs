@@ -11,7 +11,7 @@ use tera::Context;
 
 use super::FEED_ENTRIES;
 use super::views::Views;
-use crate::archive::Archive;
+use crate::archive::{Archive, incident_path};
 use crate::incident::Incident;
 use crate::output::Staging;
 use crate::templates::Theme;
@@ -55,7 +55,7 @@ pub fn write_all(
             .take(FEED_ENTRIES)
             .map(|i| Entry {
                 title: &i.title,
-                url: absolute(&archive.incident_url(i)),
+                url: absolute(&views.incident_url(i)),
                 updated: feed_time(i),
                 summary: &i.summary,
                 severity: i.severity.as_ref().map(|s| s.name.as_str()),
@@ -137,7 +137,7 @@ pub fn write_sitemap(archive: &Archive, theme: &Theme, staging: &Staging) -> Res
             let day = i
                 .updated
                 .map_or_else(|| i.date.to_string(), |t| t.to_string()[..10].to_string());
-            (archive.incident_url(i), day)
+            (incident_path(&base, &i.id), day)
         })
         .collect();
     let urls: Vec<Url> = staging
@@ -174,6 +174,7 @@ fn export_json(archive: &Archive, staging: &Staging) -> Result<()> {
     }
     /// Incidents serialised together before their bytes are written.
     const BATCH: usize = 256;
+    let base = archive.config.base_path();
     staging.write_with("incidents.json", |out| {
         out.write_all(br#"{"generator":"#)?;
         serde_json::to_writer(&mut *out, concat!("casebook ", env!("CARGO_PKG_VERSION")))?;
@@ -185,7 +186,7 @@ fn export_json(archive: &Archive, staging: &Staging) -> Result<()> {
                 .par_iter()
                 .map(|incident| {
                     serde_json::to_vec(&ExportedIncident {
-                        url: archive.incident_url(incident),
+                        url: incident_path(&base, &incident.id),
                         incident,
                     })
                 })

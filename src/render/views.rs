@@ -284,7 +284,7 @@ impl<'a> Views<'a> {
 
     /// [`Archive::incident_url`] with the base path already at hand.
     pub fn incident_url(&self, incident: &Incident) -> String {
-        format!("{}incidents/{}/", self.base, incident.id)
+        crate::archive::incident_path(&self.base, &incident.id)
     }
 
     /// The incident's [`CardView`] as a template value.
