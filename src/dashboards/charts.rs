@@ -265,6 +265,10 @@ fn draw(
         chart
             .configure_mesh()
             .disable_x_mesh()
+            // The light grid lines are white on white: drawn as few as
+            // plotters allows (one a label; 0 makes it loop forever)
+            // instead of ten, hundreds of invisible elements a page.
+            .max_light_lines(1)
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(0xdf, 0xe2, 0xe6))
             .axis_style(RGBColor(0x59, 0x62, 0x6c))
