@@ -252,34 +252,46 @@ fn resolve_link_markers(html: &str, by_path: &HashMap<PathBuf, String>, base_pat
 }
 
 fn taxonomies(incidents: &[Incident], config: &Config) -> Vec<Taxonomy> {
-    let group =
-        |key: &'static str, title: &'static str, values: &dyn Fn(&Incident) -> Vec<String>| {
-            let mut terms: BTreeMap<String, Term> = BTreeMap::new();
-            for (index, incident) in incidents.iter().enumerate() {
-                for value in values(incident) {
-                    let slug = slugify(&value);
-                    if slug.is_empty() {
-                        continue;
-                    }
-                    let term = terms.entry(slug.clone()).or_insert_with(|| Term {
-                        name: value,
-                        slug,
-                        incidents: Vec::new(),
-                    });
-                    if term.incidents.last() != Some(&index) {
-                        term.incidents.push(index);
-                    }
+    let group = |key: &'static str, title: &'static str, values: Values| {
+        let mut terms: BTreeMap<String, Term> = BTreeMap::new();
+        for (index, incident) in incidents.iter().enumerate() {
+            for value in values(incident) {
+                let slug = slugify(&value);
+                if slug.is_empty() {
+                    continue;
+                }
+                let term = terms.entry(slug.clone()).or_insert_with(|| Term {
+                    name: value,
+                    slug,
+                    incidents: Vec::new(),
+                });
+                if term.incidents.last() != Some(&index) {
+                    term.incidents.push(index);
                 }
             }
-            Taxonomy {
-                key,
-                title,
-                terms: terms.into_values().collect(),
-            }
-        };
-    let mut severity = group("severity", "Severity", &|i| {
-        i.severity.iter().map(|s| s.name.clone()).collect()
-    });
+        }
+        Taxonomy {
+            key,
+            title,
+            terms: terms.into_values().collect(),
+        }
+    };
+    type Values = fn(&Incident) -> Vec<String>;
+    // In display order; each is a pass over every incident, so they are
+    // grouped side by side (this stage is otherwise one core's work).
+    let kinds: [(&'static str, &'static str, Values); 5] = [
+        ("tags", "Tags", |i| i.tags.clone()),
+        ("teams", "Teams", |i| i.teams.clone()),
+        ("services", "Services", |i| i.services.clone()),
+        ("severity", "Severity", |i| {
+            i.severity.iter().map(|s| s.name.clone()).collect()
+        }),
+        ("years", "Years", |i| vec![i.year().to_string()]),
+    ];
+    let mut taxonomies: Vec<Taxonomy> = kinds
+        .par_iter()
+        .map(|&(key, title, values)| group(key, title, values))
+        .collect();
     let rank = |name: &str| {
         config
             .severities
@@ -287,16 +299,14 @@ fn taxonomies(incidents: &[Incident], config: &Config) -> Vec<Taxonomy> {
             .position(|s| s.name == name)
             .unwrap_or(usize::MAX)
     };
-    severity.terms.sort_by_key(|t| rank(&t.name));
-    let mut years = group("years", "Years", &|i| vec![i.year().to_string()]);
-    years.terms.reverse();
-    vec![
-        group("tags", "Tags", &|i| i.tags.clone()),
-        group("teams", "Teams", &|i| i.teams.clone()),
-        group("services", "Services", &|i| i.services.clone()),
-        severity,
-        years,
-    ]
+    for taxonomy in &mut taxonomies {
+        match taxonomy.key {
+            "severity" => taxonomy.terms.sort_by_key(|t| rank(&t.name)),
+            "years" => taxonomy.terms.reverse(),
+            _ => {}
+        }
+    }
+    taxonomies
 }
 
 /// Related incidents: explicit `related` and `recurrence_of` links (both

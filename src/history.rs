@@ -28,6 +28,7 @@ use anyhow::{Context, Result};
 use gix::bstr::BString;
 use gix::diff::tree::recorder::Change;
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use crate::incident::Incident;
 
@@ -43,12 +44,13 @@ pub fn annotate(root: &Path, incidents: &mut [Incident]) {
     // Any error reading the repository means no commit times at all, rather
     // than a mix, and the file times below stand in for every incident.
     let committed = commit_times(root, &sources).unwrap_or_default();
-    for incident in incidents {
+    // Outside a repository that is a look at every file: side by side.
+    incidents.par_iter_mut().for_each(|incident| {
         incident.updated = committed
             .get(&incident.source)
             .copied()
             .or_else(|| file_time(&root.join(&incident.source)));
-    }
+    });
 }
 
 /// The time of the last commit on HEAD that changed each of `sources`

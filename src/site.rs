@@ -4,6 +4,7 @@
 //! every stage are collected; if any is an error, nothing is written and the
 //! previous site stays as it was.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -63,24 +64,50 @@ pub fn load_archive(
     today: Date,
     timings: &mut Timings,
 ) -> (Option<Archive>, Vec<Diagnostic>) {
-    let read = Read::new();
-    load_archive_reading(root, base_url, include_drafts, today, timings, &read)
+    let loaded = load_and_scan(
+        root,
+        base_url,
+        include_drafts,
+        today,
+        timings,
+        &Read::new(),
+        false,
+    );
+    (loaded.archive, loaded.diagnostics)
 }
 
-/// [`load_archive`], taking the bytes of the postmortems in `read` (those
-/// the build cache's fingerprint read) instead of reading them again.
-pub fn load_archive_reading(
+/// What [`load_and_scan`] found.
+struct Scanned {
+    archive: Option<Archive>,
+    diagnostics: Vec<Diagnostic>,
+    /// The secrets that keep published postmortems from being published
+    /// (empty unless asked for).
+    secrets: Vec<Diagnostic>,
+}
+
+/// Loads the archive and, with `scan_secrets`, looks for secrets in the
+/// published postmortems. The scan runs while history is read and the
+/// archive assembled, which are mostly one core's work: it covers every
+/// postmortem read, and keeps the findings of those published.
+fn load_and_scan(
     root: &Path,
     base_url: Option<&str>,
     include_drafts: bool,
     today: Date,
     timings: &mut Timings,
     read: &Read,
-) -> (Option<Archive>, Vec<Diagnostic>) {
+    scan_secrets: bool,
+) -> Scanned {
     let mut watch = Stopwatch::start();
     let mut config = match Config::load(root) {
         Ok(config) => config,
-        Err(diagnostic) => return (None, vec![diagnostic]),
+        Err(diagnostic) => {
+            return Scanned {
+                archive: None,
+                diagnostics: vec![diagnostic],
+                secrets: Vec::new(),
+            };
+        }
     };
     if let Some(base_url) = base_url {
         config.base_url = base_url.to_string();
@@ -88,19 +115,54 @@ pub fn load_archive_reading(
     watch.lap("config", timings);
     let mut loaded = content::load_reading(root, &config, read);
     watch.lap("content", timings);
-    history::annotate(root, &mut loaded.incidents);
-    watch.lap("history", timings);
+    let sources: Vec<PathBuf> = if scan_secrets {
+        loaded.incidents.iter().map(|i| i.source.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    let check = config.check.clone();
     let options = ArchiveOptions {
         include_drafts,
         today,
     };
-    let (archive, archive_diagnostics) =
-        Archive::assemble(config, loaded.incidents, &loaded.links, &options);
-    watch.lap("archive", timings);
+    let ((history_took, (archive, archive_diagnostics), archive_took), (secrets, secrets_took)) =
+        rayon::join(
+            || {
+                let clock = Instant::now();
+                history::annotate(root, &mut loaded.incidents);
+                let history_took = clock.elapsed();
+                let clock = Instant::now();
+                let assembled =
+                    Archive::assemble(config, loaded.incidents, &loaded.links, &options);
+                (history_took, assembled, clock.elapsed())
+            },
+            || {
+                let clock = Instant::now();
+                let sources: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
+                let found = crate::check::secret_findings_in(&sources, &check, root, read);
+                (found, clock.elapsed())
+            },
+        );
+    timings.push(("history", history_took));
+    timings.push(("archive", archive_took));
+    let mut secrets = secrets;
+    if scan_secrets {
+        timings.push(("secrets", secrets_took));
+        let published: HashSet<&Path> = archive
+            .incidents
+            .iter()
+            .map(|i| i.source.as_path())
+            .collect();
+        secrets.retain(|d| published.contains(d.path.as_path()));
+    }
     let mut all = loaded.diagnostics;
     all.extend(archive_diagnostics);
     diagnostics::sort(&mut all);
-    (Some(archive), all)
+    Scanned {
+        archive: Some(archive),
+        diagnostics: all,
+        secrets,
+    }
 }
 
 /// What a build leaves in memory for serve to re-render an edited page
@@ -147,31 +209,26 @@ fn build_inner(
         .and_then(|c| c.fingerprint.as_mut())
         .map(|f| std::mem::take(&mut f.read))
         .unwrap_or_default();
-    let (archive, diagnostics) = load_archive_reading(
+    // Secrets pasted into postmortems are refused (unless allowed per file).
+    let loaded = load_and_scan(
         &options.root,
         options.base_url.as_deref(),
         options.include_drafts,
         options.today,
         &mut report.timings,
         &read,
+        true,
     );
-    report.diagnostics = diagnostics;
-    let Some(archive) = archive else {
+    drop(read);
+    report.diagnostics = loaded.diagnostics;
+    let Some(archive) = loaded.archive else {
         return Ok((report, None));
     };
     report.incidents = archive.incidents.len();
-    // Refuse to publish secrets pasted into postmortems (unless allowed per file).
-    let clock = Instant::now();
-    report
-        .diagnostics
-        .extend(crate::check::secret_findings_reading(
-            &archive,
-            &options.root,
-            &read,
-        ));
-    drop(read);
-    crate::diagnostics::sort(&mut report.diagnostics);
-    report.timings.push(("secrets", clock.elapsed()));
+    if !loaded.secrets.is_empty() {
+        report.diagnostics.extend(loaded.secrets);
+        crate::diagnostics::sort(&mut report.diagnostics);
+    }
     if report.has_errors() {
         return Ok((report, None));
     }

@@ -181,17 +181,33 @@ pub fn secret_findings_reading(
     root: &Path,
     read: &crate::cache::Read,
 ) -> Vec<Diagnostic> {
-    let mut found: Vec<Diagnostic> = archive
+    let sources: Vec<&Path> = archive
         .incidents
+        .iter()
+        .map(|i| i.source.as_path())
+        .collect();
+    secret_findings_in(&sources, &archive.config.check, root, read)
+}
+
+/// [`secret_findings_reading`] for the postmortems at `sources` (relative
+/// to the root): the build scans them while it assembles the archive, and
+/// keeps the findings of those it publishes.
+pub fn secret_findings_in(
+    sources: &[&Path],
+    check: &CheckConfig,
+    root: &Path,
+    read: &crate::cache::Read,
+) -> Vec<Diagnostic> {
+    let mut found: Vec<Diagnostic> = sources
         .par_iter()
-        .flat_map_iter(|incident| {
-            let Ok(source) = Source::read_for_secrets(root, &incident.source, read) else {
+        .flat_map_iter(|path| {
+            let Ok(source) = Source::read_for_secrets(root, path, read) else {
                 return Vec::new();
             };
             let mut findings = Vec::new();
             secrets::check_secrets(&source, &mut findings);
             let allow = HashMap::from([(source.path.clone(), source.allow.clone())]);
-            relevel(findings, false, &archive.config.check, &allow, false)
+            relevel(findings, false, check, &allow, false)
                 .into_iter()
                 .filter(|f| f.diagnostic.is_error())
                 .map(|f| {

@@ -659,3 +659,48 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The build scans for secrets while it assembles the archive: a secret
+/// in a published postmortem stops it, one in a draft only when drafts are
+/// published too.
+#[test]
+fn the_build_refuses_secrets_in_what_it_publishes() {
+    use casebook::site::{BuildOptions, NoProgress, build};
+    let tmp = archive(&["clean.md", "secrets-aws-key.md"], "");
+    let build_with = |include_drafts: bool| {
+        build(
+            &BuildOptions {
+                root: tmp.path().to_path_buf(),
+                output: Some(tmp.path().join("public")),
+                base_url: None,
+                include_drafts,
+                today: TODAY,
+                no_search: true,
+            },
+            &NoProgress,
+        )
+        .expect("build runs")
+    };
+    let refused = build_with(false);
+    let secrets: Vec<_> = refused
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "secrets/aws-key")
+        .collect();
+    assert_eq!(secrets.len(), 2, "{:?}", refused.diagnostics);
+    assert!(secrets.iter().all(|d| d.is_error()
+        && d.message.ends_with("; not published")
+        && d.path.ends_with("secrets-aws-key.md")));
+    assert!(refused.output.is_none(), "nothing is published");
+
+    let file = tmp.path().join("content/2024/secrets-aws-key.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("status: final", "status: draft", 1)).unwrap();
+    let published = build_with(false);
+    assert!(!published.has_errors(), "{:?}", published.diagnostics);
+    assert!(tmp.path().join("public/index.html").is_file());
+    assert!(
+        build_with(true).has_errors(),
+        "a published draft is scanned"
+    );
+}
