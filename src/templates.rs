@@ -207,41 +207,47 @@ fn write_escaped_html(input: &str, output: &mut dyn std::io::Write) -> std::io::
 /// Hands `emit` the escaped text piece by piece, in order: each run
 /// between special characters whole, then the special character's entity.
 ///
-/// Most text has no special character at all, so the scan looks at eight
-/// bytes at a time and only goes byte by byte through a block holding one.
+/// Most text has few special characters, so the next one is found eight
+/// bytes at a time ([`specials`]) rather than by looking at every byte.
 fn escaped_pieces<E>(input: &str, mut emit: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
     let bytes = input.as_bytes();
     let mut start = 0;
-    let mut block_start = 0;
-    for block in bytes.chunks(8) {
-        let plain =
-            <[u8; 8]>::try_from(block).is_ok_and(|word| !has_special(u64::from_le_bytes(word)));
-        if !plain {
-            for (offset, &byte) in block.iter().enumerate() {
-                if let Some(entity) = html_entity(byte) {
-                    let index = block_start + offset;
-                    emit(&input[start..index])?;
-                    emit(entity)?;
-                    start = index + 1;
+    let mut at = 0;
+    while at < bytes.len() {
+        let index = match bytes.get(at..at + 8) {
+            Some(block) => {
+                let flagged = specials(u64::from_le_bytes(block.try_into().unwrap_or_default()));
+                if flagged == 0 {
+                    at += 8;
+                    continue;
                 }
+                at + (flagged.trailing_zeros() / 8) as usize
             }
+            None => at,
+        };
+        at = index + 1;
+        if let Some(entity) = html_entity(bytes[index]) {
+            emit(&input[start..index])?;
+            emit(entity)?;
+            start = index + 1;
         }
-        block_start += block.len();
     }
     emit(&input[start..])
 }
 
-/// Whether any of the eight bytes in `word` is one [`html_entity`] escapes.
-/// `&` and `'` differ only in the lowest bit, `<` and `>` only in the
-/// second, so three byte-equality tests cover all five.
-fn has_special(word: u64) -> bool {
+/// High bits set in `word` for the bytes [`html_entity`] escapes: the
+/// lowest one exactly at the first such byte, the others possibly wrong
+/// (the classic zero-byte test, whose borrow only runs upwards). `&` and
+/// `'` differ only in the lowest bit, `<` and `>` only in the second, so
+/// three byte-equality tests cover all five.
+fn specials(word: u64) -> u64 {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     let equal_to = |word: u64, byte: u8| {
-        // Zero bytes where `word` has `byte`; the classic test for a zero byte.
+        // High bits where `word` has `byte`; the classic test for a zero byte.
         let diff = word ^ (ONES * u64::from(byte));
         diff.wrapping_sub(ONES) & !diff & (ONES << 7)
     };
-    (equal_to(word, b'"') | equal_to(word | ONES, b'\'') | equal_to(word | (ONES << 1), b'>')) != 0
+    equal_to(word, b'"') | equal_to(word | ONES, b'\'') | equal_to(word | (ONES << 1), b'>')
 }
 
 /// The entity that stands for `byte` in HTML text and quoted attributes,
