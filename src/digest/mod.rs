@@ -175,6 +175,9 @@ pub struct Digester<'a> {
     periods: BTreeMap<Period, Vec<usize>>,
     /// Completed action items by period: org-wide, and per team slug.
     completed: BTreeMap<Period, (usize, BTreeMap<String, usize>)>,
+    /// Each incident's summary and section sentences, shared by its
+    /// story, blurb and lesson.
+    sentences: Vec<compose::Sentences>,
     stories: Vec<OnceLock<Vec<Spoken>>>,
     blurbs: Vec<OnceLock<Spoken>>,
     lessons: Vec<OnceLock<Option<Spoken>>>,
@@ -260,6 +263,7 @@ impl<'a> Digester<'a> {
             speaker,
             periods,
             completed,
+            sentences: (0..n).map(|_| compose::Sentences::default()).collect(),
             stories: (0..n).map(|_| OnceLock::new()).collect(),
             blurbs: (0..n).map(|_| OnceLock::new()).collect(),
             lessons: (0..n).map(|_| OnceLock::new()).collect(),
@@ -351,28 +355,29 @@ impl<'a> Digester<'a> {
         }
     }
 
+    /// What the incident's story, blurb and lesson are told from.
+    fn material(&self, index: usize) -> compose::Material<'_> {
+        compose::Material {
+            speaker: &self.speaker,
+            incident: &self.archive.incidents[index],
+            sentences: &self.sentences[index],
+        }
+    }
+
     /// The featured story of an incident (paragraphs), computed once.
     pub fn story(&self, index: usize) -> &[Spoken] {
         self.stories[index].get_or_init(|| {
-            compose::story(
-                &self.speaker,
-                &self.archive.incidents[index],
-                &self.archive.config.severities,
-            )
-            .into_iter()
-            .map(|p| self.speaker.glossary.spoken(p))
-            .collect()
+            compose::story(&self.material(index), &self.archive.config.severities)
+                .into_iter()
+                .map(|p| self.speaker.glossary.spoken(p))
+                .collect()
         })
     }
 
     /// The blurb of an incident, computed once.
     pub fn blurb(&self, index: usize) -> &Spoken {
         self.blurbs[index].get_or_init(|| {
-            let sentences = compose::blurb(
-                &self.speaker,
-                &self.archive.incidents[index],
-                &self.archive.config.severities,
-            );
+            let sentences = compose::blurb(&self.material(index), &self.archive.config.severities);
             self.speaker.glossary.spoken(sentences.join(" "))
         })
     }
@@ -381,8 +386,7 @@ impl<'a> Digester<'a> {
     pub fn lesson(&self, index: usize) -> Option<&Spoken> {
         self.lessons[index]
             .get_or_init(|| {
-                compose::lesson(&self.speaker, &self.archive.incidents[index])
-                    .map(|l| self.speaker.glossary.spoken(l))
+                compose::lesson(&self.material(index)).map(|l| self.speaker.glossary.spoken(l))
             })
             .as_ref()
     }

@@ -1,6 +1,8 @@
 //! The short spoken material of one incident: its opening line, blurb,
 //! lesson and open action items.
 
+use std::sync::OnceLock;
+
 use jiff::civil::Date;
 
 use crate::config::SeverityLevel;
@@ -88,8 +90,82 @@ pub fn join_and(items: &[String]) -> String {
     }
 }
 
-/// Sentences of the first section of `kinds` that has any.
-pub(super) fn section_sentences(
+/// The first sentences of an incident's summary and of its sections, each
+/// cleaned once and shared by the incident's story, blurb and lesson
+/// (which ask for the same summary, impact and causes). Each holds the
+/// most sentences any of them asks for; fewer are a prefix, since
+/// sentences are taken in order and the first section with any is the
+/// same whatever the count.
+#[derive(Default)]
+pub struct Sentences {
+    /// [`SUMMARY_SENTENCES`] of the summary (front matter, else section).
+    summary: OnceLock<Vec<String>>,
+    /// [`SECTION_SENTENCES`] of the first section of each kind in
+    /// [`CACHED_KINDS`] that has any.
+    sections: [OnceLock<Vec<String>>; CACHED_KINDS.len()],
+}
+
+/// The most summary sentences asked for (the story's filler).
+const SUMMARY_SENTENCES: usize = 4;
+/// The most sentences asked for of any other section.
+const SECTION_SENTENCES: usize = 2;
+/// The section kinds stories, blurbs and lessons read.
+const CACHED_KINDS: [SectionKind; 5] = [
+    SectionKind::Impact,
+    SectionKind::ContributingFactors,
+    SectionKind::WentWell,
+    SectionKind::WentWrong,
+    SectionKind::Lessons,
+];
+
+/// One incident's material for speaking: the speaker, the incident and
+/// its [`Sentences`].
+pub struct Material<'a> {
+    pub speaker: &'a Speaker,
+    pub incident: &'a Incident,
+    pub sentences: &'a Sentences,
+}
+
+impl Material<'_> {
+    /// The first `max` sentences of the first section of `kind` that has
+    /// any.
+    pub(super) fn section(&self, kind: SectionKind, max: usize) -> &[String] {
+        let Some(at) = CACHED_KINDS.iter().position(|&k| k == kind) else {
+            debug_assert!(false, "{kind:?} is not cached");
+            return &[];
+        };
+        debug_assert!(max <= SECTION_SENTENCES);
+        let all = self.sentences.sections[at].get_or_init(|| {
+            section_sentences(self.speaker, self.incident, kind, SECTION_SENTENCES)
+        });
+        &all[..max.min(all.len())]
+    }
+
+    /// The first `max` sentences of the summary: front matter or Summary
+    /// section.
+    pub(super) fn summary(&self, max: usize) -> &[String] {
+        debug_assert!(max <= SUMMARY_SENTENCES);
+        let all = self.sentences.summary.get_or_init(|| {
+            let sentences = self
+                .speaker
+                .first_sentences(&self.incident.summary, SUMMARY_SENTENCES);
+            if sentences.is_empty() {
+                section_sentences(
+                    self.speaker,
+                    self.incident,
+                    SectionKind::Summary,
+                    SUMMARY_SENTENCES,
+                )
+            } else {
+                sentences
+            }
+        });
+        &all[..max.min(all.len())]
+    }
+}
+
+/// Sentences of the first section of `kind` that has any.
+fn section_sentences(
     speaker: &Speaker,
     incident: &Incident,
     kind: SectionKind,
@@ -104,24 +180,14 @@ pub(super) fn section_sentences(
         .unwrap_or_default()
 }
 
-/// The summary as sentences: front matter or Summary section.
-pub(super) fn summary_sentences(speaker: &Speaker, incident: &Incident, max: usize) -> Vec<String> {
-    let sentences = speaker.first_sentences(&incident.summary, max);
-    if sentences.is_empty() {
-        section_sentences(speaker, incident, SectionKind::Summary, max)
-    } else {
-        sentences
-    }
-}
-
 /// One lesson from the postmortem, as a sentence or two.
-pub fn lesson(speaker: &Speaker, incident: &Incident) -> Option<String> {
+pub fn lesson(material: &Material) -> Option<String> {
     for kind in [
         SectionKind::Lessons,
         SectionKind::WentWrong,
         SectionKind::ContributingFactors,
     ] {
-        let sentences = section_sentences(speaker, incident, kind, 2);
+        let sentences = material.section(kind, 2);
         if let Some(first) = sentences.first() {
             let mut text = first.clone();
             if word_count(first) < 8
@@ -138,7 +204,8 @@ pub fn lesson(speaker: &Speaker, incident: &Incident) -> Option<String> {
 /// A blurb of about forty to sixty words: the author's `digest.blurb`
 /// when given, else the opening, the summary, the impact and how long it
 /// took.
-pub fn blurb(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) -> Vec<String> {
+pub fn blurb(material: &Material, scale: &[SeverityLevel]) -> Vec<String> {
+    let (speaker, incident) = (material.speaker, material.incident);
     if let Some(authored) = incident
         .digest
         .blurb
@@ -158,11 +225,11 @@ pub fn blurb(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
             sentences.push(sentence);
         }
     };
-    for s in summary_sentences(speaker, incident, 2) {
-        add(s, &mut words, &mut sentences);
+    for s in material.summary(2) {
+        add(s.clone(), &mut words, &mut sentences);
     }
-    for s in section_sentences(speaker, incident, SectionKind::Impact, 1) {
-        add(s, &mut words, &mut sentences);
+    for s in material.section(SectionKind::Impact, 1) {
+        add(s.clone(), &mut words, &mut sentences);
     }
     if let Some(resolve) = incident.durations.to_resolve.filter(|d| d.is_positive()) {
         sentences.push(format!("It was resolved in {}.", duration_words(resolve)));

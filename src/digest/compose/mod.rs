@@ -27,7 +27,9 @@ use crate::digest::{
 };
 use crate::incident::Incident;
 
-pub use blurbs::{SPOKEN_ACTIONS, blurb, join_and, lesson, open_actions, opening};
+pub use blurbs::{
+    Material, SPOKEN_ACTIONS, Sentences, blurb, join_and, lesson, open_actions, opening,
+};
 pub use story::{STORY_MAX_WORDS, STORY_MIN_WORDS, story};
 
 /// Assembles one digest from its selection.

@@ -9,12 +9,11 @@ use jiff::SignedDuration;
 
 use crate::config::SeverityLevel;
 use crate::digest::speech::{
-    Speaker, capitalise, decapitalise, decapitalise_unless, duration_words, is_proper_noun,
-    word_count,
+    capitalise, decapitalise, decapitalise_unless, duration_words, is_proper_noun, word_count,
 };
-use crate::incident::{Incident, SectionKind, TimelineEvent};
+use crate::incident::{SectionKind, TimelineEvent};
 
-use super::blurbs::{opening, section_sentences, summary_sentences};
+use super::blurbs::{Material, opening};
 
 /// The featured story's length, in words.
 pub const STORY_MIN_WORDS: usize = 150;
@@ -43,7 +42,8 @@ struct EventTime {
 /// the opening, the timeline in the order people saw things, what was
 /// going on underneath, the impact, how long it took, then what surprised
 /// the team and why it was not worse. Returns paragraphs.
-pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) -> Vec<String> {
+pub fn story(material: &Material, scale: &[SeverityLevel]) -> Vec<String> {
+    let (speaker, incident) = (material.speaker, material.incident);
     let mut parts: Vec<Part> = Vec::new();
     let mut order = 0;
     let push = |parts: &mut Vec<Part>,
@@ -114,7 +114,7 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
     }
     // The summary's first sentences, cleaned once: they tell what happened
     // when there is no timeline, and fill a thin story.
-    let summary = summary_sentences(speaker, incident, 4);
+    let summary = material.summary(4).to_vec();
     if order == 1 {
         // No timeline: the summary tells what happened.
         push(
@@ -127,10 +127,12 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
     }
 
     // What was going on underneath, the impact, and how long it took.
-    let cause = section_sentences(speaker, incident, SectionKind::ContributingFactors, 2);
+    let cause = material
+        .section(SectionKind::ContributingFactors, 2)
+        .to_vec();
     let cause = with_lead("What was going on underneath?", cause);
     push(&mut parts, &mut order, 3, cause, None);
-    let impact = section_sentences(speaker, incident, SectionKind::Impact, 1);
+    let impact = material.section(SectionKind::Impact, 1).to_vec();
     push(&mut parts, &mut order, 3, impact, None);
     let mut took = Vec::new();
     if let Some(detect) = incident.durations.to_detect.filter(|d| d.is_positive()) {
@@ -142,7 +144,7 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
     push(&mut parts, &mut order, 6, took, None);
 
     // The ending: what surprised the team and why it was not worse.
-    let surprised = surprise(speaker, incident);
+    let surprised = surprise(material);
     push(
         &mut parts,
         &mut order,
@@ -150,7 +152,7 @@ pub fn story(speaker: &Speaker, incident: &Incident, scale: &[SeverityLevel]) ->
         with_lead("What surprised the team?", surprised.clone()),
         None,
     );
-    let mut not_worse = section_sentences(speaker, incident, SectionKind::WentWell, 2);
+    let mut not_worse = material.section(SectionKind::WentWell, 2).to_vec();
     not_worse.retain(|s| !surprised.contains(s));
     push(
         &mut parts,
@@ -196,12 +198,12 @@ fn with_lead(lead: &str, sentences: Vec<String>) -> Vec<String> {
 
 /// What surprised the team: a timeline moment of surprise, else the first
 /// thing that went wrong, else the lesson.
-fn surprise(speaker: &Speaker, incident: &Incident) -> Vec<String> {
-    let went_wrong = section_sentences(speaker, incident, SectionKind::WentWrong, 1);
+fn surprise(material: &Material) -> Vec<String> {
+    let went_wrong = material.section(SectionKind::WentWrong, 1);
     if !went_wrong.is_empty() {
-        return went_wrong;
+        return went_wrong.to_vec();
     }
-    section_sentences(speaker, incident, SectionKind::Lessons, 1)
+    material.section(SectionKind::Lessons, 1).to_vec()
 }
 
 /// Words that make a timeline event a turning point, by how much it

@@ -492,27 +492,7 @@ fn speakable(line: &str) -> bool {
     if line.starts_with('|') || line.contains(" | ") || LOG_LINE.is_match(line) {
         return false;
     }
-    // One pass counts all three, a byte at a time for ASCII.
-    let (mut symbols, mut letters, mut visible) = (0, 0, 0);
-    let bytes = line.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let b = bytes[at];
-        if b.is_ascii() {
-            at += 1;
-            symbols += usize::from(matches!(
-                b,
-                b'=' | b'{' | b'}' | b'<' | b'>' | b';' | b'$' | b'\\' | b'|'
-            ));
-            letters += usize::from(b.is_ascii_alphabetic());
-            visible += usize::from(!matches!(b, b' ' | b'\t'..=b'\r'));
-        } else {
-            let c = line[at..].chars().next().unwrap_or(' ');
-            at += c.len_utf8();
-            letters += usize::from(c.is_alphabetic());
-            visible += usize::from(!c.is_whitespace());
-        }
-    }
+    let (symbols, letters, visible) = scan::prose_counts(line);
     symbols < 2 && letters * 2 >= visible.max(1)
 }
 

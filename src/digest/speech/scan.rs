@@ -43,6 +43,11 @@ const UPPER: u8 = 8;
 /// The last byte of a white space character, ASCII or not (or of some
 /// other non-ASCII character).
 const SPACE_END: u8 = 16;
+/// An ASCII symbol that marks code or markup (`=`, `{`, `<`, `$`, `|`…).
+const SYMBOL: u8 = 32;
+const LETTER: u8 = 64;
+/// An ASCII byte that is not white space.
+const VISIBLE: u8 = 128;
 
 static CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -65,11 +70,48 @@ static CLASS: [u8; 256] = {
         if byte >= 0x80 {
             class |= SPACE_END;
         }
+        if matches!(
+            byte,
+            b'=' | b'{' | b'}' | b'<' | b'>' | b';' | b'$' | b'\\' | b'|'
+        ) {
+            class |= SYMBOL;
+        }
+        if byte.is_ascii_alphabetic() {
+            class |= LETTER;
+        }
+        if byte < 0x80 && !matches!(byte, b' ' | b'\t'..=b'\r') {
+            class |= VISIBLE;
+        }
         table[b] = class;
         b += 1;
     }
     table
 };
+
+/// Symbols (`=`, `{`, `}`, `<`, `>`, `;`, `$`, `\`, `|`), letters and
+/// characters that are not white space in a line, in one pass that looks
+/// up ASCII bytes in a table and decodes other characters only.
+pub(super) fn prose_counts(line: &str) -> (usize, usize, usize) {
+    let (mut symbols, mut letters, mut visible) = (0, 0, 0);
+    let bytes = line.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b < 0x80 {
+            let class = CLASS[usize::from(b)];
+            symbols += usize::from(class & SYMBOL != 0);
+            letters += usize::from(class & LETTER != 0);
+            visible += usize::from(class & VISIBLE != 0);
+            at += 1;
+        } else {
+            let (c, len) = char_at(line, at);
+            letters += usize::from(c.is_alphabetic());
+            visible += usize::from(!c.is_whitespace());
+            at += len;
+        }
+    }
+    (symbols, letters, visible)
+}
 
 /// Could [`super::respace`] change anything: two white space characters
 /// in a row (`collapse`), or one before `,.;:!?)`. The bytes answer for
@@ -333,6 +375,26 @@ mod tests {
             ("—", 0),
         ] {
             assert_eq!(whitespace_len(text, 0), len, "{text:?}");
+        }
+    }
+
+    /// The counts as the per-character loop they replaced worked them out.
+    fn prose_counts_by_char(line: &str) -> (usize, usize, usize) {
+        let symbols = line
+            .chars()
+            .filter(|c| matches!(c, '=' | '{' | '}' | '<' | '>' | ';' | '$' | '\\' | '|'))
+            .count();
+        let letters = line.chars().filter(|c| c.is_alphabetic()).count();
+        let visible = line.chars().filter(|c| !c.is_whitespace()).count();
+        (symbols, letters, visible)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prose_counts_match_the_per_character_loop(
+            line in "[ -~\t\n\u{b}\u{c}\r\u{a0}\u{2003}\u{3000}éü—→٣ß\u{1680}]{0,40}"
+        ) {
+            proptest::prop_assert_eq!(prose_counts(&line), prose_counts_by_char(&line));
         }
     }
 }
