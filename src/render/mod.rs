@@ -6,6 +6,7 @@
 //! rendered once, instead of re-rendering it per term.
 
 mod feeds;
+mod json_export;
 pub use feeds::write_sitemap;
 pub mod views;
 
