@@ -291,13 +291,7 @@ fn paragraph_source(body: &str, offset: usize) -> &str {
 
 /// Maps the many ways of naming a field to Casebook's field names.
 fn canonical(label: &str) -> Option<&'static str> {
-    let normalised: String = label
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    let normalised = normalised.split_whitespace().collect::<Vec<_>>().join(" ");
-    Some(match normalised.as_str() {
+    Some(match super::lowercase_words(label).as_str() {
         "date" | "incident date" | "date of incident" | "day" => "date",
         "severity" | "sev" | "severity level" | "incident severity" => "severity",
         "team" | "teams" | "owning team" | "owner team" | "responsible team" => "teams",
