@@ -13,7 +13,8 @@ mod sections;
 mod time_prefix;
 pub mod timeline;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
 use std::ops::Range;
 
 use pulldown_cmark::{
@@ -74,7 +75,7 @@ pub fn parse(body: &str, options: &ParseOptions) -> Document {
         title: take_title(&mut events),
         ..Document::default()
     };
-    let mut anchors = HashSet::new();
+    let mut anchors = BTreeSet::new();
     for part in sections::split(&events) {
         let slice = &mut events[part.range.clone()];
         let anchor = if part.heading.is_empty() {
@@ -166,7 +167,7 @@ fn lowercase_words(text: &str) -> String {
     // Lower-cased a character at a time: only a final sigma comes out
     // otherwise than the whole string's `to_lowercase` (σ for ς), and
     // both are letters, which none of those words hold.
-    for c in text.chars().flat_map(char::to_lowercase) {
+    let mut add = |c: char| {
         if c.is_alphanumeric() {
             if space && !words.is_empty() {
                 words.push(' ');
@@ -175,6 +176,13 @@ fn lowercase_words(text: &str) -> String {
             words.push(c);
         } else {
             space = true;
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii() {
+            add(c.to_ascii_lowercase());
+        } else {
+            c.to_lowercase().for_each(&mut add);
         }
     }
     words
@@ -203,17 +211,23 @@ fn take_title(events: &mut Vec<(Event, Range<usize>)>) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
-fn unique_anchor(heading: &str, taken: &mut HashSet<String>) -> String {
+/// The heading's slug, or the first of `slug-1`, `slug-2`… not yet taken.
+/// (An ordered set: no hashing of what authors wrote, and a page's few
+/// anchors are found in a handful of comparisons.)
+fn unique_anchor(heading: &str, taken: &mut BTreeSet<String>) -> String {
     let base = match slugify(heading) {
         s if s.is_empty() => "section".to_string(),
         s => s,
     };
-    let mut anchor = base.clone();
+    let base_len = base.len();
+    let mut anchor = base;
     let mut n = 1;
-    while !taken.insert(anchor.clone()) {
-        anchor = format!("{base}-{n}");
+    while taken.contains(&anchor) {
+        anchor.truncate(base_len);
+        let _ = write!(anchor, "-{n}");
         n += 1;
     }
+    taken.insert(anchor.clone());
     anchor
 }
 
@@ -224,7 +238,7 @@ fn unique_anchor(heading: &str, taken: &mut HashSet<String>) -> String {
 fn render<'e>(
     slice: &mut [(Event<'e>, Range<usize>)],
     options: &ParseOptions,
-    anchors: &mut HashSet<String>,
+    anchors: &mut BTreeSet<String>,
     document: &mut Document,
 ) -> String {
     // About the section's own source length (its events' offsets are into
@@ -265,7 +279,7 @@ struct Rendered<'s, 'e, 'a> {
     /// link (taken once written, before the end).
     heading: Option<(usize, HeadingLevel, Option<String>)>,
     options: &'a ParseOptions<'a>,
-    anchors: &'a mut HashSet<String>,
+    anchors: &'a mut BTreeSet<String>,
     document: &'a mut Document,
     has_raw_html: bool,
 }
