@@ -62,7 +62,7 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     if let Some((key, c)) = fields
         .iter()
         .filter_map(|(key, value)| {
-            let in_key = key.chars().find(|&c| super::is_forbidden_control(c));
+            let in_key = forbidden_in(key);
             in_key
                 .or_else(|| forbidden_control(value))
                 .map(|c| (key, c))
@@ -136,6 +136,9 @@ fn parse_yaml(path: &Path, yaml: &str) -> Result<BTreeMap<String, Value>, Diagno
     if yaml.trim().is_empty() {
         return Ok(BTreeMap::new());
     }
+    if let Some(simple) = simple_yaml(yaml) {
+        return Ok(json_entries(simple).collect());
+    }
     let documents = YamlLoader::load_from_str(yaml).map_err(|e| {
         let message = e.to_string();
         // yaml-rust2 says "... at byte B line L column C", B counting
@@ -157,8 +160,10 @@ fn parse_yaml(path: &Path, yaml: &str) -> Result<BTreeMap<String, Value>, Diagno
         .hint("check quoting and brackets; values with `:` or `[` need quotes")
     })?;
     let first = documents.into_iter().next().unwrap_or(Yaml::Null);
+    if let Yaml::Hash(map) = first {
+        return Ok(json_entries(map).collect());
+    }
     match yaml_to_json(first) {
-        Value::Object(map) => Ok(map.into_iter().collect()),
         Value::Null => Ok(BTreeMap::new()),
         _ => Err(Diagnostic::error(
             path,
@@ -168,6 +173,127 @@ fn parse_yaml(path: &Path, yaml: &str) -> Result<BTreeMap<String, Value>, Diagno
         .at(Position::new(2, 1))
         .hint("write one `key: value` per line between the `---` fences")),
     }
+}
+
+/// Reads front matter written in the plain YAML nearly every postmortem
+/// uses, a field per line: `key: value` with a plain, quoted or empty
+/// value or a one-line list (`tags: [a, "b"]`), exactly as yaml-rust2
+/// would, at a fraction of its cost (its loading was most of the front
+/// matter's). Anything else (nesting, block lists, comments, escapes,
+/// anchors, a value yaml-rust2 might reject) gives `None`, and yaml-rust2
+/// reads the text; the tests compare the two on many texts.
+fn simple_yaml(yaml: &str) -> Option<yaml_rust2::yaml::Hash> {
+    // Tabs, carriage returns and byte-order marks change how lines and
+    // blanks are read; `#` may start a comment.
+    if yaml.bytes().any(|b| matches!(b, b'\t' | b'\r' | b'#')) || yaml.contains('\u{FEFF}') {
+        return None;
+    }
+    let mut hash = yaml_rust2::yaml::Hash::new();
+    for line in yaml.split('\n') {
+        if line.is_empty() {
+            continue;
+        }
+        // A key of letters, digits, `_` and `-` at the start of the line
+        // (indented lines continue or nest the one before), then `:` and
+        // a space or the end of the line.
+        let key_len = line
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+            .unwrap_or(line.len());
+        let (key, rest) = line.split_at(key_len);
+        if key.is_empty() || key.len() > 64 || key.starts_with('-') {
+            return None;
+        }
+        let rest = rest.strip_prefix(':')?;
+        if !rest.is_empty() && !rest.starts_with(' ') {
+            return None;
+        }
+        let value = simple_value(rest.trim_start_matches(' '))?;
+        if hash.insert(Yaml::from_str(key), value).is_some() {
+            // yaml-rust2 rejects a repeated key with its own message.
+            return None;
+        }
+    }
+    (!hash.is_empty()).then_some(hash)
+}
+
+/// A value of [`simple_yaml`] (what follows `key: `), or `None`.
+fn simple_value(text: &str) -> Option<Yaml> {
+    if text.is_empty() {
+        return Some(Yaml::Null);
+    }
+    if let Some(items) = text.strip_prefix('[') {
+        let items = items.trim_end_matches(' ').strip_suffix(']')?;
+        if items.bytes().any(is_bracket) {
+            return None;
+        }
+        if items.trim_matches(' ').is_empty() {
+            return Some(Yaml::Array(Vec::new()));
+        }
+        return items
+            .split(',')
+            .map(|item| simple_scalar(item.trim_matches(' '), true))
+            .collect::<Option<Vec<_>>>()
+            .map(Yaml::Array);
+    }
+    simple_scalar(text.trim_end_matches(' '), false)
+}
+
+/// A quoted or plain scalar without spaces around it, in a list (`flow`)
+/// or not, or `None`.
+fn simple_scalar(text: &str, flow: bool) -> Option<Yaml> {
+    let first = text.chars().next()?;
+    if first == '"' || first == '\'' {
+        // Quoted: nothing after the closing quote, no quote (or escape)
+        // inside.
+        let inner = text[1..].strip_suffix(first)?;
+        if inner.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\')) {
+            return None;
+        }
+        return Some(Yaml::String(inner.to_string()));
+    }
+    // Plain: not starting with an indicator; no `: ` (or a `:` at the
+    // end, or any in a list), which would make a mapping; no brackets or
+    // quotes (in a list).
+    let indicator = matches!(
+        first,
+        '-' | '?'
+            | ':'
+            | ','
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '#'
+            | '&'
+            | '*'
+            | '!'
+            | '|'
+            | '>'
+            | '%'
+            | '@'
+            | '`'
+    );
+    let mapping = text.as_bytes().windows(2).any(|pair| pair == b": ")
+        || text.ends_with(':')
+        || (flow && text.contains(':'));
+    // In a list, yaml-rust2 also rejects a word `-` before `,` or `]`.
+    let special = if flow {
+        text.bytes().any(|b| matches!(b, b'"' | b'\'')) || text.ends_with('-')
+    } else {
+        text.bytes().any(is_bracket)
+    };
+    if indicator || mapping || special {
+        return None;
+    }
+    Some(Yaml::from_str(text))
+}
+
+/// `[`, `]`, `{` or `}`. (Bytes are tested rather than characters: the
+/// `contains` of a list of characters was slower than the rest of the
+/// fast reading.)
+fn is_bracket(b: u8) -> bool {
+    matches!(b, b'[' | b']' | b'{' | b'}')
 }
 
 /// The message without its location, and the character index of the error.
@@ -186,15 +312,18 @@ fn split_yaml_location(message: &str) -> (&str, usize) {
 /// The first forbidden control character in any string of `value`.
 fn forbidden_control(value: &Value) -> Option<char> {
     match value {
-        Value::String(s) => s.chars().find(|&c| super::is_forbidden_control(c)),
+        Value::String(s) => forbidden_in(s),
         Value::Array(items) => items.iter().find_map(forbidden_control),
-        Value::Object(map) => map.iter().find_map(|(k, v)| {
-            k.chars()
-                .find(|&c| super::is_forbidden_control(c))
-                .or_else(|| forbidden_control(v))
-        }),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| forbidden_in(k).or_else(|| forbidden_control(v))),
         _ => None,
     }
+}
+
+/// The first forbidden control character of `text`, found byte-wise.
+fn forbidden_in(text: &str) -> Option<char> {
+    super::first_forbidden_control(text).map(|(_, c)| c)
 }
 
 /// Converts a YAML value into JSON, as gray_matter's values read it
@@ -209,22 +338,24 @@ fn yaml_to_json(yaml: Yaml) -> Value {
         Yaml::String(s) => Value::String(s),
         Yaml::Boolean(b) => Value::Bool(b),
         Yaml::Array(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
-        Yaml::Hash(map) => Value::Object(
-            map.into_iter()
-                .filter_map(|(key, value)| {
-                    let key = match key {
-                        Yaml::String(s) | Yaml::Real(s) => s,
-                        Yaml::Boolean(b) => b.to_string(),
-                        Yaml::Integer(i) => i.to_string(),
-                        Yaml::Null => "null".to_string(),
-                        _ => return None,
-                    };
-                    Some((key, yaml_to_json(value)))
-                })
-                .collect(),
-        ),
+        Yaml::Hash(map) => Value::Object(json_entries(map).collect()),
         Yaml::Null | Yaml::Alias(_) | Yaml::BadValue => Value::Null,
     }
+}
+
+/// A YAML mapping's entries as JSON ones (see [`yaml_to_json`]), for a
+/// JSON object or, at the top, straight into the fields.
+fn json_entries(map: yaml_rust2::yaml::Hash) -> impl Iterator<Item = (String, Value)> {
+    map.into_iter().filter_map(|(key, value)| {
+        let key = match key {
+            Yaml::String(s) | Yaml::Real(s) => s,
+            Yaml::Boolean(b) => b.to_string(),
+            Yaml::Integer(i) => i.to_string(),
+            Yaml::Null => "null".to_string(),
+            _ => return None,
+        };
+        Some((key, yaml_to_json(value)))
+    })
 }
 
 /// Where each top-level key's value starts, as a position in the file:
@@ -255,6 +386,8 @@ fn field_lines(yaml: &str) -> BTreeMap<String, Position> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn path() -> &'static Path {
@@ -325,6 +458,11 @@ mod tests {
                     .to_string()
             });
             assert_eq!(ours, theirs, "{text:?}");
+            // The fields are the top-level object's, by either reading.
+            if let Ok(Value::Object(object)) = ours {
+                let fields: BTreeMap<String, Value> = object.into_iter().collect();
+                assert_eq!(parse_yaml(path(), text).ok(), Some(fields), "{text:?}");
+            }
         }
     }
 
@@ -340,6 +478,233 @@ mod tests {
             Pod::Array(items) => Value::Array(items.into_iter().map(pod_to_json).collect()),
             Pod::Hash(map) => {
                 Value::Object(map.into_iter().map(|(k, v)| (k, pod_to_json(v))).collect())
+            }
+        }
+    }
+
+    /// What yaml-rust2 reads of `text`, when it reads a document.
+    fn by_yaml_rust2(text: &str) -> Option<Yaml> {
+        YamlLoader::load_from_str(text)
+            .ok()
+            .map(|docs| docs.into_iter().next().unwrap_or(Yaml::Null))
+    }
+
+    #[test]
+    fn simple_front_matter_reads_as_yaml_rust2_reads_it() {
+        let texts = [
+            "title: \"Queue backlog: 5 minutes\"\ndate: 2019-03-25\nseverity: SEV-3\nstarted: 2019-03-25T00:00:00Z\nteams: [payments]\ntags: [third-party, dns]\ncustomer_impact: true\n",
+            "title: 'It is down'\nsummary:\nrelated: []\nservices: [ a ,  \"b c\" ]\n1: one\nTrue: x\n0x1F: hex\nnull: n\n",
+            "a: 1.5\nb: 1e400\nc: .inf\nd: +3\ne: ~\nf: yes\ng: 2024-03-14 14:32\nh: R&D and don't\n",
+        ];
+        for text in texts {
+            let simple = simple_yaml(text).unwrap_or_else(|| panic!("read: {text:?}"));
+            assert_eq!(Some(Yaml::Hash(simple)), by_yaml_rust2(text), "{text:?}");
+        }
+        for text in [
+            "title: x\n  more\n",
+            "a: b: c\n",
+            "a: b\na: c\n",
+            "a: x # note\n",
+            "tags:\n- a\n",
+            "a: [x: y]\n",
+            "a: \"x\\ty\"\n",
+            "a: 'it''s'\n",
+            "a: -x\n",
+            "a: x:\n",
+            "a: [3 -]\n",
+        ] {
+            assert_eq!(simple_yaml(text), None, "{text:?}");
+        }
+    }
+
+    fn yaml_piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "title",
+            "date",
+            "tags",
+            "1",
+            "01",
+            "0x1F",
+            "true",
+            "True",
+            "null",
+            "~",
+            "a-b",
+            "_x",
+            "1e3",
+            ".inf",
+            "k k",
+            "é",
+            ":",
+            ": ",
+            ":  ",
+            " :",
+            "::",
+            "",
+            "x",
+            "Hi there",
+            "\"quoted\"",
+            "'single'",
+            "\"a\\\"b\"",
+            "'it''s'",
+            "\"",
+            "'",
+            "[a, b]",
+            "[]",
+            "[ ]",
+            "[a,,b]",
+            "[a, ]",
+            "[\"x, y\", z]",
+            "[a: b]",
+            "[[a]]",
+            "{a: b}",
+            "[",
+            "]",
+            ",",
+            "- a",
+            "-",
+            "3",
+            "-3",
+            "1.5",
+            "1e400",
+            ".nan",
+            "yes",
+            "2024-03-14",
+            "14:32",
+            "a: b",
+            "a:",
+            "#",
+            " #b",
+            "&a x",
+            "*a",
+            "!t x",
+            "|",
+            ">",
+            "%x",
+            "@x",
+            "`x",
+            "? x",
+            "x, y",
+            "R&D",
+            "don't",
+            "\u{85}",
+            "\u{a0}",
+            "\u{2028}",
+            "\u{7f}",
+            "\u{feff}",
+            "\\",
+            "\n",
+            " \n",
+            "\n\n",
+            "\n  ",
+            "\n- ",
+            "\t",
+            "\r\n",
+            " ",
+            "---",
+            "...",
+        ])
+    }
+
+    fn yaml_line() -> impl Strategy<Value = String> {
+        let key = prop::sample::select(vec![
+            "title", "date", "tags", "1", "True", "~", "a-b", "x_1", "0x1F", "null", "-a",
+        ]);
+        let sep = prop::sample::select(vec![": ", ":", ":  ", " : ", ":x"]);
+        let value = prop::collection::vec(yaml_piece(), 0..4).prop_map(|p| p.concat());
+        let end = prop::sample::select(vec!["\n", " \n", "\n\n", ""]);
+        (key, sep, value, end).prop_map(|(k, s, v, e)| format!("{k}{s}{v}{e}"))
+    }
+
+    /// A line the fast reading mostly reads: a key, then a plain, quoted
+    /// or list value made of words that are mostly harmless.
+    fn simple_line() -> impl Strategy<Value = String> {
+        let key = prop::sample::select(vec![
+            "title", "date", "tags", "1", "01", "True", "false", "~", "null", "a-b", "x_1", "0x1F",
+            "1e3", "1.5",
+        ]);
+        let word = prop::sample::select(vec![
+            "x",
+            "SEV-2",
+            "2024-03-14",
+            "14:32",
+            "3",
+            "+3",
+            "0o17",
+            "1.5",
+            ".inf",
+            "true",
+            "No",
+            "null",
+            "~",
+            "é",
+            "a b",
+            " ",
+            ",",
+            ":",
+            "-",
+            "'",
+            "\"",
+            "?",
+            "&",
+            "*",
+            "!",
+            "%",
+            "\u{85}",
+            "\u{a0}",
+            "\u{7f}",
+            "\u{2028}",
+            "...",
+            "---",
+            "1_000",
+            "0b101",
+            ".5",
+            "1.",
+            "0x",
+            "+",
+            "+.inf",
+            "00",
+            "1:2",
+            "x?",
+            " ? y",
+            " - y",
+            " |y",
+            " >y",
+            " %y",
+            " @y",
+            " `y",
+            " !y",
+            " &y",
+            " *y",
+            "\\",
+            "é\u{301}",
+        ]);
+        let words = prop::collection::vec(word, 1..4).prop_map(|w| w.concat());
+        let value = prop_oneof![
+            words.clone(),
+            words.clone().prop_map(|w| format!("\"{w}\"")),
+            words.clone().prop_map(|w| format!("'{w}'")),
+            prop::collection::vec(words, 0..4).prop_map(|items| format!("[{}]", items.join(", "))),
+            Just(String::new()),
+        ];
+        let end = prop::sample::select(vec!["\n", " \n", "\n\n"]);
+        (key, value, end).prop_map(|(k, v, e)| format!("{k}: {v}{e}"))
+    }
+
+    fn front_matter_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::collection::vec(simple_line(), 1..6).prop_map(|lines| lines.concat()),
+            prop::collection::vec(yaml_line(), 0..6).prop_map(|lines| lines.concat()),
+            prop::collection::vec(yaml_piece(), 0..16).prop_map(|pieces| pieces.concat()),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the fast reading reads, yaml-rust2 reads alike.
+        #[test]
+        fn simple_yaml_reads_as_yaml_rust2(text in front_matter_text()) {
+            if let Some(simple) = simple_yaml(&text) {
+                prop_assert_eq!(Some(Yaml::Hash(simple)), by_yaml_rust2(&text), "{:?}", text);
             }
         }
     }

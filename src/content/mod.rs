@@ -8,6 +8,7 @@
 mod discover;
 mod fields;
 mod front_matter;
+mod positions;
 mod values;
 
 use std::path::Path;
@@ -21,6 +22,7 @@ use crate::incident::Incident;
 use crate::markdown::{self, ParseOptions};
 pub use discover::{SourceFile, discover, may_be_postmortem};
 pub use front_matter::{Split, split as split_front_matter};
+use positions::Positions;
 
 /// Everything the content stage produced.
 pub struct Loaded {
@@ -193,7 +195,7 @@ fn load_bytes(file: &SourceFile, bytes: &[u8], config: &Config) -> FileResult {
 }
 
 fn parse_file(file: &SourceFile, text: &str, config: &Config, notes: Vec<String>) -> FileResult {
-    let split = match front_matter::split(&file.relative, text) {
+    let mut split = match front_matter::split(&file.relative, text) {
         Ok(split) => split,
         Err(diagnostic) => return FileResult::failed(diagnostic),
     };
@@ -209,7 +211,7 @@ fn parse_file(file: &SourceFile, text: &str, config: &Config, notes: Vec<String>
             allow_html: config.allow_html,
         },
     );
-    let lines = LineIndex::new(text);
+    let lines = Positions::new(text);
     let links = document
         .incident_links
         .iter()
@@ -221,6 +223,7 @@ fn parse_file(file: &SourceFile, text: &str, config: &Config, notes: Vec<String>
         .collect();
     let resolved = fields::resolve(fields::Input {
         file,
+        fields: std::mem::take(&mut split.fields),
         split: &split,
         document,
         config,

@@ -143,7 +143,13 @@ fn take_trimmed(text: &mut String) -> String {
 /// The readable text of a run of events: words of paragraphs, items, cells
 /// and code, separated by spaces and newlines; markup dropped.
 pub fn plain_text(events: &[(Event, Range<usize>)]) -> String {
-    let mut text = String::new();
+    // Sized for the source of the events, which the text, without its
+    // markup, seldom outgrows.
+    let span = match (events.first(), events.last()) {
+        (Some((_, first)), Some((_, last))) => last.end.saturating_sub(first.start),
+        _ => 0,
+    };
+    let mut text = String::with_capacity(span);
     for (event, _) in events {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(t),

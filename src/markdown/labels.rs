@@ -59,8 +59,9 @@ struct BodyLines<'a> {
     body: &'a str,
     /// Where every `\n\n` starts (overlapping ones too).
     blanks: Vec<usize>,
-    /// Every whole line that is a bold label: its start, label and value.
-    bold: Vec<(usize, &'a str, &'a str)>,
+    /// Every whole line that is a bold label: its start and end, label
+    /// and value.
+    bold: Vec<(usize, usize, &'a str, &'a str)>,
     /// The body has carriage returns, which offsets count differently: it
     /// is read line by line instead (rare).
     line_by_line: bool,
@@ -75,12 +76,7 @@ impl<'a> BodyLines<'a> {
             line_by_line: body.contains('\r'),
         };
         if !lines.line_by_line {
-            let bytes = body.as_bytes();
-            lines.blanks = body
-                .match_indices('\n')
-                .map(|(at, _)| at)
-                .filter(|&at| bytes.get(at + 1) == Some(&b'\n'))
-                .collect();
+            lines.blanks = blank_lines(body.as_bytes());
             // Only a line holding `**` can be a bold label.
             let mut previous = None;
             for at in double_stars(body) {
@@ -90,7 +86,7 @@ impl<'a> BodyLines<'a> {
                 }
                 let end = body[at..].find('\n').map_or(body.len(), |i| at + i);
                 if let Some((label, value)) = bold_label(&body[start..end]) {
-                    lines.bold.push((start, label, value));
+                    lines.bold.push((start, end, label, value));
                 }
             }
         }
@@ -115,14 +111,20 @@ impl<'a> BodyLines<'a> {
         let mut plain = None;
         let mut start = offset;
         while start < end {
-            let line_end = self.body[start..end].find('\n').map_or(end, |i| start + i);
             // The first line may start inside a line (an item's marker).
+            // Its end is looked for only when it opens as a bold label
+            // does: most paragraphs and items do not.
             let bold = if start == offset {
-                bold_label(&self.body[start..line_end])
+                may_open_bold(&self.body[start..end])
+                    .then(|| {
+                        let line_end = self.body[start..end].find('\n').map_or(end, |i| start + i);
+                        bold_label(&self.body[start..line_end]).map(|(l, v)| (line_end, l, v))
+                    })
+                    .flatten()
             } else {
                 self.bold_at(start)
             };
-            if let Some((label, value)) = bold {
+            if let Some((line_end, label, value)) = bold {
                 add(label, value, start);
                 start = line_end + 1;
                 continue;
@@ -133,21 +135,46 @@ impl<'a> BodyLines<'a> {
                 add(&c[1], &c[2], start);
                 return;
             }
-            // The rest of the reading can only find bold labels.
-            let after = self.bold.partition_point(|b| b.0 <= line_end);
-            for &(at, label, value) in self.bold[after..].iter().take_while(|b| b.0 < end) {
+            // The rest of the reading can only find bold labels, on the
+            // lines after this one (no line starts between `start` and the
+            // end of its line).
+            let after = self.bold.partition_point(|b| b.0 <= start);
+            for &(at, _, label, value) in self.bold[after..].iter().take_while(|b| b.0 < end) {
                 add(label, value, at);
             }
             return;
         }
     }
 
-    fn bold_at(&self, start: usize) -> Option<(&'a str, &'a str)> {
+    /// The bold label line starting at `start`: its end, label and value.
+    fn bold_at(&self, start: usize) -> Option<(usize, &'a str, &'a str)> {
         self.bold
             .binary_search_by_key(&start, |b| b.0)
             .ok()
-            .map(|i| (self.bold[i].1, self.bold[i].2))
+            .map(|i| (self.bold[i].1, self.bold[i].2, self.bold[i].3))
     }
+}
+
+/// Where every `\n\n` starts, overlapping ones too: blocks of bytes
+/// without two line feeds in a row are passed over by a test the compiler
+/// vectorises (looking for each line feed cost a call per line).
+fn blank_lines(bytes: &[u8]) -> Vec<usize> {
+    const BLOCK: usize = 32;
+    let mut blanks = Vec::new();
+    let Some(pairs) = bytes.len().checked_sub(1) else {
+        return blanks;
+    };
+    for start in (0..pairs).step_by(BLOCK) {
+        let end = (start + BLOCK).min(pairs);
+        let any = bytes[start..end]
+            .iter()
+            .zip(&bytes[start + 1..end + 1])
+            .fold(false, |any, (&a, &b)| any | ((a == b'\n') & (b == b'\n')));
+        if any {
+            blanks.extend((start..end).filter(|&at| bytes[at] == b'\n' && bytes[at + 1] == b'\n'));
+        }
+    }
+    blanks
 }
 
 /// Reads a paragraph's or item's source line by line (see [`BodyLines`]).
@@ -198,6 +225,18 @@ fn bold_head(line: &str) -> Option<(&str, usize)> {
     after_marker
         .and_then(|at| bold_label_between_stars(line, at))
         .or_else(|| bold_label_between_stars(line, start))
+}
+
+/// Whether a line that starts `text` can open as [`bold_head`] wants: `**`
+/// after spaces, or after a `-` or `*` marker and spaces. Looked at
+/// without the end of the line, as the line's own start is; a line that
+/// opens so is read by [`bold_label`] once its end is known.
+fn may_open_bold(text: &str) -> bool {
+    let rest = text.trim_start();
+    rest.starts_with("**")
+        || rest
+            .strip_prefix(['-', '*'])
+            .is_some_and(|r| r.starts_with(char::is_whitespace) && r.trim_start().starts_with("**"))
 }
 
 /// `\*\*([^*]{1,40}?)\s*:?\s*\*\*` at `at`: the label and where the
@@ -291,13 +330,7 @@ fn paragraph_source(body: &str, offset: usize) -> &str {
 
 /// Maps the many ways of naming a field to Casebook's field names.
 fn canonical(label: &str) -> Option<&'static str> {
-    let normalised: String = label
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    let normalised = normalised.split_whitespace().collect::<Vec<_>>().join(" ");
-    Some(match normalised.as_str() {
+    Some(match super::lowercase_words(label).as_str() {
         "date" | "incident date" | "date of incident" | "day" => "date",
         "severity" | "sev" | "severity level" | "incident severity" => "severity",
         "team" | "teams" | "owning team" | "owner team" | "responsible team" => "teams",
@@ -331,7 +364,7 @@ mod tests {
     use proptest::prelude::*;
     use regex::Regex;
 
-    use super::{BodyLines, bold_label, collect_with, double_stars};
+    use super::{BodyLines, blank_lines, bold_label, collect_with, double_stars};
     use crate::markdown::{ParseOptions, parse};
 
     /// The body read once for all its paragraphs and items finds what
@@ -364,6 +397,51 @@ mod tests {
                     "{body:?}"
                 );
             }
+        }
+    }
+
+    fn body_piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "- ",
+            "* ",
+            "1. ",
+            "> ",
+            "  ",
+            "\n",
+            "\n\n",
+            "**Date**: 2024-03-14",
+            "**Team**:",
+            "**",
+            "*",
+            "Severity: SEV-2",
+            "Team: payments",
+            "text",
+            " ",
+            "## Stats",
+            "-",
+            "| a | b |",
+            "|---|---|",
+            "**Severity** ",
+            ": x",
+            "é",
+        ])
+    }
+
+    proptest! {
+        /// On any body, the reading of the whole body finds what reading
+        /// each paragraph and item line by line finds.
+        #[test]
+        fn any_body_reads_as_line_by_line(pieces in prop::collection::vec(body_piece(), 0..24)) {
+            let body = pieces.concat();
+            let doc = parse(&body, &ParseOptions { folder: "", allow_html: false });
+            let mut line_by_line = BodyLines::new(&body);
+            line_by_line.line_by_line = true;
+            prop_assert_eq!(
+                collect_with(&BodyLines::new(&body), &doc.blocks),
+                collect_with(&line_by_line, &doc.blocks),
+                "{:?}",
+                body
+            );
         }
     }
 
@@ -443,6 +521,20 @@ mod tests {
                 "{:?}",
                 line
             );
+        }
+
+        #[test]
+        fn blank_lines_are_found_as_a_search_for_each_line_feed_finds_them(
+            pieces in prop::collection::vec(prop::sample::select(vec!["\n", "\n\n", "a", "é", " ", "\r"]), 0..80)
+        ) {
+            let text = pieces.concat();
+            let bytes = text.as_bytes();
+            let expected: Vec<usize> = text
+                .match_indices('\n')
+                .map(|(at, _)| at)
+                .filter(|&at| bytes.get(at + 1) == Some(&b'\n'))
+                .collect();
+            prop_assert_eq!(blank_lines(bytes), expected);
         }
 
         #[test]

@@ -80,8 +80,8 @@ struct Entry {
 
 /// Parses the blocks of a timeline section into events. `default_date` is
 /// the incident's date; `default_zone` the configured or front-matter zone.
-pub fn parse(
-    blocks: &[Block],
+pub fn parse<'a>(
+    blocks: impl IntoIterator<Item = &'a Block>,
     default_date: Option<Date>,
     default_zone: &TimeZone,
 ) -> Vec<TimelineEvent> {
@@ -226,6 +226,16 @@ fn parse_time(text: &str) -> Option<Time> {
 /// Finds a date written as `2024-03-14`, `March 14, 2024`, `14 March` or
 /// `Oct 29` (the year then comes from `context`).
 pub fn find_date(text: &str, context: Option<Date>) -> Option<Date> {
+    // Both notations hold a digit: without one (a status such as "open",
+    // most prose) neither regex can match.
+    if !text.bytes().any(|b| b.is_ascii_digit()) && !time_prefix::has_other_digits(text) {
+        return None;
+    }
+    find_date_by_regex(text, context)
+}
+
+/// [`find_date`] without the test for a digit.
+fn find_date_by_regex(text: &str, context: Option<Date>) -> Option<Date> {
     if let Some(c) = ISO_DATE.for_text(text).captures(text) {
         return Date::new(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?).ok();
     }
@@ -324,6 +334,8 @@ fn resolve(entries: Vec<Entry>, default_date: Option<Date>, zone: &TimeZone) -> 
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::markdown::blocks::TableRow;
 
@@ -365,6 +377,29 @@ mod tests {
                 regex.for_text(arabic),
                 regex.any.get().unwrap()
             ));
+        }
+    }
+
+    proptest! {
+        /// A text without a digit has no date, as the regexes find.
+        #[test]
+        fn dates_are_found_as_the_regexes_find_them(
+            pieces in prop::collection::vec(
+                prop_oneof![
+                    prop::sample::select(vec![
+                        "March", "mar", "14", "14th", "2024", "-", "03", "2024-03-14", " ", ",",
+                        "Oct", "٣", "١٤", "open", "é",
+                    ])
+                    .prop_map(str::to_string),
+                    "\\PC",
+                ],
+                0..8,
+            ),
+            year in prop::option::of(1990i16..2100),
+        ) {
+            let text = pieces.concat();
+            let context = year.and_then(|y| Date::new(y, 1, 1).ok());
+            prop_assert_eq!(find_date(&text, context), find_date_by_regex(&text, context), "{:?}", text);
         }
     }
 

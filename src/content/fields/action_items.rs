@@ -81,13 +81,18 @@ pub(super) fn action_item(
                 None
             }),
         });
-    // "done 2024-05-02" or "Done (2024-05-02)": a status with its closing date.
-    let dated_status = draft.status.as_deref().and_then(|text| {
-        let word = text
-            .split(|c: char| c.is_ascii_digit() || c == '(')
-            .next()?;
-        Some((ActionStatus::parse(word)?, timeline::find_date(text, None)?))
-    });
+    // "done 2024-05-02" or "Done (2024-05-02)": a status with its closing
+    // date. The word before any digit or parenthesis is read once: most
+    // often it is the whole status.
+    let word = draft
+        .status
+        .as_deref()
+        .and_then(|text| text.split(|c: char| c.is_ascii_digit() || c == '(').next());
+    let word_status = word.and_then(ActionStatus::parse);
+    let dated_status = match (draft.status.as_deref(), word_status) {
+        (Some(text), Some(status)) => timeline::find_date(text, None).map(|date| (status, date)),
+        _ => None,
+    };
     let closed = match (draft.closed.as_deref(), dated_status) {
         (Some(text), _) => values::date(text).ok().or_else(|| {
             r.warn_at(
@@ -104,7 +109,12 @@ pub(super) fn action_item(
     let status = match draft.status.as_deref() {
         None => ActionStatus::Open,
         Some(_) if dated_status.is_some() => dated_status.map_or(ActionStatus::Open, |(s, _)| s),
-        Some(text) => ActionStatus::parse(text).unwrap_or_else(|| {
+        Some(text) => if word == Some(text) {
+            word_status
+        } else {
+            ActionStatus::parse(text)
+        }
+        .unwrap_or_else(|| {
             r.warn_at(
                 position,
                 "action/status",

@@ -24,8 +24,9 @@ use dates::{date, durations, time_zone, times, year_from_file_name};
 use crate::config::Config;
 use crate::content::discover::SourceFile;
 use crate::content::front_matter::Split;
+use crate::content::positions::Positions;
 use crate::content::values;
-use crate::diagnostics::{Diagnostic, LineIndex, Position};
+use crate::diagnostics::{Diagnostic, Position};
 use crate::incident::{DigestHints, Incident, SectionKind, Severity, Status};
 use crate::markdown::{Document, timeline};
 use crate::slug::slugify_path;
@@ -78,10 +79,13 @@ const ALIASES: &[(&str, &str)] = &[
 
 pub struct Input<'a> {
     pub file: &'a SourceFile,
+    /// The front-matter fields, taken out of `split` (they are read, and
+    /// partly kept, once).
+    pub fields: BTreeMap<String, Value>,
     pub split: &'a Split<'a>,
     pub document: Document,
     pub config: &'a Config,
-    pub lines: &'a LineIndex<'a>,
+    pub lines: &'a Positions<'a>,
     /// Assumptions already made while reading the file.
     pub notes: Vec<String>,
 }
@@ -163,8 +167,9 @@ impl Reader<'_> {
 }
 
 /// Builds the incident of one file.
-pub fn resolve(input: Input) -> Resolved {
-    let mut fields = input.split.fields.clone();
+pub fn resolve(mut input: Input) -> Resolved {
+    let mut fields = std::mem::take(&mut input.fields);
+    let assumed = std::mem::take(&mut input.notes);
     for (alias, target) in ALIASES {
         if let Some(value) = fields.remove(*alias) {
             fields.entry(target.to_string()).or_insert(value);
@@ -174,7 +179,7 @@ pub fn resolve(input: Input) -> Resolved {
         input: &input,
         fields,
         diagnostics: Vec::new(),
-        assumed: input.notes.clone(),
+        assumed,
     };
     let incident = build(&mut reader);
     let mut diagnostics = reader.diagnostics;
@@ -213,20 +218,20 @@ fn build(r: &mut Reader) -> Option<Incident> {
     let severity = severity(r);
     let status = status(r);
     let id = id(r);
-    let timeline_blocks: Vec<_> = r
-        .input
-        .document
-        .sections
-        .iter()
-        .zip(&r.input.document.blocks)
-        .filter(|(section, _)| section.kind == SectionKind::Timeline)
-        .flat_map(|(_, blocks)| blocks.iter().cloned())
-        .collect();
+    let document = &r.input.document;
+    let timeline_blocks = || {
+        document
+            .sections
+            .iter()
+            .zip(&document.blocks)
+            .filter(|(section, _)| section.kind == SectionKind::Timeline)
+            .flat_map(|(_, blocks)| blocks)
+    };
     let date = match date {
         Some(date) => Some(date),
         None => {
             // Last resorts: the first dated timeline entry, then a date in the prose.
-            let events = timeline::parse(&timeline_blocks, None, &zone);
+            let events = timeline::parse(timeline_blocks(), None, &zone);
             let from_timeline = events
                 .iter()
                 .find_map(|e| e.at)
@@ -256,7 +261,7 @@ fn build(r: &mut Reader) -> Option<Incident> {
             }
         }
     };
-    let timeline = timeline::parse(&timeline_blocks, date, &zone);
+    let timeline = timeline::parse(timeline_blocks(), date, &zone);
     let Some(date) = date else {
         if r.text("date").is_some() {
             // The invalid date was reported where it is written.
@@ -274,14 +279,7 @@ fn build(r: &mut Reader) -> Option<Incident> {
     let durations = durations(r, &times);
     let summary = summary(r);
     let action_items = action_items(r, &id);
-    let extra = r
-        .fields
-        .iter()
-        .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let document = &r.input.document;
-    Some(Incident {
+    let mut incident = Incident {
         id,
         source: r.input.file.relative.clone(),
         title,
@@ -309,14 +307,21 @@ fn build(r: &mut Reader) -> Option<Incident> {
             .collect(),
         share_with: r.list("share_with"),
         digest: digest_hints(r),
-        extra,
+        extra: BTreeMap::new(),
         sections: Vec::new(),
         timeline,
         has_mermaid: document.has_mermaid,
         word_count: document.word_count,
         updated: None,
         times,
-    })
+    };
+    // The fields are not read again: what Casebook does not know is moved
+    // into the incident, not copied.
+    incident.extra = std::mem::take(&mut r.fields)
+        .into_iter()
+        .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
+        .collect();
+    Some(incident)
 }
 
 fn title(r: &mut Reader) -> Option<String> {
