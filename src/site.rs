@@ -125,7 +125,7 @@ fn load_and_scan(
         include_drafts,
         today,
     };
-    let ((history_took, (archive, archive_diagnostics), archive_took), (secrets, secrets_took)) =
+    let ((history_took, (archive, archive_diagnostics), archive_took), (mut secrets, secrets_took)) =
         rayon::join(
             || {
                 let clock = Instant::now();
@@ -145,7 +145,6 @@ fn load_and_scan(
         );
     timings.push(("history", history_took));
     timings.push(("archive", archive_took));
-    let mut secrets = secrets;
     if scan_secrets {
         timings.push(("secrets", secrets_took));
         let published: HashSet<&Path> = archive

@@ -167,31 +167,23 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport> {
 
 /// The secrets in published postmortems that the build must refuse: each
 /// `secrets/*` finding whose level is error after `[check.rules]` and the
-/// file's `check: { allow: […] }`. `site::build` calls this after loading
-/// the archive; a file that cannot be read gives no findings here (the
-/// content stage already reported it).
+/// file's `check: { allow: […] }`. A file that cannot be read gives no
+/// findings here (the content stage already reported it); `site::build`
+/// runs [`secret_findings_in`] while it assembles the archive.
 pub fn secret_findings(archive: &Archive, root: &Path) -> Vec<Diagnostic> {
-    secret_findings_reading(archive, root, &crate::cache::Read::new())
-}
-
-/// [`secret_findings`], taking a file's bytes from `read` when the build
-/// has read it already.
-pub fn secret_findings_reading(
-    archive: &Archive,
-    root: &Path,
-    read: &crate::cache::Read,
-) -> Vec<Diagnostic> {
     let sources: Vec<&Path> = archive
         .incidents
         .iter()
         .map(|i| i.source.as_path())
         .collect();
-    secret_findings_in(&sources, &archive.config.check, root, read)
+    let read = crate::cache::Read::new();
+    secret_findings_in(&sources, &archive.config.check, root, &read)
 }
 
-/// [`secret_findings_reading`] for the postmortems at `sources` (relative
-/// to the root): the build scans them while it assembles the archive, and
-/// keeps the findings of those it publishes.
+/// [`secret_findings`] for the postmortems at `sources` (relative to the
+/// root), taking a file's bytes from `read` when the build has read it
+/// already: the build scans them while it assembles the archive, and keeps
+/// the findings of those it publishes.
 pub fn secret_findings_in(
     sources: &[&Path],
     check: &CheckConfig,
