@@ -219,29 +219,30 @@ impl Manifest {
             let Ok(entry) = entry else { return false };
             top.push(entry);
         }
-        let seen = top
-            .par_iter()
-            .map(|entry| {
-                if !entry.file_type().is_dir() {
-                    return self.intact(output, entry).then_some(1);
-                }
-                if entry.depth() < 2 {
-                    // Listed with its contents above.
-                    return Some(0);
-                }
-                let mut seen = 0usize;
-                for inner in walkdir::WalkDir::new(entry.path()).min_depth(1) {
-                    let inner = inner.ok()?;
-                    if !inner.file_type().is_dir() {
-                        if !self.intact(output, &inner) {
-                            return None;
-                        }
-                        seen += 1;
+        let seen = crate::io_pool::run(|| {
+            top.par_iter()
+                .map(|entry| {
+                    if !entry.file_type().is_dir() {
+                        return self.intact(output, entry).then_some(1);
                     }
-                }
-                Some(seen)
-            })
-            .try_reduce(|| 0, |a, b| Some(a + b));
+                    if entry.depth() < 2 {
+                        // Listed with its contents above.
+                        return Some(0);
+                    }
+                    let mut seen = 0usize;
+                    for inner in walkdir::WalkDir::new(entry.path()).min_depth(1) {
+                        let inner = inner.ok()?;
+                        if !inner.file_type().is_dir() {
+                            if !self.intact(output, &inner) {
+                                return None;
+                            }
+                            seen += 1;
+                        }
+                    }
+                    Some(seen)
+                })
+                .try_reduce(|| 0, |a, b| Some(a + b))
+        });
         seen == Some(self.outputs.len())
     }
 
@@ -327,53 +328,55 @@ pub fn fingerprint(
     };
     // A postmortem read here is kept for the content stage and the secret
     // scan, which would otherwise read it again.
-    let inputs: Vec<Option<Hashed>> = files
-        .par_iter()
-        .map(|path| {
-            let name = path.to_str()?.to_string();
-            // A file the last fingerprint recorded is looked at first (its
-            // hash may stand); any other is opened and looked at there,
-            // one walk of its path instead of two.
-            let recorded = previous.is_some_and(|p| p.inputs.contains_key(&name));
-            let (metadata, read) = if recorded {
-                (fs::metadata(path).ok()?, None)
-            } else {
-                read_file(path, u64::MAX).ok()?
-            };
-            let mut file = InputFile {
-                hash: [0; 32],
-                len: metadata.len(),
-                modified: modified_nanos(&metadata),
-                changed: changed_nanos(&metadata),
-            };
-            let mut kept = None;
-            let known_hash = if recorded { known(&name, &file) } else { None };
-            file.hash = match known_hash {
-                Some(hash) => hash,
-                None => {
-                    let bytes = match read {
-                        Some(bytes) => bytes,
-                        None => fs::read(path).ok()?,
-                    };
-                    let mut hasher = blake3::Hasher::new();
-                    hasher.update(path.as_os_str().as_encoded_bytes());
-                    hasher.update(&(bytes.len() as u64).to_le_bytes());
-                    // The bytes hashed on their own: fed after the path,
-                    // they would be compressed a block at a time instead of
-                    // several chunks at once.
-                    hasher.update(blake3::hash(&bytes).as_bytes());
-                    if path.starts_with(&content) {
-                        hasher.update(&file.modified.to_le_bytes());
-                        if crate::content::may_be_postmortem(path, bytes.len()) {
-                            kept = Some(bytes);
+    let inputs: Vec<Option<Hashed>> = crate::io_pool::run(|| {
+        files
+            .par_iter()
+            .map(|path| {
+                let name = path.to_str()?.to_string();
+                // A file the last fingerprint recorded is looked at first (its
+                // hash may stand); any other is opened and looked at there,
+                // one walk of its path instead of two.
+                let recorded = previous.is_some_and(|p| p.inputs.contains_key(&name));
+                let (metadata, read) = if recorded {
+                    (fs::metadata(path).ok()?, None)
+                } else {
+                    read_file(path, u64::MAX).ok()?
+                };
+                let mut file = InputFile {
+                    hash: [0; 32],
+                    len: metadata.len(),
+                    modified: modified_nanos(&metadata),
+                    changed: changed_nanos(&metadata),
+                };
+                let mut kept = None;
+                let known_hash = if recorded { known(&name, &file) } else { None };
+                file.hash = match known_hash {
+                    Some(hash) => hash,
+                    None => {
+                        let bytes = match read {
+                            Some(bytes) => bytes,
+                            None => fs::read(path).ok()?,
+                        };
+                        let mut hasher = blake3::Hasher::new();
+                        hasher.update(path.as_os_str().as_encoded_bytes());
+                        hasher.update(&(bytes.len() as u64).to_le_bytes());
+                        // The bytes hashed on their own: fed after the path,
+                        // they would be compressed a block at a time instead of
+                        // several chunks at once.
+                        hasher.update(blake3::hash(&bytes).as_bytes());
+                        if path.starts_with(&content) {
+                            hasher.update(&file.modified.to_le_bytes());
+                            if crate::content::may_be_postmortem(path, bytes.len()) {
+                                kept = Some(bytes);
+                            }
                         }
+                        *hasher.finalize().as_bytes()
                     }
-                    *hasher.finalize().as_bytes()
-                }
-            };
-            Some((name, file, kept))
-        })
-        .collect();
+                };
+                Some((name, file, kept))
+            })
+            .collect()
+    });
     let mut hasher = blake3::Hasher::new();
     hasher.update(&FORMAT.to_le_bytes());
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());

@@ -45,11 +45,13 @@ pub fn annotate(root: &Path, incidents: &mut [Incident]) {
     // than a mix, and the file times below stand in for every incident.
     let committed = commit_times(root, &sources).unwrap_or_default();
     // Outside a repository that is a look at every file: side by side.
-    incidents.par_iter_mut().for_each(|incident| {
-        incident.updated = committed
-            .get(&incident.source)
-            .copied()
-            .or_else(|| file_time(&root.join(&incident.source)));
+    crate::io_pool::run(|| {
+        incidents.par_iter_mut().for_each(|incident| {
+            incident.updated = committed
+                .get(&incident.source)
+                .copied()
+                .or_else(|| file_time(&root.join(&incident.source)));
+        });
     });
 }
 

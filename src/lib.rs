@@ -16,6 +16,7 @@ pub mod digest;
 pub mod history;
 pub mod incident;
 pub mod init;
+pub mod io_pool;
 pub mod markdown;
 pub mod new;
 pub mod output;

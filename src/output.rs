@@ -551,29 +551,30 @@ fn list_files(dir: &Path) -> Option<Vec<(String, u64)>> {
     for entry in walkdir::WalkDir::new(dir).min_depth(1).max_depth(2) {
         top.push(entry.ok()?);
     }
-    let lists: Option<Vec<Vec<(String, u64)>>> = top
-        .par_iter()
-        .map(|entry| {
-            if !entry.file_type().is_dir() {
-                return cache::relative_name(dir, entry.path())
-                    .map(|name| vec![(name, listed_inode(entry))]);
-            }
-            if entry.depth() < 2 {
-                return Some(Vec::new());
-            }
-            let mut names = Vec::new();
-            for inner in walkdir::WalkDir::new(entry.path()).min_depth(1) {
-                let inner = inner.ok()?;
-                if !inner.file_type().is_dir() {
-                    names.push((
-                        cache::relative_name(dir, inner.path())?,
-                        listed_inode(&inner),
-                    ));
+    let lists: Option<Vec<Vec<(String, u64)>>> = crate::io_pool::run(|| {
+        top.par_iter()
+            .map(|entry| {
+                if !entry.file_type().is_dir() {
+                    return cache::relative_name(dir, entry.path())
+                        .map(|name| vec![(name, listed_inode(entry))]);
                 }
-            }
-            Some(names)
-        })
-        .collect();
+                if entry.depth() < 2 {
+                    return Some(Vec::new());
+                }
+                let mut names = Vec::new();
+                for inner in walkdir::WalkDir::new(entry.path()).min_depth(1) {
+                    let inner = inner.ok()?;
+                    if !inner.file_type().is_dir() {
+                        names.push((
+                            cache::relative_name(dir, inner.path())?,
+                            listed_inode(&inner),
+                        ));
+                    }
+                }
+                Some(names)
+            })
+            .collect()
+    });
     Some(lists?.into_iter().flatten().collect())
 }
 

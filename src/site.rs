@@ -70,7 +70,7 @@ pub fn load_archive(
         include_drafts,
         today,
         timings,
-        &Read::new(),
+        &mut Read::new(),
         false,
     );
     (loaded.archive, loaded.diagnostics)
@@ -95,7 +95,7 @@ fn load_and_scan(
     include_drafts: bool,
     today: Date,
     timings: &mut Timings,
-    read: &Read,
+    read: &mut Read,
     scan_secrets: bool,
 ) -> Scanned {
     let mut watch = Stopwatch::start();
@@ -114,6 +114,7 @@ fn load_and_scan(
     }
     watch.lap("config", timings);
     let mut loaded = content::load_reading(root, &config, read);
+    let read: &Read = read;
     watch.lap("content", timings);
     let sources: Vec<PathBuf> = if scan_secrets {
         loaded.incidents.iter().map(|i| i.source.clone()).collect()
@@ -203,7 +204,7 @@ fn build_inner(
     report.timings.push(("cache", clock.elapsed()));
     // The postmortems the fingerprint read: content and the secret scan
     // take their bytes from here rather than reading them again.
-    let read = cache
+    let mut read = cache
         .as_mut()
         .and_then(|c| c.fingerprint.as_mut())
         .map(|f| std::mem::take(&mut f.read))
@@ -215,7 +216,7 @@ fn build_inner(
         options.include_drafts,
         options.today,
         &mut report.timings,
-        &read,
+        &mut read,
         true,
     );
     drop(read);

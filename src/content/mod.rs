@@ -43,21 +43,38 @@ pub struct IncidentLink {
 
 /// Discovers and reads every postmortem of the archive at `root`.
 pub fn load(root: &Path, config: &Config) -> Loaded {
-    load_reading(root, config, &Read::new())
+    load_reading(root, config, &mut Read::new())
 }
 
 /// [`load`], taking a file's bytes from `read` when an earlier stage (the
-/// build cache's fingerprint) has read it already.
-pub fn load_reading(root: &Path, config: &Config, read: &Read) -> Loaded {
+/// build cache's fingerprint) has read it already, and adding those it
+/// reads itself for the stages after it (the secret scan).
+pub fn load_reading(root: &Path, config: &Config, read: &mut Read) -> Loaded {
     let content_dir = root.join(&config.content_dir);
     let (files, mut diagnostics) = discover(root, &content_dir);
+    // Read first, on the I/O pool, then parse on the cores.
+    let readings: Vec<Option<Reading>> = crate::io_pool::run(|| {
+        files
+            .par_iter()
+            .map(|file| {
+                let missing = !read.contains_key(&file.path);
+                missing.then(|| crate::cache::read_file(&file.path, MAX_POSTMORTEM_BYTES))
+            })
+            .collect()
+    });
     let results: Vec<FileResult> = files
         .par_iter()
-        .map(|file| match read.get(&file.path) {
-            Some(bytes) => load_bytes(file, bytes, config),
-            None => load_file(file, config),
+        .zip(&readings)
+        .map(|(file, reading)| match reading {
+            Some(reading) => load_read(file, reading, config),
+            None => load_bytes(file, &read[&file.path], config),
         })
         .collect();
+    for (file, reading) in files.iter().zip(readings) {
+        if let Some(Ok((_, Some(bytes)))) = reading {
+            read.insert(file.path.clone(), bytes);
+        }
+    }
     let mut incidents = Vec::with_capacity(results.len());
     let mut links = Vec::new();
     for result in results {
@@ -147,8 +164,20 @@ fn too_large_error(file: &SourceFile, len: u64) -> FileResult {
 
 /// Reads one file into an incident.
 fn load_file(file: &SourceFile, config: &Config) -> FileResult {
-    match crate::cache::read_file(&file.path, MAX_POSTMORTEM_BYTES) {
-        Ok((_, Some(bytes))) => load_bytes(file, &bytes, config),
+    load_read(
+        file,
+        &crate::cache::read_file(&file.path, MAX_POSTMORTEM_BYTES),
+        config,
+    )
+}
+
+/// A file's reading: its metadata, and its bytes unless it is too large.
+type Reading = std::io::Result<(std::fs::Metadata, Option<Vec<u8>>)>;
+
+/// Parses one file as read, or says why it could not be read.
+fn load_read(file: &SourceFile, reading: &Reading, config: &Config) -> FileResult {
+    match reading {
+        Ok((_, Some(bytes))) => load_bytes(file, bytes, config),
         Ok((metadata, None)) => too_large_error(file, metadata.len()),
         Err(e) => FileResult::failed(
             Diagnostic::error(
