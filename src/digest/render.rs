@@ -14,6 +14,7 @@
 //! Markdown and text are plain Rust formatting (they need no theme and are
 //! cheap to produce for thousands of digests).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -253,8 +254,14 @@ pub fn write_pages(
                 return Ok(None);
             };
             let nav = nav(&urls, &index_url, &digest, period, audience, teams, &series);
-            let html = html(theme, &base_context, &digest, &nav)?;
-            staging.write(&format!("{}index.html", digest.path), html.as_bytes())?;
+            // Each page is rendered into the thread's own buffer, which
+            // has grown to a page's size after the first few pages,
+            // rather than into a new string that grows for every page.
+            PAGE.with_borrow_mut(|page| {
+                page.clear();
+                html(theme, &base_context, &digest, &nav, page)?;
+                staging.write(&format!("{}index.html", digest.path), page)
+            })?;
             staging.write(
                 &format!("{}digest.md", digest.path),
                 markdown(&digest, &urls).as_bytes(),
@@ -432,12 +439,24 @@ fn nav<'n>(
     }
 }
 
-fn html(theme: &Theme, base: &Context, digest: &Digest, nav: &Nav<'_>) -> Result<String> {
+thread_local! {
+    /// The digest page being rendered on this thread.
+    static PAGE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Appends the digest's HTML page to `out`.
+fn html(
+    theme: &Theme,
+    base: &Context,
+    digest: &Digest,
+    nav: &Nav<'_>,
+    out: &mut Vec<u8>,
+) -> Result<()> {
     let mut context = base.clone();
     context.insert("digest", digest);
     context.insert("nav", nav);
     context.insert("questions_lead", QUESTIONS_LEAD);
-    theme.render("digest.html", &context)
+    theme.render_into("digest.html", &context, out)
 }
 
 /// `Incident digest: March 2024 — payments team`.
@@ -720,7 +739,9 @@ pub fn render_one(
             let nav = nav(
                 &urls, &index_url, &digest, period, &audience, &teams, &series,
             );
-            html(theme, &base, &digest, &nav)?
+            let mut page = Vec::new();
+            html(theme, &base, &digest, &nav, &mut page)?;
+            String::from_utf8(page)?
         }
     })
 }

@@ -80,14 +80,18 @@ pub fn assemble(
     let actions_completed = digester.actions_completed(period, audience);
     let total = counted.len();
 
+    // The period as spoken and as keyed, each worked out once: the intro
+    // and outro both say it, the key names the page and its folder.
+    let spoken_period = period.spoken();
+    let key = period.key();
+
     // Acronyms are spelled out on first use, in the order they are heard.
     let mut acronyms = speaker.glossary.first_use();
     let mut intro = Vec::new();
     intro.push(match &team {
-        None => format!("This is the incident digest for {}.", period.spoken()),
+        None => format!("This is the incident digest for {spoken_period}."),
         Some(t) => format!(
-            "This is the incident digest for {}, for the {} team.",
-            period.spoken(),
+            "This is the incident digest for {spoken_period}, for the {} team.",
             t.name
         ),
     });
@@ -229,8 +233,7 @@ pub fn assemble(
         .map(|q| acronyms.expand(q))
         .collect();
     let outro = format!(
-        "That is all for {}. The written digest links to every full postmortem.",
-        period.spoken()
+        "That is all for {spoken_period}. The written digest links to every full postmortem."
     );
 
     let spoken_words = intro.iter().map(|l| word_count(l)).sum::<usize>()
@@ -283,11 +286,11 @@ pub fn assemble(
         .collect();
 
     let path = match &team {
-        None => format!("digests/{}/", period.key()),
-        Some(t) => format!("digests/{}/teams/{}/", period.key(), t.slug),
+        None => format!("digests/{key}/"),
+        Some(t) => format!("digests/{key}/teams/{}/", t.slug),
     };
     Digest {
-        key: period.key(),
+        key,
         kind: period.kind.noun(),
         title: period.title(),
         range: period.range(),

@@ -129,6 +129,16 @@ pub struct Acronyms<'g> {
 impl Acronyms<'_> {
     /// `TTL` → "time to live (TTL)" on first use, `TTL` afterwards.
     pub fn expand(&mut self, text: &str) -> String {
+        // Most lines of a digest's own (intro, questions) name no acronym:
+        // one look says so, without copying or counting the line.
+        if !self
+            .glossary
+            .pattern
+            .as_ref()
+            .is_some_and(|p| p.is_match(text))
+        {
+            return text.to_string();
+        }
         let spoken = self.glossary.spoken(text.to_string());
         self.expand_spoken(&spoken)
     }

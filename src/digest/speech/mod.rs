@@ -675,6 +675,15 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn word_counts_match_split_whitespace_on_any_text(
+            text in "[ -~\t\n\u{b}\u{c}\r\u{a0}\u{2003}é]{0,40}"
+        ) {
+            proptest::prop_assert_eq!(word_count(&text), text.split_whitespace().count());
+        }
+    }
+
     #[test]
     fn numbers_and_ordinals() {
         assert_eq!(number_words(0), "zero");
