@@ -10,7 +10,7 @@ use serde::Serialize;
 use tera::Value;
 
 use crate::archive::Archive;
-use crate::incident::{ActionItem, Incident, SectionKind, Severity};
+use crate::incident::{ActionItem, ActionStatus, Incident, SectionKind, Severity};
 use crate::slug::slugify;
 
 /// Site-wide values every template gets as `site`.
@@ -151,7 +151,13 @@ pub struct ActionView<'a> {
     pub due: Option<String>,
     pub due_iso: Option<String>,
     pub status: &'static str,
+    /// The status in words (`In progress`).
+    pub status_label: &'static str,
     pub overdue_days: Option<i32>,
+    /// How long past due, in words (`3 months`), when overdue: worked out
+    /// here rather than by the theme's `days` component, which cost every
+    /// overdue row of an incident page a nested component call.
+    pub overdue_for: Option<String>,
     pub ticket: Option<&'a str>,
     pub priority: Option<&'a str>,
     pub incident_title: &'a str,
@@ -396,6 +402,9 @@ impl<'a> Views<'a> {
 
     pub fn action(&self, incident: &'a Incident, item: &'a ActionItem) -> ActionView<'a> {
         let today = self.archive.today;
+        let overdue_days = item
+            .is_overdue(today)
+            .then(|| item.due.map_or(0, |due| (today - due).get_days()));
         ActionView {
             id: &item.id,
             title: &item.title,
@@ -403,9 +412,9 @@ impl<'a> Views<'a> {
             due: item.due.map(display_date),
             due_iso: item.due.map(|d| d.to_string()),
             status: item.status.as_str(),
-            overdue_days: item
-                .is_overdue(today)
-                .then(|| item.due.map_or(0, |due| (today - due).get_days())),
+            status_label: status_label(item.status),
+            overdue_days,
+            overdue_for: overdue_days.map(display_days),
             ticket: item.ticket.as_deref(),
             priority: item.priority.as_deref(),
             incident_title: &incident.title,
@@ -420,6 +429,28 @@ fn severity_view(rank: usize, name: &str, label: &str) -> SeverityView {
         label: label.to_string(),
         slug: slugify(name),
         rank,
+    }
+}
+
+/// An action item's status as a page shows it.
+fn status_label(status: ActionStatus) -> &'static str {
+    match status {
+        ActionStatus::Open => "Open",
+        ActionStatus::InProgress => "In progress",
+        ActionStatus::Done => "Done",
+        ActionStatus::WontDo => "Won’t do",
+    }
+}
+
+/// `5 days`, `3 months`, `2 years`: a count of days as the default theme's
+/// `days` component words it (months of 30 days from 60 days, years of 365
+/// from 730, rounded down).
+fn display_days(days: i32) -> String {
+    match days {
+        730.. => format!("{} years", days / 365),
+        60.. => format!("{} months", days / 30),
+        1 => "1 day".to_string(),
+        _ => format!("{days} days"),
     }
 }
 
@@ -481,6 +512,16 @@ mod tests {
             display_duration(SignedDuration::from_mins(60 * 27)),
             "1 d 3 h"
         );
+    }
+
+    #[test]
+    fn days_read_like_the_days_component() {
+        assert_eq!(display_days(1), "1 day");
+        assert_eq!(display_days(59), "59 days");
+        assert_eq!(display_days(60), "2 months");
+        assert_eq!(display_days(729), "24 months");
+        assert_eq!(display_days(730), "2 years");
+        assert_eq!(display_days(1200), "3 years");
     }
 
     #[test]
