@@ -99,12 +99,18 @@ impl IncidentView<'_> {
     /// the incident's [`CardView`] value, made once for its card and
     /// reused here rather than built and converted again.
     pub fn with_card(&self, card: &Value) -> Value {
-        let mut fields = card.as_map().cloned().unwrap_or_default();
-        fields.extend(
-            Value::from_serializable(self)
-                .into_map()
-                .unwrap_or_default(),
-        );
+        // The card's fields join this view's map rather than both being
+        // copied into a third; on a clash this view's field wins (the two
+        // share no name today).
+        let mut fields = Value::from_serializable(self)
+            .into_map()
+            .unwrap_or_default();
+        if let Some(card) = card.as_map() {
+            fields.reserve(card.len());
+            for (key, value) in card {
+                fields.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
         Value::from(fields)
     }
 }
@@ -466,25 +472,36 @@ pub fn display_instant(at: Timestamp) -> String {
 
 /// `1 h 35 min`, `45 min`, `2 d 3 h`.
 pub fn display_duration(duration: SignedDuration) -> String {
-    let minutes = duration.as_mins().abs();
-    let sign = if duration.is_negative() { "−" } else { "" };
-    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
-    let text = match (days, hours, mins) {
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, 0, _) => format!("{d} d"),
-        (d, h, _) => format!("{d} d {h} h"),
-    };
-    format!("{sign}{text}")
+    let mut text = String::with_capacity(16);
+    if duration.is_negative() {
+        text.push('−');
+    }
+    push_duration(&mut text, duration);
+    text
 }
 
+/// `+12 min`, `−5 min`: a timeline event's time since the incident started.
 fn display_offset(duration: SignedDuration) -> String {
-    if duration.is_negative() {
-        format!("−{}", display_duration(-duration))
-    } else {
-        format!("+{}", display_duration(duration))
-    }
+    let mut text = String::with_capacity(16);
+    text.push(if duration.is_negative() { '−' } else { '+' });
+    push_duration(&mut text, duration);
+    text
+}
+
+/// Appends the length of `duration`, without its sign, as
+/// [`display_duration`] words it: into one string, as a timeline of many
+/// events formats an offset for each.
+fn push_duration(text: &mut String, duration: SignedDuration) {
+    use std::fmt::Write as _;
+    let minutes = duration.as_mins().abs();
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let _ = match (days, hours, mins) {
+        (0, 0, m) => write!(text, "{m} min"),
+        (0, h, 0) => write!(text, "{h} h"),
+        (0, h, m) => write!(text, "{h} h {m} min"),
+        (d, 0, _) => write!(text, "{d} d"),
+        (d, h, _) => write!(text, "{d} d {h} h"),
+    };
 }
 
 /// Cuts text at a word boundary, adding an ellipsis.
@@ -512,6 +529,13 @@ mod tests {
             display_duration(SignedDuration::from_mins(60 * 27)),
             "1 d 3 h"
         );
+        assert_eq!(
+            display_duration(SignedDuration::from_mins(-90)),
+            "−1 h 30 min"
+        );
+        assert_eq!(display_offset(SignedDuration::from_mins(0)), "+0 min");
+        assert_eq!(display_offset(SignedDuration::from_mins(12)), "+12 min");
+        assert_eq!(display_offset(SignedDuration::from_mins(-5)), "−5 min");
     }
 
     #[test]
