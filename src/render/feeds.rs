@@ -1,12 +1,14 @@
 //! Feeds: the site's Atom feed, one per taxonomy term, and the sitemap
 //! (`incidents.json` is written beside them, by [`super::json_export`]).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::Context;
+use tera::{Context, Value};
 
 use super::FEED_ENTRIES;
 use super::views::Views;
@@ -45,48 +47,52 @@ pub fn write_all(
     // Page paths already start with the base path: join them to the origin.
     let origin = archive.config.origin();
     let absolute = |path: &str| format!("{origin}{path}");
-    let write_feed = |title: String,
-                      page: String,
-                      feed_path: String,
-                      incidents: &mut dyn Iterator<Item = &Incident>|
-     -> Result<()> {
-        let entries: Vec<Entry> = incidents
-            .take(FEED_ENTRIES)
-            .map(|i| Entry {
-                title: &i.title,
-                url: absolute(&views.incident_url(i)),
-                updated: feed_time(i),
-                summary: &i.summary,
-                severity: i.severity.as_ref().map(|s| s.name.as_str()),
-                categories: i.tags.iter().map(String::as_str).collect(),
+    // An incident is in about ten feeds (the site's and each of its
+    // terms'), so its entry is made and converted for the templates once,
+    // by whichever feed needs it first.
+    let entries: Vec<OnceLock<Value>> = archive.incidents.iter().map(|_| OnceLock::new()).collect();
+    let entry = |index: usize| -> Value {
+        entries[index]
+            .get_or_init(|| {
+                let i = &archive.incidents[index];
+                Value::from_serializable(&Entry {
+                    title: &i.title,
+                    url: absolute(&views.incident_url(i)),
+                    updated: feed_time(i),
+                    summary: &i.summary,
+                    severity: i.severity.as_ref().map(|s| s.name.as_str()),
+                    categories: i.tags.iter().map(String::as_str).collect(),
+                })
             })
-            .collect();
+            .clone()
+    };
+    let write_feed = |title: String, page: String, incidents: &[usize]| -> Result<()> {
+        let newest = &incidents[..incidents.len().min(FEED_ENTRIES)];
         let feed = Feed {
             title,
             url: absolute(&page),
-            self_url: absolute(&format!("{page}{feed_path}")),
-            updated: entries
-                .first()
-                .map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |e| e.updated.clone()),
+            self_url: absolute(&format!("{page}atom.xml")),
+            updated: newest.first().map_or_else(
+                || "1970-01-01T00:00:00Z".to_string(),
+                |&i| feed_time(&archive.incidents[i]),
+            ),
         };
         let mut context = Context::new();
         context.insert("feed", &feed);
-        context.insert("entries", &entries);
-        let xml = theme.render("atom.xml", &context)?;
+        context.insert_value(
+            "entries",
+            Value::from(newest.iter().map(|&i| entry(i)).collect::<Vec<_>>()),
+        );
         let relative = format!(
-            "{}{feed_path}",
+            "{}atom.xml",
             page.strip_prefix(views.base()).unwrap_or(&page)
         );
-        staging.write(&relative, xml.as_bytes())
+        write_rendered(theme, staging, &relative, &context)
     };
 
     let site_title = archive.config.title.clone();
-    write_feed(
-        site_title.clone(),
-        views.base().to_string(),
-        "atom.xml".into(),
-        &mut archive.incidents.iter(),
-    )?;
+    let all: Vec<usize> = (0..archive.incidents.len().min(FEED_ENTRIES)).collect();
+    write_feed(site_title.clone(), views.base().to_string(), &all)?;
     let mut count = 1;
     for taxonomy in &archive.taxonomies {
         taxonomy.terms.par_iter().try_for_each(|term| {
@@ -96,17 +102,30 @@ pub fn write_all(
                 taxonomy.title.to_lowercase(),
                 term.name
             );
-            write_feed(
-                title,
-                page,
-                "atom.xml".into(),
-                &mut term.incidents.iter().map(|&i| &archive.incidents[i]),
-            )
+            write_feed(title, page, &term.incidents)
         })?;
         count += taxonomy.terms.len();
     }
     super::json_export::write(archive, staging)?;
     Ok(count + 1)
+}
+
+/// Renders `atom.xml` with `context` into the feed's file at `relative`,
+/// through one buffer per thread (as pages are).
+fn write_rendered(
+    theme: &Theme,
+    staging: &Staging,
+    relative: &str,
+    context: &Context,
+) -> Result<()> {
+    thread_local! {
+        static FEED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    FEED.with_borrow_mut(|feed| {
+        feed.clear();
+        theme.render_into("atom.xml", context, feed)?;
+        staging.write(relative, feed)
+    })
 }
 
 /// The time an incident entry was last updated, for Atom.

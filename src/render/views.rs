@@ -10,7 +10,7 @@ use serde::Serialize;
 use tera::Value;
 
 use crate::archive::Archive;
-use crate::incident::{ActionItem, Incident, SectionKind, Severity};
+use crate::incident::{ActionItem, ActionStatus, Incident, SectionKind, Severity};
 use crate::slug::slugify;
 
 /// Site-wide values every template gets as `site`.
@@ -99,12 +99,18 @@ impl IncidentView<'_> {
     /// the incident's [`CardView`] value, made once for its card and
     /// reused here rather than built and converted again.
     pub fn with_card(&self, card: &Value) -> Value {
-        let mut fields = card.as_map().cloned().unwrap_or_default();
-        fields.extend(
-            Value::from_serializable(self)
-                .into_map()
-                .unwrap_or_default(),
-        );
+        // The card's fields join this view's map rather than both being
+        // copied into a third; on a clash this view's field wins (the two
+        // share no name today).
+        let mut fields = Value::from_serializable(self)
+            .into_map()
+            .unwrap_or_default();
+        if let Some(card) = card.as_map() {
+            fields.reserve(card.len());
+            for (key, value) in card {
+                fields.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
         Value::from(fields)
     }
 }
@@ -151,7 +157,13 @@ pub struct ActionView<'a> {
     pub due: Option<String>,
     pub due_iso: Option<String>,
     pub status: &'static str,
+    /// The status in words (`In progress`).
+    pub status_label: &'static str,
     pub overdue_days: Option<i32>,
+    /// How long past due, in words (`3 months`), when overdue: worked out
+    /// here rather than by the theme's `days` component, which cost every
+    /// overdue row of an incident page a nested component call.
+    pub overdue_for: Option<String>,
     pub ticket: Option<&'a str>,
     pub priority: Option<&'a str>,
     pub incident_title: &'a str,
@@ -396,6 +408,9 @@ impl<'a> Views<'a> {
 
     pub fn action(&self, incident: &'a Incident, item: &'a ActionItem) -> ActionView<'a> {
         let today = self.archive.today;
+        let overdue_days = item
+            .is_overdue(today)
+            .then(|| item.due.map_or(0, |due| (today - due).get_days()));
         ActionView {
             id: &item.id,
             title: &item.title,
@@ -403,9 +418,9 @@ impl<'a> Views<'a> {
             due: item.due.map(display_date),
             due_iso: item.due.map(|d| d.to_string()),
             status: item.status.as_str(),
-            overdue_days: item
-                .is_overdue(today)
-                .then(|| item.due.map_or(0, |due| (today - due).get_days())),
+            status_label: status_label(item.status),
+            overdue_days,
+            overdue_for: overdue_days.map(display_days),
             ticket: item.ticket.as_deref(),
             priority: item.priority.as_deref(),
             incident_title: &incident.title,
@@ -423,6 +438,28 @@ fn severity_view(rank: usize, name: &str, label: &str) -> SeverityView {
     }
 }
 
+/// An action item's status as a page shows it.
+fn status_label(status: ActionStatus) -> &'static str {
+    match status {
+        ActionStatus::Open => "Open",
+        ActionStatus::InProgress => "In progress",
+        ActionStatus::Done => "Done",
+        ActionStatus::WontDo => "Won’t do",
+    }
+}
+
+/// `5 days`, `3 months`, `2 years`: a count of days as the default theme's
+/// `days` component words it (months of 30 days from 60 days, years of 365
+/// from 730, rounded down).
+fn display_days(days: i32) -> String {
+    match days {
+        730.. => format!("{} years", days / 365),
+        60.. => format!("{} months", days / 30),
+        1 => "1 day".to_string(),
+        _ => format!("{days} days"),
+    }
+}
+
 /// `14 Mar 2024`.
 pub fn display_date(date: Date) -> String {
     date.strftime("%-d %b %Y").to_string()
@@ -435,25 +472,36 @@ pub fn display_instant(at: Timestamp) -> String {
 
 /// `1 h 35 min`, `45 min`, `2 d 3 h`.
 pub fn display_duration(duration: SignedDuration) -> String {
-    let minutes = duration.as_mins().abs();
-    let sign = if duration.is_negative() { "−" } else { "" };
-    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
-    let text = match (days, hours, mins) {
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, 0, _) => format!("{d} d"),
-        (d, h, _) => format!("{d} d {h} h"),
-    };
-    format!("{sign}{text}")
+    let mut text = String::with_capacity(16);
+    if duration.is_negative() {
+        text.push('−');
+    }
+    push_duration(&mut text, duration);
+    text
 }
 
+/// `+12 min`, `−5 min`: a timeline event's time since the incident started.
 fn display_offset(duration: SignedDuration) -> String {
-    if duration.is_negative() {
-        format!("−{}", display_duration(-duration))
-    } else {
-        format!("+{}", display_duration(duration))
-    }
+    let mut text = String::with_capacity(16);
+    text.push(if duration.is_negative() { '−' } else { '+' });
+    push_duration(&mut text, duration);
+    text
+}
+
+/// Appends the length of `duration`, without its sign, as
+/// [`display_duration`] words it: into one string, as a timeline of many
+/// events formats an offset for each.
+fn push_duration(text: &mut String, duration: SignedDuration) {
+    use std::fmt::Write as _;
+    let minutes = duration.as_mins().abs();
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let _ = match (days, hours, mins) {
+        (0, 0, m) => write!(text, "{m} min"),
+        (0, h, 0) => write!(text, "{h} h"),
+        (0, h, m) => write!(text, "{h} h {m} min"),
+        (d, 0, _) => write!(text, "{d} d"),
+        (d, h, _) => write!(text, "{d} d {h} h"),
+    };
 }
 
 /// Cuts text at a word boundary, adding an ellipsis.
@@ -481,6 +529,23 @@ mod tests {
             display_duration(SignedDuration::from_mins(60 * 27)),
             "1 d 3 h"
         );
+        assert_eq!(
+            display_duration(SignedDuration::from_mins(-90)),
+            "−1 h 30 min"
+        );
+        assert_eq!(display_offset(SignedDuration::from_mins(0)), "+0 min");
+        assert_eq!(display_offset(SignedDuration::from_mins(12)), "+12 min");
+        assert_eq!(display_offset(SignedDuration::from_mins(-5)), "−5 min");
+    }
+
+    #[test]
+    fn days_read_like_the_days_component() {
+        assert_eq!(display_days(1), "1 day");
+        assert_eq!(display_days(59), "59 days");
+        assert_eq!(display_days(60), "2 months");
+        assert_eq!(display_days(729), "24 months");
+        assert_eq!(display_days(730), "2 years");
+        assert_eq!(display_days(1200), "3 years");
     }
 
     #[test]
