@@ -209,6 +209,16 @@ impl ActionStatus {
         }
     }
 
+    /// The status as pages show it (`In progress`).
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionStatus::Open => "Open",
+            ActionStatus::InProgress => "In progress",
+            ActionStatus::Done => "Done",
+            ActionStatus::WontDo => "Won’t do",
+        }
+    }
+
     /// Still needs doing.
     pub fn is_open(self) -> bool {
         matches!(self, ActionStatus::Open | ActionStatus::InProgress)

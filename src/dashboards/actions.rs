@@ -704,12 +704,7 @@ pub(super) fn row_html(
         None => out.push_str("<span class=\"muted\">—</span>"),
     }
     out.push_str("</td><td>");
-    let (class, label) = match item.status {
-        ActionStatus::Open => ("open", "Open"),
-        ActionStatus::InProgress => ("in-progress", "In progress"),
-        ActionStatus::Done => ("done", "Done"),
-        ActionStatus::WontDo => ("wont-do", "Won’t do"),
-    };
+    let (class, label) = (item.status.as_str(), item.status.label());
     let _ = write!(
         out,
         "<span class=\"action-status action-{class}\">{label}</span>"

@@ -10,7 +10,7 @@ use serde::Serialize;
 use tera::Value;
 
 use crate::archive::Archive;
-use crate::incident::{ActionItem, ActionStatus, Incident, SectionKind, Severity};
+use crate::incident::{ActionItem, Incident, SectionKind, Severity};
 use crate::slug::slugify;
 
 /// Site-wide values every template gets as `site`.
@@ -418,7 +418,7 @@ impl<'a> Views<'a> {
             due: item.due.map(display_date),
             due_iso: item.due.map(|d| d.to_string()),
             status: item.status.as_str(),
-            status_label: status_label(item.status),
+            status_label: item.status.label(),
             overdue_days,
             overdue_for: overdue_days.map(display_days),
             ticket: item.ticket.as_deref(),
@@ -435,16 +435,6 @@ fn severity_view(rank: usize, name: &str, label: &str) -> SeverityView {
         label: label.to_string(),
         slug: slugify(name),
         rank,
-    }
-}
-
-/// An action item's status as a page shows it.
-fn status_label(status: ActionStatus) -> &'static str {
-    match status {
-        ActionStatus::Open => "Open",
-        ActionStatus::InProgress => "In progress",
-        ActionStatus::Done => "Done",
-        ActionStatus::WontDo => "Won’t do",
     }
 }
 
