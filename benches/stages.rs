@@ -74,7 +74,8 @@ fn stages(c: &mut Criterion) {
     group.bench_function("render", |b| {
         b.iter(|| {
             let staging = Staging::create(&out.join("render")).expect("staging");
-            casebook::render::render_site(&archive, &theme, &staging, &NoProgress).expect("render")
+            casebook::render::render_site(&archive, &theme, &staging, &NoProgress, false)
+                .expect("render")
         })
     });
     group.bench_function("search", |b| {
@@ -86,7 +87,7 @@ fn stages(c: &mut Criterion) {
 
     // The rendered site's files, written into a new folder and moved in.
     let staging = Staging::create(&out.join("site")).expect("staging");
-    casebook::render::render_site(&archive, &theme, &staging, &NoProgress).expect("render");
+    casebook::render::render_site(&archive, &theme, &staging, &NoProgress, false).expect("render");
     staging.commit().expect("commit");
     let files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(out.join("site"))
         .into_iter()

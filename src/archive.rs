@@ -118,11 +118,12 @@ impl Archive {
         (archive, diagnostics)
     }
 
-    /// Puts an edited incident in place of the one with the same id and
-    /// date, keeping its history date; returns its index. For serve's
-    /// preview of the edited page only: taxonomies and related incidents
-    /// stay as they were until the full rebuild that follows.
-    pub fn patch(&mut self, mut incident: Incident) -> Option<usize> {
+    /// Puts an edited incident in place of the one with the same id,
+    /// date and status; returns its index and the incident it replaced.
+    /// For serve's quick update after an edit: taxonomies and related
+    /// incidents stay as they were (the update checks the edit leaves
+    /// them alone, or leaves the work to a full rebuild).
+    pub fn patch(&mut self, mut incident: Incident) -> Option<(usize, Incident)> {
         let index = *self.by_id.get(&incident.id)?;
         let old = &self.incidents[index];
         if old.date != incident.date
@@ -131,7 +132,6 @@ impl Archive {
         {
             return None;
         }
-        incident.updated = old.updated;
         let links_to_incidents = |s: &Section| s.html.contains(INCIDENT_LINK_MARKER);
         if incident.sections.iter().any(links_to_incidents) {
             // Only then: a map of every incident's path, on the edit path.
@@ -153,8 +153,8 @@ impl Archive {
                 section.html = resolve_link_markers(&section.html, &by_path, &base_path);
             }
         }
-        self.incidents[index] = incident;
-        Some(index)
+        let old = std::mem::replace(&mut self.incidents[index], incident);
+        Some((index, old))
     }
 
     pub fn taxonomy(&self, key: &str) -> Option<&Taxonomy> {

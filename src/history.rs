@@ -38,8 +38,9 @@ use crate::incident::Incident;
 /// feature, saves the rest for packed repositories.)
 const OBJECT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Fills `updated` for every incident.
-pub fn annotate(root: &Path, incidents: &mut [Incident]) {
+/// Fills `updated` for every incident. Returns the sources dated by a
+/// commit: for any other, an edit makes its file's time the new date.
+pub fn annotate(root: &Path, incidents: &mut [Incident]) -> HashSet<PathBuf> {
     let sources: Vec<&Path> = incidents.iter().map(|i| i.source.as_path()).collect();
     // Any error reading the repository means no commit times at all, rather
     // than a mix, and the file times below stand in for every incident.
@@ -53,6 +54,7 @@ pub fn annotate(root: &Path, incidents: &mut [Incident]) {
                 .or_else(|| file_time(&root.join(&incident.source)));
         });
     });
+    committed.into_keys().collect()
 }
 
 /// The time of the last commit on HEAD that changed each of `sources`
@@ -152,7 +154,8 @@ fn repo_path(path: &Path) -> BString {
     out
 }
 
-fn file_time(path: &Path) -> Option<Timestamp> {
+/// The time a file was last modified: the date of a postmortem no commit dates.
+pub fn file_time(path: &Path) -> Option<Timestamp> {
     let modified = std::fs::metadata(path).ok()?.modified().ok()?;
     Timestamp::try_from(modified).ok()
 }

@@ -76,7 +76,7 @@ impl Status {
 }
 
 /// The moments that define an incident's durations.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IncidentTimes {
     pub started: Option<Timestamp>,
     pub detected: Option<Timestamp>,
@@ -86,7 +86,7 @@ pub struct IncidentTimes {
 
 /// How long the incident took to detect, mitigate and resolve, from the
 /// times when known, else from the `durations` map or body statistics.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Durations {
     pub to_detect: Option<SignedDuration>,
     pub to_mitigate: Option<SignedDuration>,
@@ -94,7 +94,7 @@ pub struct Durations {
 }
 
 /// The author's hints for read-aloud digests.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DigestHints {
     pub blurb: Option<String>,
     /// `Some(false)` keeps the incident out of digests; `Some(true)` features it.

@@ -434,6 +434,32 @@ impl Staging {
         })
     }
 
+    /// Moves the files written whose bytes differ from the site's into
+    /// the site itself, one rename each, so a reader never sees half a
+    /// file; every other file of the site stays as it is. For serve, which
+    /// updates a few pages of its preview between full builds. Returns the
+    /// paths moved, sorted.
+    pub fn commit_in_place(self) -> Result<Vec<String>> {
+        let written = std::mem::take(&mut *lock(&self.written));
+        let mut moved: Vec<String> = written
+            .into_iter()
+            .filter(|(_, record)| record.staged)
+            .map(|(relative, _)| relative)
+            .collect();
+        moved.sort();
+        for relative in &moved {
+            let to = self.target.join(relative);
+            if let Some(folder) = to.parent() {
+                fs::create_dir_all(folder)
+                    .with_context(|| format!("cannot create {}", folder.display()))?;
+            }
+            fs::rename(self.dir.join(relative), &to)
+                .with_context(|| format!("cannot update {}", to.display()))?;
+        }
+        // Drop removes the staging folder, emptied of what was moved.
+        Ok(moved)
+    }
+
     /// Puts each file the new site shares with the previous one into the
     /// staging folder as a hard link to it (a copy where links fail).
     fn link_unchanged(&self, written: &HashMap<String, Written>) -> Result<()> {

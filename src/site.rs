@@ -83,6 +83,8 @@ struct Scanned {
     /// The secrets that keep published postmortems from being published
     /// (empty unless asked for).
     secrets: Vec<Diagnostic>,
+    /// The postmortems dated by a commit rather than by their file's time.
+    committed: HashSet<PathBuf>,
 }
 
 /// Loads the archive and, with `scan_secrets`, looks for secrets in the
@@ -106,6 +108,7 @@ fn load_and_scan(
                 archive: None,
                 diagnostics: vec![diagnostic],
                 secrets: Vec::new(),
+                committed: HashSet::new(),
             };
         }
     };
@@ -126,24 +129,25 @@ fn load_and_scan(
         include_drafts,
         today,
     };
-    let ((history_took, (archive, archive_diagnostics), archive_took), (mut secrets, secrets_took)) =
-        rayon::join(
-            || {
-                let clock = Instant::now();
-                history::annotate(root, &mut loaded.incidents);
-                let history_took = clock.elapsed();
-                let clock = Instant::now();
-                let assembled =
-                    Archive::assemble(config, loaded.incidents, &loaded.links, &options);
-                (history_took, assembled, clock.elapsed())
-            },
-            || {
-                let clock = Instant::now();
-                let sources: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
-                let found = crate::check::secret_findings_in(&sources, &check, root, read);
-                (found, clock.elapsed())
-            },
-        );
+    let (
+        (history_took, committed, (archive, archive_diagnostics), archive_took),
+        (mut secrets, secrets_took),
+    ) = rayon::join(
+        || {
+            let clock = Instant::now();
+            let committed = history::annotate(root, &mut loaded.incidents);
+            let history_took = clock.elapsed();
+            let clock = Instant::now();
+            let assembled = Archive::assemble(config, loaded.incidents, &loaded.links, &options);
+            (history_took, committed, assembled, clock.elapsed())
+        },
+        || {
+            let clock = Instant::now();
+            let sources: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
+            let found = crate::check::secret_findings_in(&sources, &check, root, read);
+            (found, clock.elapsed())
+        },
+    );
     timings.push(("history", history_took));
     timings.push(("archive", archive_took));
     if scan_secrets {
@@ -162,6 +166,7 @@ fn load_and_scan(
         archive: Some(archive),
         diagnostics: all,
         secrets,
+        committed,
     }
 }
 
@@ -171,6 +176,10 @@ pub struct Kept {
     pub archive: Archive,
     pub theme: Theme,
     pub rendered: render::Rendered,
+    /// The postmortems dated by a commit: an edit leaves their date alone.
+    pub committed: HashSet<PathBuf>,
+    /// The build cache's record of the site's files as the build left them.
+    pub outputs: cache::Outputs,
 }
 
 /// Builds the site. Returns Err only for failures that are not the
@@ -264,7 +273,8 @@ fn build_inner(
     let (rendered, search) = rayon::join(
         || {
             let clock = Instant::now();
-            render::render_site(&archive, &theme, &staging, progress).map(|r| (r, clock.elapsed()))
+            render::render_site(&archive, &theme, &staging, progress, keep)
+                .map(|r| (r, clock.elapsed()))
         },
         || {
             let clock = Instant::now();
@@ -291,6 +301,11 @@ fn build_inner(
     Manifest::forget(&options.root, &output);
     let committed = staging.commit()?;
     report.timings.push(("output", clock.elapsed()));
+    let outputs = if keep {
+        committed.outputs.clone()
+    } else {
+        cache::Outputs::new()
+    };
     if let Some(fingerprint) = cache.and_then(|c| c.fingerprint.filter(|_| c.output == output)) {
         Manifest {
             key: fingerprint.key,
@@ -310,6 +325,8 @@ fn build_inner(
         archive,
         theme,
         rendered,
+        committed: loaded.committed,
+        outputs,
     };
     if keep {
         return Ok((report, Some(kept)));

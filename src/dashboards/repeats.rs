@@ -272,6 +272,25 @@ struct Corpus {
     full_df: Vec<u32>,
 }
 
+/// The text of an incident that similarity compares: its title (which
+/// also counts on its own), summary and contributing factors.
+fn compared_text(incident: &Incident) -> impl Iterator<Item = &str> {
+    let factors = incident
+        .sections
+        .iter()
+        .filter(|s| s.kind == SectionKind::ContributingFactors)
+        .map(|s| s.text.as_str());
+    [incident.title.as_str(), incident.summary.as_str()]
+        .into_iter()
+        .chain(factors)
+}
+
+/// Whether two versions of an incident give repeat detection the same
+/// text (serve asks, to know whether an edit can change repeats).
+pub fn same_text(a: &Incident, b: &Incident) -> bool {
+    compared_text(a).eq(compared_text(b))
+}
+
 impl Corpus {
     fn new(archive: &Archive) -> Corpus {
         let incidents = &archive.incidents;
@@ -539,14 +558,8 @@ impl<'a> Tokenizer<'a> {
         self.add(&incident.title);
         let mut title: TermCounts = self.counts.iter().map(|(&t, &n)| (t, n)).collect();
         title.sort_unstable();
-        self.add(&incident.title);
-        self.add(&incident.summary);
-        for section in incident
-            .sections
-            .iter()
-            .filter(|s| s.kind == SectionKind::ContributingFactors)
-        {
-            self.add(&section.text);
+        for text in compared_text(incident) {
+            self.add(text);
         }
         let mut terms: TermCounts = self.counts.drain().collect();
         terms.sort_unstable();

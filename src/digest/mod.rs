@@ -169,8 +169,15 @@ pub const QUESTIONS_LEAD: &str = "Questions for discussion.";
 /// Builds digests for one archive, sharing per-incident work between them.
 pub struct Digester<'a> {
     pub archive: &'a Archive,
-    pub routing: selection::Routing,
-    pub speaker: Speaker,
+    work: Prepared,
+}
+
+/// Everything a [`Digester`] worked out, apart from the archive it read:
+/// kept by serve to make the digests of an edited incident's periods again
+/// without working out the rest anew (see [`Digester::after_edit`]).
+pub struct Prepared {
+    routing: selection::Routing,
+    speaker: Speaker,
     /// Listed incidents of every period that has any, newest first.
     periods: BTreeMap<Period, Vec<usize>>,
     /// Completed action items by period: org-wide, and per team slug.
@@ -257,8 +264,7 @@ impl<'a> Digester<'a> {
             }
         }
         let n = archive.incidents.len();
-        Digester {
-            archive,
+        let work = Prepared {
             routing,
             speaker,
             periods,
@@ -277,17 +283,52 @@ impl<'a> Digester<'a> {
                 .iter()
                 .map(|level| crate::slug::slugify(&level.name))
                 .collect(),
+        };
+        Digester { archive, work }
+    }
+
+    /// What this digester worked out, to be taken up again by
+    /// [`Digester::after_edit`].
+    pub fn into_prepared(self) -> Prepared {
+        self.work
+    }
+
+    /// A digester over `archive` from what one worked out before incident
+    /// `edited` changed, when the edit leaves alone everything besides its
+    /// own text that digests read: its date, status, teams, services,
+    /// authors, action items and digest hints (serve checks). The
+    /// incident's own spoken text is worked out again.
+    pub fn after_edit(archive: &'a Archive, mut work: Prepared, edited: usize) -> Digester<'a> {
+        if edited < work.stories.len() {
+            work.sentences[edited] = compose::Sentences::default();
+            work.stories[edited] = OnceLock::new();
+            work.blurbs[edited] = OnceLock::new();
+            work.lessons[edited] = OnceLock::new();
+            work.titles[edited] = OnceLock::new();
+            work.open_actions[edited] = OnceLock::new();
+            work.links[edited] = OnceLock::new();
         }
+        Digester { archive, work }
+    }
+
+    /// Which teams each incident touches.
+    pub fn routing(&self) -> &selection::Routing {
+        &self.work.routing
+    }
+
+    /// How this archive's text is made speakable.
+    pub fn speaker(&self) -> &Speaker {
+        &self.work.speaker
     }
 
     /// Every period with at least one listed incident, by kind then time.
     pub fn periods(&self) -> impl Iterator<Item = Period> + '_ {
-        self.periods.keys().copied()
+        self.work.periods.keys().copied()
     }
 
     /// The listed incidents of a period, newest first.
     pub fn incidents_in(&self, period: Period) -> &[usize] {
-        self.periods.get(&period).map_or(&[], Vec::as_slice)
+        self.work.periods.get(&period).map_or(&[], Vec::as_slice)
     }
 
     /// The audiences with a digest for a period: the organisation, then
@@ -299,10 +340,10 @@ impl<'a> Digester<'a> {
         }
         let slugs: BTreeSet<&str> = in_period
             .iter()
-            .flat_map(|&i| self.routing.touches[i].iter().map(|(s, _)| s.as_str()))
+            .flat_map(|&i| self.work.routing.touches[i].iter().map(|(s, _)| s.as_str()))
             .collect();
         std::iter::once(Audience::Org)
-            .chain(slugs.into_iter().map(|slug| self.routing.team(slug)))
+            .chain(slugs.into_iter().map(|slug| self.work.routing.team(slug)))
             .collect()
     }
 
@@ -311,7 +352,7 @@ impl<'a> Digester<'a> {
     pub fn select(&self, period: Period, audience: &Audience) -> Option<Selection> {
         selection::select(
             self.archive,
-            &self.routing,
+            &self.work.routing,
             self.incidents_in(period),
             audience,
         )
@@ -338,7 +379,7 @@ impl<'a> Digester<'a> {
             None => in_period.len(),
             Some(slug) => in_period
                 .iter()
-                .filter(|&&i| self.routing.reason(i, slug).is_some())
+                .filter(|&&i| self.work.routing.reason(i, slug).is_some())
                 .count(),
         }
     }
@@ -346,7 +387,7 @@ impl<'a> Digester<'a> {
     /// Action items completed in the period (closed then, or done and due
     /// then) that concern the audience.
     pub fn actions_completed(&self, period: Period, audience: &Audience) -> usize {
-        let Some((org, by_team)) = self.completed.get(&period) else {
+        let Some((org, by_team)) = self.work.completed.get(&period) else {
             return 0;
         };
         match audience.team_slug() {
@@ -358,47 +399,49 @@ impl<'a> Digester<'a> {
     /// What the incident's story, blurb and lesson are told from.
     fn material(&self, index: usize) -> compose::Material<'_> {
         compose::Material {
-            speaker: &self.speaker,
+            speaker: &self.work.speaker,
             incident: &self.archive.incidents[index],
-            sentences: &self.sentences[index],
+            sentences: &self.work.sentences[index],
         }
     }
 
     /// The featured story of an incident (paragraphs), computed once.
     pub fn story(&self, index: usize) -> &[Spoken] {
-        self.stories[index].get_or_init(|| {
+        self.work.stories[index].get_or_init(|| {
             compose::story(&self.material(index), &self.archive.config.severities)
                 .into_iter()
-                .map(|p| self.speaker.glossary.spoken(p))
+                .map(|p| self.work.speaker.glossary.spoken(p))
                 .collect()
         })
     }
 
     /// The blurb of an incident, computed once.
     pub fn blurb(&self, index: usize) -> &Spoken {
-        self.blurbs[index].get_or_init(|| {
+        self.work.blurbs[index].get_or_init(|| {
             let sentences = compose::blurb(&self.material(index), &self.archive.config.severities);
-            self.speaker.glossary.spoken(sentences.join(" "))
+            self.work.speaker.glossary.spoken(sentences.join(" "))
         })
     }
 
     /// The lesson of an incident, computed once.
     pub fn lesson(&self, index: usize) -> Option<&Spoken> {
-        self.lessons[index]
+        self.work.lessons[index]
             .get_or_init(|| {
-                compose::lesson(&self.material(index)).map(|l| self.speaker.glossary.spoken(l))
+                compose::lesson(&self.material(index)).map(|l| self.work.speaker.glossary.spoken(l))
             })
             .as_ref()
     }
 
     /// The incident's title made speakable, computed once.
     pub fn title(&self, index: usize) -> &Spoken {
-        self.titles[index].get_or_init(|| {
+        self.work.titles[index].get_or_init(|| {
             let title = self
+                .work
                 .speaker
                 .clean(&self.archive.incidents[index].title)
                 .unwrap_or_else(|| "An incident".to_string());
-            self.speaker
+            self.work
+                .speaker
                 .glossary
                 .spoken(title.trim_end_matches('.').to_string())
         })
@@ -407,21 +450,21 @@ impl<'a> Digester<'a> {
     /// The incident's open action items, each with its index and spoken
     /// line ("Open action: …, due the thirtieth of June."), computed once.
     pub fn open_actions(&self, index: usize) -> &[(usize, Spoken)] {
-        self.open_actions[index].get_or_init(|| {
+        self.work.open_actions[index].get_or_init(|| {
             compose::open_actions(
-                &self.speaker,
+                &self.work.speaker,
                 &self.archive.incidents[index],
                 self.archive.today,
             )
             .into_iter()
-            .map(|(n, line)| (n, self.speaker.glossary.spoken(line)))
+            .map(|(n, line)| (n, self.work.speaker.glossary.spoken(line)))
             .collect()
         })
     }
 
     /// The incident's link and display date, computed once.
     pub fn link(&self, index: usize) -> &IncidentLink {
-        self.links[index].get_or_init(|| {
+        self.work.links[index].get_or_init(|| {
             let incident = &self.archive.incidents[index];
             IncidentLink {
                 url: self.archive.incident_url(incident),
@@ -434,7 +477,7 @@ impl<'a> Digester<'a> {
     /// the scale's own.
     pub fn severity_slug(&self, rank: usize, name: &str) -> String {
         match self.archive.config.severities.get(rank) {
-            Some(level) if level.name == name => self.severity_slugs[rank].clone(),
+            Some(level) if level.name == name => self.work.severity_slugs[rank].clone(),
             _ => crate::slug::slugify(name),
         }
     }
@@ -443,9 +486,12 @@ impl<'a> Digester<'a> {
     /// owner names the team, or it has no owner and the incident is the
     /// team's own.
     pub fn involves(&self, index: usize, n: usize, team_slug: &str) -> bool {
-        match self.owners[index].get(n).and_then(Option::as_deref) {
+        match self.work.owners[index].get(n).and_then(Option::as_deref) {
             Some(owner) => names_team(owner, team_slug),
-            None => matches!(self.routing.reason(index, team_slug), Some(Reason::OwnTeam)),
+            None => matches!(
+                self.work.routing.reason(index, team_slug),
+                Some(Reason::OwnTeam)
+            ),
         }
     }
 }

@@ -26,7 +26,7 @@ use tera::{Context, Value};
 use super::compose::{feed_time, join_and};
 use super::periods::{Period, PeriodKind};
 use super::selection::Audience;
-use super::{Digest, Digester, QUESTIONS_LEAD};
+use super::{Digest, Digester, Prepared, QUESTIONS_LEAD};
 use crate::archive::Archive;
 use crate::config::Config;
 use crate::output::Staging;
@@ -136,16 +136,16 @@ struct IndexEntry {
 }
 
 #[derive(Serialize)]
-struct IndexYear {
+struct IndexYear<'a> {
     year: i16,
-    entries: Vec<IndexEntry>,
+    entries: Vec<&'a IndexEntry>,
 }
 
 #[derive(Serialize)]
-struct IndexKind {
+struct IndexKind<'a> {
     title: &'static str,
     noun: &'static str,
-    years: Vec<IndexYear>,
+    years: Vec<IndexYear<'a>>,
 }
 
 #[derive(Serialize)]
@@ -201,6 +201,15 @@ impl Urls {
     }
 }
 
+/// What a full render of the digests keeps for serve, to re-render the
+/// digests of an edited incident's periods, the index and the feed
+/// without composing every other digest again: the digester's work and
+/// the index's entries, one per org-wide digest.
+pub struct KeptDigests {
+    prepared: Option<Prepared>,
+    entries: Vec<(Period, IndexEntry, FeedEntry)>,
+}
+
 /// Writes every digest, the index and the feed; returns the file count.
 pub fn write_pages(
     archive: &Archive,
@@ -209,6 +218,76 @@ pub fn write_pages(
     views: &Views,
 ) -> Result<usize> {
     let digester = Digester::new(archive);
+    write_periods(
+        &digester,
+        theme,
+        staging,
+        views,
+        &|_, _| true,
+        &mut Vec::new(),
+    )
+}
+
+/// [`write_pages`], keeping what [`write_after_edit`] needs.
+pub fn write_pages_keeping(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    views: &Views,
+) -> Result<(usize, KeptDigests)> {
+    let digester = Digester::new(archive);
+    let mut entries = Vec::new();
+    let files = write_periods(&digester, theme, staging, views, &|_, _| true, &mut entries)?;
+    let kept = KeptDigests {
+        prepared: Some(digester.into_prepared()),
+        entries,
+    };
+    Ok((files, kept))
+}
+
+/// Writes the digests of the periods of incident `edited` again, with the
+/// index and the feed, from what a full render kept (see
+/// [`Digester::after_edit`] for the edits this is right for). Returns the
+/// file count.
+pub fn write_after_edit(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    views: &Views,
+    edited: usize,
+    kept: &mut KeptDigests,
+) -> Result<usize> {
+    let (Some(prepared), Some(incident)) = (kept.prepared.take(), archive.incidents.get(edited))
+    else {
+        bail!("no digests kept for incident {edited}");
+    };
+    let periods = PeriodKind::ALL.map(|kind| Period::containing(kind, incident.date));
+    let digester = Digester::after_edit(archive, prepared, edited);
+    // The edit reaches a digest only through the incident's own text, read
+    // aloud or listed: counts, trends and the rest stay as they were.
+    let chosen = |period: Period, audience: &Audience| {
+        periods.contains(&period)
+            && digester.select(period, audience).is_some_and(|s| {
+                s.picks.iter().any(|p| p.index == edited) || s.more.contains(&edited)
+            })
+    };
+    let files = write_periods(&digester, theme, staging, views, &chosen, &mut kept.entries)?;
+    kept.prepared = Some(digester.into_prepared());
+    Ok(files)
+}
+
+/// Writes the digests `chosen` picks (by period and audience), then the
+/// index and the feed, with the entries of the org-wide digests written
+/// replaced in `entries`; returns the file count.
+fn write_periods(
+    digester: &Digester,
+    theme: &Theme,
+    staging: &Staging,
+    views: &Views,
+    chosen: &(dyn Fn(Period, &Audience) -> bool + Sync),
+    entries: &mut Vec<(Period, IndexEntry, FeedEntry)>,
+) -> Result<usize> {
+    let archive = digester.archive;
     let urls = Urls::new(&archive.config);
     let mut base_context = Context::new();
     base_context.insert("site", &views.site());
@@ -216,20 +295,19 @@ pub fn write_pages(
     // Which digests exist: every period with incidents, org-wide plus the
     // teams its incidents touch; with the links to the period's team
     // digests, which every page of the period shows.
-    let plan: Vec<(Period, Vec<Audience>, PeriodTeams)> = digester
+    let plan: Vec<(Period, Vec<Audience>)> = digester
         .periods()
         .map(|p| {
             let mut audiences = digester.audiences(p);
             if !team_digests(p.kind) {
                 audiences.truncate(1);
             }
-            let teams = PeriodTeams::new(team_links(&urls, p, &audiences))?;
-            Ok((p, audiences, teams))
+            (p, audiences)
         })
-        .collect::<Result<_>>()?;
+        .collect();
     // Periods with a digest per (kind, team), for previous/next links.
     let mut series: Series = BTreeMap::new();
-    for (period, audiences, _) in &plan {
+    for (period, audiences) in &plan {
         for audience in audiences {
             series
                 .entry((period.kind, audience.team_slug()))
@@ -237,12 +315,21 @@ pub fn write_pages(
                 .push(*period);
         }
     }
-    let jobs: Vec<(Period, &Audience, &[Audience], &PeriodTeams)> = plan
+    let chosen_plan: Vec<(Period, &[Audience], PeriodTeams)> = plan
+        .iter()
+        .filter(|(p, audiences)| audiences.iter().any(|a| chosen(*p, a)))
+        .map(|(p, audiences)| {
+            let teams = PeriodTeams::new(team_links(&urls, *p, audiences))?;
+            Ok((*p, audiences.as_slice(), teams))
+        })
+        .collect::<Result<_>>()?;
+    let jobs: Vec<(Period, &Audience, &[Audience], &PeriodTeams)> = chosen_plan
         .iter()
         .flat_map(|(p, audiences, teams)| {
             audiences
                 .iter()
-                .map(move |a| (*p, a, audiences.as_slice(), teams))
+                .filter(|a| chosen(*p, a))
+                .map(move |a| (*p, a, *audiences, teams))
         })
         .collect();
     let index_url = urls.page("digests/");
@@ -306,8 +393,35 @@ pub fn write_pages(
         .collect::<Result<_>>()?;
     let files = jobs.len() * 3;
 
-    let mut entries: Vec<(Period, IndexEntry, FeedEntry)> =
-        summaries.into_iter().flatten().collect();
+    let rewritten: Vec<Period> = jobs
+        .iter()
+        .filter(|(_, audience, _, _)| matches!(audience, Audience::Org))
+        .map(|&(period, _, _, _)| period)
+        .collect();
+    entries.retain(|(period, _, _)| !rewritten.contains(period));
+    entries.extend(summaries.into_iter().flatten());
+    write_index_and_feed(
+        archive,
+        theme,
+        staging,
+        &base_context,
+        &index_url,
+        &urls,
+        entries,
+    )?;
+    Ok(files + 2)
+}
+
+/// Writes `digests/atom.xml` and `digests/index.html` from `entries`.
+fn write_index_and_feed(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    base_context: &Context,
+    index_url: &str,
+    urls: &Urls,
+    entries: &[(Period, IndexEntry, FeedEntry)],
+) -> Result<()> {
     // The feed: newest period end first; longer periods first on the same day.
     let mut feed: Vec<&(Period, IndexEntry, FeedEntry)> = entries.iter().collect();
     feed.sort_by(|a, b| {
@@ -318,7 +432,7 @@ pub fn write_pages(
     let feed_entries: Vec<&FeedEntry> = feed.iter().take(FEED_ENTRIES).map(|e| &e.2).collect();
     let feed_view = Feed {
         title: format!("{}: incident digests", archive.config.title),
-        url: urls.absolute(&index_url),
+        url: urls.absolute(index_url),
         self_url: urls.absolute(&format!("{index_url}atom.xml")),
         updated: feed_entries
             .first()
@@ -333,7 +447,8 @@ pub fn write_pages(
     )?;
 
     // The index: quarters, months, weeks; each newest first, by year.
-    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut sorted: Vec<&(Period, IndexEntry, FeedEntry)> = entries.iter().collect();
+    sorted.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut kinds: Vec<IndexKind> = PeriodKind::ALL
         .iter()
         .map(|&kind| IndexKind {
@@ -346,7 +461,7 @@ pub fn write_pages(
             years: Vec::new(),
         })
         .collect();
-    for (period, entry, _) in entries {
+    for (period, entry, _) in sorted {
         let Some(group) = kinds.iter_mut().find(|k| k.noun == period.kind.noun()) else {
             continue;
         };
@@ -365,7 +480,7 @@ pub fn write_pages(
         "digests/index.html",
         theme.render("digests.html", &context)?.as_bytes(),
     )?;
-    Ok(files + 2)
+    Ok(())
 }
 
 /// Periods with a digest per (kind, team slug), in order: the series that
@@ -695,7 +810,7 @@ pub fn render_one(
     }
     let audience = match audience {
         None => Audience::Org,
-        Some(name) => digester.routing.team(name),
+        Some(name) => digester.routing().team(name),
     };
     let Some(digest) = digester.digest(period, &audience) else {
         let teams: Vec<String> = digester

@@ -11,6 +11,7 @@ use serde::Serialize;
 use tera::{Context, Value};
 
 use super::FEED_ENTRIES;
+use super::json_export::KeptJson;
 use super::views::Views;
 use crate::archive::{Archive, incident_path};
 use crate::incident::Incident;
@@ -37,12 +38,29 @@ struct Entry<'a> {
     categories: Vec<&'a str>,
 }
 
-/// Writes every feed and the JSON export; returns the count.
+/// Writes every feed and the JSON export; returns the count, and the
+/// export's bytes with `keep_json`.
 pub fn write_all(
     archive: &Archive,
     views: &Views,
     staging: &Staging,
     theme: &Theme,
+    keep_json: bool,
+) -> Result<(usize, Option<KeptJson>)> {
+    let count = write_feeds(archive, views, staging, theme, &|_| true)?;
+    let json = super::json_export::write(archive, staging, keep_json)?;
+    Ok((count + 1, json))
+}
+
+/// Writes the feeds whose entries (incident indexes, newest first)
+/// `chosen` picks: the site's, then each taxonomy term's. Returns the
+/// number of feeds there are.
+pub fn write_feeds(
+    archive: &Archive,
+    views: &Views,
+    staging: &Staging,
+    theme: &Theme,
+    chosen: &(dyn Fn(&[usize]) -> bool + Sync),
 ) -> Result<usize> {
     // Page paths already start with the base path: join them to the origin.
     let origin = archive.config.origin();
@@ -68,6 +86,9 @@ pub fn write_all(
     };
     let write_feed = |title: String, page: String, incidents: &[usize]| -> Result<()> {
         let newest = &incidents[..incidents.len().min(FEED_ENTRIES)];
+        if !chosen(newest) {
+            return Ok(());
+        }
         let feed = Feed {
             title,
             url: absolute(&page),
@@ -106,8 +127,7 @@ pub fn write_all(
         })?;
         count += taxonomy.terms.len();
     }
-    super::json_export::write(archive, staging)?;
-    Ok(count + 1)
+    Ok(count)
 }
 
 /// Renders `atom.xml` with `context` into the feed's file at `relative`,

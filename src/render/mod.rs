@@ -7,10 +7,13 @@
 
 mod feeds;
 mod json_export;
+mod update;
 pub use feeds::write_sitemap;
+pub use update::{update_after_edit, update_export_after_edit};
 pub mod views;
 
 use std::cell::RefCell;
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -18,9 +21,11 @@ use serde::Serialize;
 use tera::{Context, Value};
 
 use crate::archive::{Archive, Taxonomy};
+use crate::digest::render::KeptDigests;
 use crate::output::Staging;
 use crate::templates::{StaticFile, Theme};
 use crate::timings::{Stopwatch, Timings};
+use json_export::KeptJson;
 use views::{TermView, Views};
 
 /// How many entries an Atom feed carries.
@@ -43,6 +48,10 @@ pub struct Rendered {
     pub timings: Timings,
     cards: Vec<Value>,
     earlier: Vec<Vec<usize>>,
+    /// With `keep_for_edits`: what the digests and the JSON export keep
+    /// for [`update_after_edit`].
+    digests: Option<KeptDigests>,
+    json: Option<KeptJson>,
 }
 
 /// Every incident's card, ready for any page's context: its HTML (a
@@ -54,7 +63,8 @@ struct Cards {
     views: Vec<Value>,
 }
 
-/// Renders and writes every page of the site.
+/// Renders and writes every page of the site. With `keep_for_edits`
+/// (serve), what [`update_after_edit`] needs is kept in the result.
 ///
 /// After the cards, the page families (incident pages, listings, feeds,
 /// dashboards, digests) read the same model and write different files, so
@@ -66,6 +76,7 @@ pub fn render_site(
     theme: &Theme,
     staging: &Staging,
     progress: &dyn Progress,
+    keep_for_edits: bool,
 ) -> Result<Rendered> {
     let mut watch = Stopwatch::start();
     let mut timings = Timings::new();
@@ -105,10 +116,24 @@ pub fn render_site(
         renderer.not_found()?;
         Ok(terms + 2 + copy_static(theme, staging)?)
     };
-    let feeds = || feeds::write_all(archive, &views, staging, theme);
+    let kept_json = Mutex::new(None);
+    let feeds = || {
+        let (files, json) = feeds::write_all(archive, &views, staging, theme, keep_for_edits)?;
+        *kept_json.lock().unwrap_or_else(PoisonError::into_inner) = json;
+        Ok(files)
+    };
     let dashboards =
         || crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats);
-    let digests = || crate::digest::write_pages(archive, theme, staging, &views);
+    let kept_digests = Mutex::new(None);
+    let digests = || {
+        if !keep_for_edits {
+            return crate::digest::write_pages(archive, theme, staging, &views);
+        }
+        let (files, kept) =
+            crate::digest::render::write_pages_keeping(archive, theme, staging, &views)?;
+        *kept_digests.lock().unwrap_or_else(PoisonError::into_inner) = Some(kept);
+        Ok(files)
+    };
     let families: [(&'static str, &(dyn Fn() -> Result<usize> + Sync)); 5] = [
         ("  incident pages", &incident_pages),
         ("  listings", &listings),
@@ -131,6 +156,12 @@ pub fn render_site(
         timings,
         cards: cards.html,
         earlier: repeats.earlier,
+        digests: kept_digests
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner),
+        json: kept_json
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner),
     })
 }
 

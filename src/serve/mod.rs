@@ -8,6 +8,7 @@
 
 mod api;
 mod http;
+pub mod quick;
 mod watch;
 
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ use crate::diagnostics::Diagnostic;
 use crate::site::{self, BuildOptions, Kept};
 use http::Shared;
 pub use http::{EVENTS_PATH, inject_live_reload, resolve};
+use quick::{preview_page, update_affected, update_export};
 
 /// Where and what to serve.
 #[derive(Debug, Clone)]
@@ -102,13 +104,36 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
             shared.forget_errors();
             let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(kept) = kept.as_mut()
-                && let Some(page) = preview_page(kept, &build_options.root, &site_dir, changed)
+                && let Some(edit) = preview_page(kept, &build_options.root, &site_dir, changed)
             {
                 shared.publish(None);
                 log_owned(&format!(
-                    "updated {page} in {:.1} ms; rebuilding the rest",
+                    "updated {} in {:.1} ms",
+                    edit.page,
                     started.elapsed().as_secs_f64() * 1000.0
                 ));
+                match update_affected(kept, &site_dir, &edit) {
+                    Ok(Some(files)) => {
+                        shared.publish(None);
+                        log_owned(&format!(
+                            "updated {files} more files that show it in {:.1} ms",
+                            started.elapsed().as_secs_f64() * 1000.0
+                        ));
+                        match update_export(kept, &site_dir, &edit) {
+                            Ok(()) => log_owned(&format!(
+                                "updated incidents.json in {:.1} ms; rebuilding the rest",
+                                started.elapsed().as_secs_f64() * 1000.0
+                            )),
+                            Err(error) => log_owned(&format!(
+                                "cannot update incidents.json ({error:#}); rebuilding the rest"
+                            )),
+                        }
+                    }
+                    Ok(None) => log_owned("the edit shows on other pages too; rebuilding the rest"),
+                    Err(error) => log_owned(&format!(
+                        "quick update failed ({error:#}); rebuilding the rest"
+                    )),
+                }
             }
             rebuild_keeping(&build_options, &shared, &mut kept, true, &log_owned);
         })?
@@ -146,25 +171,6 @@ fn listen(
     #[cfg(target_os = "linux")]
     rustix::net::sockopt::set_tcp_nodelay(&listener, true)?;
     tiny_http::Server::from_listener(listener, None)
-}
-
-/// Serve's fast path: when `changed` is a postmortem of the kept model
-/// whose edit leaves its id, date and status alone, re-renders its page
-/// with the model's cards and writes it into the site at once. Returns the
-/// page's path; None when the full rebuild has to do it.
-fn preview_page(kept: &mut Kept, root: &Path, site_dir: &Path, changed: &Path) -> Option<String> {
-    let relative = changed.strip_prefix(root).ok()?;
-    let incident = crate::content::load_one(root, &kept.archive.config, relative)?;
-    let index = kept.archive.patch(incident)?;
-    let html =
-        crate::render::incident_page(&kept.archive, &kept.theme, &kept.rendered, index).ok()?;
-    let page = format!("incidents/{}/index.html", kept.archive.incidents[index].id);
-    let path = site_dir.join(&page);
-    // Renamed into place, so a request never reads half a page.
-    let temporary = path.with_file_name(".index.html.preview");
-    std::fs::write(&temporary, html).ok()?;
-    std::fs::rename(&temporary, &path).ok()?;
-    Some(page)
 }
 
 /// Builds in full, keeping the model for the fast path, and publishes the

@@ -42,7 +42,7 @@ fn period(key: &str) -> Period {
 }
 
 fn team(digester: &Digester, name: &str) -> Audience {
-    digester.routing.team(name)
+    digester.routing().team(name)
 }
 
 fn ids(digest: &Digest) -> Vec<&str> {

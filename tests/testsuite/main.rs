@@ -19,6 +19,7 @@ mod init;
 mod kill;
 mod output;
 mod properties;
+mod quick_update;
 mod search;
 mod serve;
 mod snapshots;

@@ -41,7 +41,7 @@ pub fn assemble(
     previous_total: Option<usize>,
 ) -> Digest {
     let archive = digester.archive;
-    let speaker = &digester.speaker;
+    let speaker = digester.speaker();
     let team = match audience {
         Audience::Org => None,
         Audience::Team { slug, name } => Some(TeamRef {

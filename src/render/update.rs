@@ -1,0 +1,126 @@
+//! Serve's quick update: after one postmortem's edit, re-renders only the
+//! pages that show what changed, from the model a full render kept.
+//!
+//! Most edits while writing touch a postmortem's prose (its sections and
+//! timeline), which only its own page, the digests of its periods (with
+//! the digest index and feed), the feeds that list it (their entries carry
+//! its last-updated time) and `incidents.json` show
+//! ([`update_export_after_edit`]). An edit to anything
+//! other pages show of it (its card, its terms, what the dashboards count,
+//! what repeat detection and digest routing read) fans out across the
+//! site: [`update_after_edit`] then declines, and serve's full rebuild
+//! does the work. The search index is left to that rebuild either way.
+
+use anyhow::Result;
+
+use super::views::Views;
+use super::{Rendered, Renderer, feeds, json_export};
+use crate::archive::Archive;
+use crate::dashboards::metrics::missing_parts;
+use crate::dashboards::repeats;
+use crate::incident::{ActionItem, Incident};
+use crate::output::Staging;
+use crate::templates::Theme;
+
+/// Re-renders into `staging` the pages incident `index` shows on, now
+/// that it is in `archive` in place of `old`; the digest index's entries
+/// in `rendered` follow. Returns the number of files rendered, or None
+/// when the edit reaches pages this update does not render (the caller
+/// then needs a full render).
+pub fn update_after_edit(
+    archive: &Archive,
+    theme: &Theme,
+    rendered: &mut Rendered,
+    index: usize,
+    old: &Incident,
+    staging: &Staging,
+) -> Result<Option<usize>> {
+    let Some(new) = archive.incidents.get(index) else {
+        return Ok(None);
+    };
+    if fans_out(old, new) {
+        return Ok(None);
+    }
+    let views = Views::new(archive);
+    let renderer = Renderer::new(archive, theme, Some(staging), &views);
+    let card_view = |i: usize| archive.incidents.get(i).map(|n| views.card_value(n));
+    let earlier = rendered.earlier.get(index).map_or(&[][..], Vec::as_slice);
+    let context = renderer.incident_context(index, &rendered.cards, earlier, &card_view)?;
+    renderer.write_page(
+        &format!("incidents/{}/index.html", new.id),
+        "incident.html",
+        &context,
+    )?;
+    let mut files = 1;
+    if old.updated != new.updated {
+        files += feeds::write_feeds(archive, &views, staging, theme, &|newest| {
+            newest.contains(&index)
+        })?;
+    }
+    let Some(digests) = rendered.digests.as_mut() else {
+        anyhow::bail!("the full render kept no digests for edits");
+    };
+    files +=
+        crate::digest::render::write_after_edit(archive, theme, staging, &views, index, digests)?;
+    Ok(Some(files))
+}
+
+/// After [`update_after_edit`]: writes `incidents.json` into `staging`
+/// again, with incident `index` serialised anew. Apart because it is
+/// large (83 MB for 10,000 postmortems): writing it takes longer than
+/// every page the edit shows on, which need not wait for it.
+pub fn update_export_after_edit(
+    archive: &Archive,
+    rendered: &mut Rendered,
+    index: usize,
+    staging: &Staging,
+) -> Result<()> {
+    let Some(json) = rendered.json.as_mut() else {
+        anyhow::bail!("the full render kept no JSON export for edits");
+    };
+    json_export::rewrite_one(archive, staging, json, index)
+}
+
+/// Whether the edit from `old` to `new` changes a page other than the
+/// incident's own, its digests, its feeds and the JSON export: its card
+/// or terms (listings, neighbours' pages), what the dashboards count,
+/// the text repeat detection compares, who digests route it to or name,
+/// or the day the sitemap gives it.
+fn fans_out(old: &Incident, new: &Incident) -> bool {
+    let day = |incident: &Incident| incident.updated.map(|t| t.to_string()[..10].to_string());
+    old.id != new.id
+        || old.date != new.date
+        || old.status != new.status
+        || old.title != new.title
+        || old.severity != new.severity
+        || old.summary != new.summary
+        || old.teams != new.teams
+        || old.services != new.services
+        || old.tags != new.tags
+        || old.customer_impact != new.customer_impact
+        || old.data_loss != new.data_loss
+        || old.authors != new.authors
+        || old.related != new.related
+        || old.recurrence_of != new.recurrence_of
+        || old.share_with != new.share_with
+        || old.digest.blurb != new.digest.blurb
+        || old.digest.include != new.digest.include
+        || old.times != new.times
+        || old.durations != new.durations
+        || !same_actions(&old.action_items, &new.action_items)
+        || missing_parts(old) != missing_parts(new)
+        || !repeats::same_text(old, new)
+        || day(old) != day(new)
+}
+
+/// Whether two lists of action items read the same on every page (their
+/// source lines, which only the JSON export gives, may differ).
+fn same_actions(old: &[ActionItem], new: &[ActionItem]) -> bool {
+    fn shown(a: &ActionItem) -> impl PartialEq + '_ {
+        (
+            (&a.id, &a.title, &a.owner, a.due, a.status),
+            (&a.kind, &a.priority, &a.ticket, a.closed),
+        )
+    }
+    old.len() == new.len() && old.iter().zip(new).all(|(a, b)| shown(a) == shown(b))
+}

@@ -1,0 +1,94 @@
+//! Serve's quick path after an edit: the edited page at once, then the
+//! other pages that show the edit, then the JSON export, each written
+//! into the served site from the model the last full build kept. The
+//! full rebuild that follows covers the rest (the search index, and every
+//! edit that reaches further than these pages).
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::incident::Incident;
+use crate::site::Kept;
+
+/// An edit serve has put into its kept model.
+pub struct Edit {
+    /// The edited page, under the site root.
+    pub page: String,
+    /// The incident's index in the model.
+    pub index: usize,
+    /// The incident as it was before the edit.
+    pub old: Incident,
+}
+
+/// Serve's fast path: when `changed` is a postmortem of the kept model
+/// whose edit leaves its id, date and status alone (and adds no secret),
+/// puts it into the model, re-renders its page with the model's cards and
+/// writes it into the site at once. None when the full rebuild has to do it.
+pub fn preview_page(kept: &mut Kept, root: &Path, site_dir: &Path, changed: &Path) -> Option<Edit> {
+    let relative = changed.strip_prefix(root).ok()?;
+    let mut incident = crate::content::load_one(root, &kept.archive.config, relative)?;
+    let secrets = crate::check::secret_findings_in(
+        &[incident.source.as_path()],
+        &kept.archive.config.check,
+        root,
+        &crate::cache::Read::new(),
+    );
+    if !secrets.is_empty() {
+        return None;
+    }
+    let &index = kept.archive.by_id.get(&incident.id)?;
+    // Dated as a full build would: by its commit, else by its file's time.
+    incident.updated = if kept.committed.contains(&incident.source) {
+        kept.archive.incidents[index].updated
+    } else {
+        crate::history::file_time(changed)
+    };
+    let (index, old) = kept.archive.patch(incident)?;
+    let html =
+        crate::render::incident_page(&kept.archive, &kept.theme, &kept.rendered, index).ok()?;
+    let page = format!("incidents/{}/index.html", kept.archive.incidents[index].id);
+    let path = site_dir.join(&page);
+    // Renamed into place, so a request never reads half a page.
+    let temporary = path.with_file_name(".index.html.preview");
+    std::fs::write(&temporary, html).ok()?;
+    std::fs::rename(&temporary, &path).ok()?;
+    Some(Edit { page, index, old })
+}
+
+/// After the edited page: the other pages that show the edit (digests,
+/// feeds), each renamed into the site when its bytes changed. Returns how
+/// many files changed; None when the edit reaches pages only a full build
+/// renders.
+pub fn update_affected(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<Option<usize>> {
+    // With the record of the site's files, a page rendered the same is
+    // known to be so without reading the site's copy. The full rebuild
+    // that follows makes a new record.
+    let outputs = std::mem::take(&mut kept.outputs);
+    let staging = crate::output::Staging::with_previous(site_dir, outputs)?;
+    let rendered = crate::render::update_after_edit(
+        &kept.archive,
+        &kept.theme,
+        &mut kept.rendered,
+        edit.index,
+        &edit.old,
+        &staging,
+    )?;
+    if rendered.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(staging.commit_in_place()?.len()))
+}
+
+/// After [`update_affected`]: `incidents.json`, renamed into the site.
+pub fn update_export(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<()> {
+    let staging = crate::output::Staging::create(site_dir)?;
+    crate::render::update_export_after_edit(
+        &kept.archive,
+        &mut kept.rendered,
+        edit.index,
+        &staging,
+    )?;
+    staging.commit_in_place()?;
+    Ok(())
+}

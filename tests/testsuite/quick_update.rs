@@ -1,0 +1,137 @@
+//! Serve's quick path after an edit (`casebook::serve::quick`): the pages
+//! it rewrites must leave the served site exactly as a full build of the
+//! edited archive would make it, apart from the search index (which the
+//! full rebuild after it brings up to date); an edit that shows on pages
+//! it does not render is left to that rebuild.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use casebook::serve::quick::{preview_page, update_affected, update_export};
+use casebook::site::{BuildOptions, Kept, build_and_keep};
+
+use crate::support::{TODAY, TestArchive, fixed_mtime, read_tree};
+
+const BASE_URL: &str = "http://127.0.0.1:1/";
+
+fn options(archive: &TestArchive, output: &Path) -> BuildOptions {
+    BuildOptions {
+        root: archive.root().to_path_buf(),
+        output: Some(output.to_path_buf()),
+        base_url: Some(BASE_URL.to_string()),
+        include_drafts: false,
+        today: TODAY,
+        no_search: false,
+    }
+}
+
+/// A full build into `output` that keeps its model, as serve's builds do.
+fn build_keeping(archive: &TestArchive, output: &Path) -> Kept {
+    let (report, kept) = build_and_keep(&options(archive, output), false).expect("the build runs");
+    assert!(!report.has_errors(), "{:?}", report.diagnostics);
+    kept.expect("the model is kept")
+}
+
+/// Writes `text` to the postmortem at `relative`, dated `later` after the
+/// fixture's fixed time (the same day: its date in the sitemap stays).
+fn edit(archive: &TestArchive, relative: &str, text: &str, later: Duration) {
+    let path = archive.root().join(relative);
+    fs::write(&path, text).expect("write the postmortem");
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(fixed_mtime() + later))
+        .expect("date the postmortem");
+}
+
+/// Runs the quick path for `relative`; whether it rendered the pages the
+/// edit shows on (false: it left them to a full rebuild).
+fn quick_update(kept: &mut Kept, archive: &TestArchive, site: &Path, relative: &str) -> bool {
+    let changed = archive.root().join(relative);
+    let edit = preview_page(kept, archive.root(), site, &changed).expect("the page is previewed");
+    let rendered = update_affected(kept, site, &edit).expect("the quick update runs");
+    if rendered.is_some() {
+        update_export(kept, site, &edit).expect("incidents.json is rewritten");
+    }
+    rendered.is_some()
+}
+
+/// Asserts `site` holds what a clean build of the archive writes, byte for
+/// byte, except the search index.
+fn assert_same_as_full_build(archive: &TestArchive, site: &Path) {
+    let full = archive.temp().join("full");
+    let _ = fs::remove_dir_all(&full);
+    let _ = fs::remove_dir_all(archive.root().join(".casebook-cache"));
+    build_keeping(archive, &full);
+    let not_search = |tree: std::collections::BTreeMap<String, Vec<u8>>| {
+        tree.into_iter()
+            .filter(|(path, _)| !path.starts_with("search/"))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let quick = not_search(read_tree(site));
+    let clean = not_search(read_tree(&full));
+    assert_eq!(
+        quick.keys().collect::<Vec<_>>(),
+        clean.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    let differing: Vec<&String> = quick.keys().filter(|p| quick[*p] != clean[*p]).collect();
+    assert!(
+        differing.is_empty(),
+        "the quick update left files unlike a full build's: {differing:#?}"
+    );
+}
+
+#[test]
+fn a_prose_edit_updates_its_page_digests_feeds_and_export_as_a_full_build_would() {
+    let archive = TestArchive::fixture("archive");
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    let relative = "content/2024/cache-stampede.md";
+    let text = fs::read_to_string(archive.root().join(relative)).unwrap();
+
+    // Prose added at the end, saved an hour later: a new last-updated time
+    // for its feeds and the export, new words for its digests.
+    let added = format!("{text}\n\nA paragraph added while previewing, about the cache.\n");
+    edit(&archive, relative, &added, Duration::from_secs(3600));
+    assert!(quick_update(&mut kept, &archive, &site, relative));
+    let json = fs::read_to_string(site.join("incidents.json")).unwrap();
+    assert!(
+        json.contains("A paragraph added while previewing"),
+        "the export has the edit"
+    );
+    assert_same_as_full_build(&archive, &site);
+
+    // Then a shorter edit, from a new model (as after serve's rebuild).
+    let mut kept = build_keeping(&archive, &site);
+    let trimmed = format!("{text}\n\nA note.\n");
+    edit(&archive, relative, &trimmed, Duration::from_secs(7200));
+    assert!(quick_update(&mut kept, &archive, &site, relative));
+    assert_same_as_full_build(&archive, &site);
+}
+
+#[test]
+fn an_edit_that_shows_on_listings_is_left_to_the_full_rebuild() {
+    let archive = TestArchive::fixture("archive");
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    let relative = "content/2024/cache-stampede.md";
+    let text = fs::read_to_string(archive.root().join(relative)).unwrap();
+    let title = text
+        .lines()
+        .find(|line| line.starts_with("title:"))
+        .expect("a title line")
+        .to_string();
+    let retitled = text.replacen(&title, "title: A renamed incident", 1);
+    edit(&archive, relative, &retitled, Duration::from_secs(3600));
+    assert!(
+        !quick_update(&mut kept, &archive, &site, relative),
+        "a new title shows on every listing of the incident"
+    );
+    let page = fs::read_to_string(site.join("incidents/2024/cache-stampede/index.html")).unwrap();
+    assert!(
+        page.contains("A renamed incident"),
+        "its own page is updated at once"
+    );
+}
