@@ -6,6 +6,8 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -47,6 +49,8 @@ pub struct BuildReport {
     pub files: usize,
     /// How long each stage took, for `--verbose`.
     pub timings: Timings,
+    /// Dropped before writing anything: an edit made it stale (serve).
+    pub abandoned: bool,
 }
 
 impl BuildReport {
@@ -185,16 +189,29 @@ pub struct Kept {
 /// Builds the site. Returns Err only for failures that are not the
 /// author's (I/O, a broken theme); problems in postmortems are diagnostics.
 pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport> {
-    build_inner(options, progress, true, false).map(|(report, _)| report)
+    build_inner(options, progress, true, false, None).map(|(report, _)| report)
+}
+
+/// How serve keeps a build from replacing its site while it writes an
+/// edit into it, and from replacing it at all once an edit has made the
+/// build stale (another build is coming).
+pub struct CommitGate<'a> {
+    /// Held while the site is replaced; serve holds it while it writes.
+    pub site: &'a Mutex<()>,
+    /// Set when an edit arrived after the build read the archive.
+    pub stale: &'a AtomicBool,
 }
 
 /// Builds the site and keeps the model, for serve. With `skip_unchanged`,
-/// a build the cache finds unchanged is skipped and keeps nothing.
+/// a build the cache finds unchanged is skipped and keeps nothing. With a
+/// `gate`, a build found stale when its site is ready is dropped: its
+/// report says `abandoned` and nothing is written.
 pub fn build_and_keep(
     options: &BuildOptions,
     skip_unchanged: bool,
+    gate: Option<&CommitGate>,
 ) -> Result<(BuildReport, Option<Kept>)> {
-    build_inner(options, &NoProgress, skip_unchanged, true)
+    build_inner(options, &NoProgress, skip_unchanged, true, gate)
 }
 
 fn build_inner(
@@ -202,6 +219,7 @@ fn build_inner(
     progress: &dyn Progress,
     skip_unchanged: bool,
     keep: bool,
+    gate: Option<&CommitGate>,
 ) -> Result<(BuildReport, Option<Kept>)> {
     let clock = Instant::now();
     let mut cache = BuildCache::open(options);
@@ -298,6 +316,17 @@ fn build_inner(
     report.files += 1;
 
     let clock = Instant::now();
+    let _site_held = match gate {
+        Some(gate) => {
+            let held = gate.site.lock().unwrap_or_else(PoisonError::into_inner);
+            if gate.stale.load(Ordering::SeqCst) {
+                report.abandoned = true;
+                return Ok((report, None));
+            }
+            Some(held)
+        }
+        None => None,
+    };
     Manifest::forget(&options.root, &output);
     let committed = staging.commit()?;
     report.timings.push(("output", clock.elapsed()));
@@ -387,6 +416,7 @@ impl BuildCache {
             incidents: manifest.incidents,
             files: manifest.files,
             timings: Vec::new(),
+            abandoned: false,
         })
     }
 }

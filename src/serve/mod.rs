@@ -13,7 +13,8 @@ mod watch;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
@@ -66,6 +67,32 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
     let shared = Shared::new();
     // The model of the last build, for re-rendering an edited page at once.
     let kept: Arc<Mutex<Option<Kept>>> = Arc::default();
+    // Full rebuilds run on a thread of their own, so that an edit saved
+    // during one is previewed at once rather than after it; a rebuild an
+    // edit made stale is dropped before it replaces the site.
+    let (rebuild, rebuilds) = mpsc::channel::<bool>();
+    let site_lock: Arc<Mutex<()>> = Arc::default();
+    let stale: Arc<AtomicBool> = Arc::default();
+    {
+        let (kept, shared) = (Arc::clone(&kept), Arc::clone(&shared));
+        let (site_lock, stale) = (Arc::clone(&site_lock), Arc::clone(&stale));
+        let build_options = build_options.clone();
+        std::thread::spawn(move || {
+            let log = |line: &str| eprintln!("{line}");
+            while let Ok(mut publish) = rebuilds.recv() {
+                // A burst of saves needs one build.
+                while let Ok(more) = rebuilds.try_recv() {
+                    publish |= more;
+                }
+                stale.store(false, Ordering::SeqCst);
+                let gate = site::CommitGate {
+                    site: &site_lock,
+                    stale: &stale,
+                };
+                rebuild_keeping(&build_options, &shared, &kept, publish, &gate, &log);
+            }
+        });
+    }
     // The first build runs beside the server, which answers at once: with
     // the last session's preview while it lasts (reloaded when the build is
     // done), else with a page saying the site is being built.
@@ -73,11 +100,12 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
         let kept = Arc::clone(&kept);
         let build_options = build_options.clone();
         let shared = Arc::clone(&shared);
+        let rebuild = rebuild.clone();
         std::thread::spawn(move || {
             let log = |line: &str| eprintln!("{line}");
             let mut model = kept.lock().unwrap_or_else(PoisonError::into_inner);
             let started = Instant::now();
-            let result = site::build_and_keep(&build_options, true);
+            let result = site::build_and_keep(&build_options, true, None);
             let loaded = store(result, &mut model);
             announce(loaded, &shared, &log, started);
             if model.is_some() {
@@ -85,7 +113,7 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
             } else {
                 // The build cache skipped the build: keeping the model
                 // costs a full build, done while the site is already served.
-                rebuild_keeping(&build_options, &shared, &mut model, false, &log);
+                let _ = rebuild.send(false);
             }
         });
     }
@@ -102,40 +130,29 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
             let started = Instant::now();
             log_owned(&format!("changed: {}", changed.display()));
             shared.forget_errors();
-            let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(kept) = kept.as_mut()
-                && let Some(edit) = preview_page(kept, &build_options.root, &site_dir, changed)
+            // A rebuild running now read the archive before this edit.
+            stale.store(true, Ordering::SeqCst);
             {
-                shared.publish(None);
-                log_owned(&format!(
-                    "updated {} in {:.1} ms",
-                    edit.page,
-                    started.elapsed().as_secs_f64() * 1000.0
-                ));
-                match update_affected(kept, &site_dir, &edit) {
-                    Ok(Some(files)) => {
-                        shared.publish(None);
-                        log_owned(&format!(
-                            "updated {files} more files that show it in {:.1} ms",
-                            started.elapsed().as_secs_f64() * 1000.0
-                        ));
-                        match update_export(kept, &site_dir, &edit) {
-                            Ok(()) => log_owned(&format!(
-                                "updated incidents.json in {:.1} ms; rebuilding the rest",
+                let _site = site_lock.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(kept) = kept.as_mut() {
+                    quick_path(
+                        kept,
+                        &build_options.root,
+                        &site_dir,
+                        changed,
+                        &shared,
+                        &|line| {
+                            log_owned(&format!(
+                                "{line} in {:.1} ms",
                                 started.elapsed().as_secs_f64() * 1000.0
-                            )),
-                            Err(error) => log_owned(&format!(
-                                "cannot update incidents.json ({error:#}); rebuilding the rest"
-                            )),
-                        }
-                    }
-                    Ok(None) => log_owned("the edit shows on other pages too; rebuilding the rest"),
-                    Err(error) => log_owned(&format!(
-                        "quick update failed ({error:#}); rebuilding the rest"
-                    )),
+                            ))
+                        },
+                    );
                 }
             }
-            rebuild_keeping(&build_options, &shared, &mut kept, true, &log_owned);
+            log_owned("rebuilding the rest");
+            let _ = rebuild.send(true);
         })?
     };
 
@@ -173,18 +190,57 @@ fn listen(
     tiny_http::Server::from_listener(listener, None)
 }
 
+/// Serve's quick path for an edit of `changed` (see [`quick`]): each step
+/// that updates the site reloads the browser and is logged with `done`.
+fn quick_path(
+    kept: &mut Kept,
+    root: &Path,
+    site_dir: &Path,
+    changed: &Path,
+    shared: &Shared,
+    done: &dyn Fn(&str),
+) {
+    let Some(edit) = preview_page(kept, root, site_dir, changed) else {
+        return;
+    };
+    shared.publish(None);
+    done(&format!("updated {}", edit.page));
+    match update_affected(kept, site_dir, &edit) {
+        Ok(Some(files)) => {
+            shared.publish(None);
+            done(&format!("updated {files} more files that show it"));
+            match update_export(kept, site_dir, &edit) {
+                Ok(()) => done("updated incidents.json"),
+                Err(error) => done(&format!("cannot update incidents.json ({error:#})")),
+            }
+        }
+        Ok(None) => done("the edit shows on other pages too"),
+        Err(error) => done(&format!("quick update failed ({error:#})")),
+    }
+}
+
 /// Builds in full, keeping the model for the fast path, and publishes the
-/// outcome (the reload) when `publish` or when the build is broken.
+/// outcome (the reload) when `publish` or when the build is broken. A
+/// build an edit made stale is dropped: the edit asked for another.
 fn rebuild_keeping(
     options: &BuildOptions,
     shared: &Shared,
-    kept: &mut Option<Kept>,
+    kept: &Mutex<Option<Kept>>,
     publish: bool,
+    gate: &site::CommitGate,
     log: &dyn Fn(&str),
 ) {
     let started = Instant::now();
     let began = SystemTime::now();
-    let result = store(site::build_and_keep(options, false), kept);
+    let result = site::build_and_keep(options, false, Some(gate));
+    if matches!(&result, Ok((report, _)) if report.abandoned) {
+        log("an edit arrived during the build; building again");
+        return;
+    }
+    let result = store(
+        result,
+        &mut kept.lock().unwrap_or_else(PoisonError::into_inner),
+    );
     match result {
         Ok(report) if !publish && !report.has_errors() => log(&format!(
             "ready for instant previews ({} ms)",

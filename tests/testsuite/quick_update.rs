@@ -28,7 +28,8 @@ fn options(archive: &TestArchive, output: &Path) -> BuildOptions {
 
 /// A full build into `output` that keeps its model, as serve's builds do.
 fn build_keeping(archive: &TestArchive, output: &Path) -> Kept {
-    let (report, kept) = build_and_keep(&options(archive, output), false).expect("the build runs");
+    let (report, kept) =
+        build_and_keep(&options(archive, output), false, None).expect("the build runs");
     assert!(!report.has_errors(), "{:?}", report.diagnostics);
     kept.expect("the model is kept")
 }

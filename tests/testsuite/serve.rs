@@ -394,6 +394,22 @@ fn wait_for_line(lines: &std::sync::Mutex<Vec<String>>, skip: usize, text: &str)
     }
 }
 
+/// Waits until serve has logged nothing new for a second: every build
+/// asked for has run.
+fn wait_until_quiet(lines: &std::sync::Mutex<Vec<String>>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut count = lines.lock().unwrap().len();
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let now = lines.lock().unwrap().len();
+        if now == count {
+            return;
+        }
+        assert!(Instant::now() < deadline, "serve never settled");
+        count = now;
+    }
+}
+
 #[test]
 fn serve_shows_an_edit_at_once_and_then_matches_a_full_build() {
     let archive = tempfile::tempdir().unwrap();
@@ -429,7 +445,26 @@ fn serve_shows_an_edit_at_once_and_then_matches_a_full_build() {
             .contains("A paragraph added while previewing."),
         "the edited page is written before the full rebuild"
     );
+    // Another postmortem saved while that rebuild runs is previewed at
+    // once too; the rebuild it made stale is dropped or followed by another.
+    let other = archive.path().join("content/2024/checkout-db-failover.md");
+    let text = std::fs::read_to_string(&other).unwrap();
+    write(
+        &other,
+        &format!("{text}\n\nA second edit, saved during the rebuild.\n"),
+    );
+    let seen = wait_for_line(&lines, seen, "checkout-db-failover/index.html");
+    let other_page = archive
+        .path()
+        .join(".casebook-cache/serve/incidents/2024/checkout-db-failover/index.html");
+    assert!(
+        std::fs::read_to_string(&other_page)
+            .unwrap()
+            .contains("A second edit, saved during the rebuild."),
+        "the second edit is previewed at once"
+    );
     wait_for_line(&lines, seen, "built ");
+    wait_until_quiet(&lines);
 
     let elsewhere = tempfile::tempdir().unwrap();
     let full = elsewhere.path().join("full");
