@@ -91,10 +91,22 @@ impl Staging {
         Staging::with_spare(target, previous, None)
     }
 
+    /// Like `with_previous`, for [`Staging::commit_in_place`]: its folder
+    /// has a name of its own, so a build into the same site can run
+    /// beside it (serve updates pages while it rebuilds).
+    pub fn for_update(target: &Path, previous: Outputs) -> Result<Staging> {
+        Staging::new(target, previous, None, "casebook-staging-update")
+    }
+
     /// Like `with_previous`, starting from the spare the last build kept
     /// (when it is there and its record is known) and keeping the site
     /// this build replaces as the next spare.
     pub fn with_spare(target: &Path, previous: Outputs, spare: Option<Spare>) -> Result<Staging> {
+        Staging::new(target, previous, spare, "casebook-staging")
+    }
+
+    /// A staging folder `.<target name>.<kind>-<pid>` beside `target`.
+    fn new(target: &Path, previous: Outputs, spare: Option<Spare>, kind: &str) -> Result<Staging> {
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -105,7 +117,7 @@ impl Staging {
             .file_name()
             .map_or("public".into(), |n| n.to_string_lossy().to_string());
         remove_abandoned(parent, &name);
-        let dir = parent.join(format!(".{name}.casebook-staging-{}", std::process::id()));
+        let dir = parent.join(format!(".{name}.{kind}-{}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
         }
@@ -711,14 +723,16 @@ fn remove_entry(path: &Path) -> std::io::Result<()> {
 }
 
 /// Removes the staging and previous-site folders that builds killed before
-/// they could clean up left beside `name` (`.public.casebook-staging-<pid>`),
-/// when no running process has that id. Folders of live builds are kept.
+/// they could clean up left beside `name` (`.public.casebook-staging-<pid>`,
+/// and serve's `.public.casebook-staging-update-<pid>`), when no running
+/// process has that id. Folders of live builds are kept.
 fn remove_abandoned(parent: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     let prefixes = [
         format!(".{name}.casebook-staging-"),
+        format!(".{name}.casebook-staging-update-"),
         format!(".{name}.casebook-old-"),
     ];
     for entry in entries.flatten() {
@@ -726,8 +740,7 @@ fn remove_abandoned(parent: &Path, name: &str) {
         let file_name = file_name.to_string_lossy();
         let pid = prefixes
             .iter()
-            .find_map(|prefix| file_name.strip_prefix(prefix.as_str()))
-            .and_then(|pid| pid.parse::<u32>().ok());
+            .find_map(|prefix| file_name.strip_prefix(prefix.as_str())?.parse::<u32>().ok());
         if let Some(pid) = pid
             && !process_is_running(pid)
         {
@@ -801,20 +814,61 @@ mod tests {
         // No process has an id above the kernel's limit (2^22).
         let dead = tmp.path().join(".public.casebook-staging-4000000000");
         let dead_old = tmp.path().join(".public.casebook-old-4000000001");
+        let dead_update = tmp
+            .path()
+            .join(".public.casebook-staging-update-4000000002");
         // Process 1 always runs.
         let live = tmp.path().join(".public.casebook-staging-1");
+        let live_update = tmp.path().join(".public.casebook-staging-update-1");
         let other_site = tmp.path().join(".site.casebook-staging-4000000000");
-        for dir in [&dead, &dead_old, &live, &other_site] {
+        for dir in [
+            &dead,
+            &dead_old,
+            &dead_update,
+            &live,
+            &live_update,
+            &other_site,
+        ] {
             fs::create_dir_all(dir.join("a")).unwrap();
         }
         let staging = Staging::create(&target).unwrap();
         staging.write("index.html", b"new").unwrap();
         staging.commit().unwrap();
-        assert!(!dead.exists() && !dead_old.exists());
+        assert!(!dead.exists() && !dead_old.exists() && !dead_update.exists());
         assert!(live.exists(), "a running build's folder is kept");
+        assert!(live_update.exists(), "a running update's folder is kept");
         assert!(
             other_site.exists(),
             "another output's folders are not touched"
+        );
+    }
+
+    /// Serve's updates go into the site file by file, beside a build.
+    #[test]
+    fn an_update_in_place_moves_only_changed_files_and_spares_a_build() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let first = Staging::create(&target).unwrap();
+        first.write("a/index.html", b"one").unwrap();
+        first.write("b/index.html", b"two").unwrap();
+        first.commit().unwrap();
+        let build = Staging::create(&target).unwrap();
+        build.write("a/index.html", b"from the build").unwrap();
+        let update = Staging::for_update(&target, Outputs::new()).unwrap();
+        update.write("a/index.html", b"one").unwrap();
+        update.write("b/index.html", b"edited").unwrap();
+        update.write("c/new.html", b"added").unwrap();
+        assert_eq!(
+            update.commit_in_place().unwrap(),
+            ["b/index.html", "c/new.html"]
+        );
+        assert_eq!(fs::read(target.join("b/index.html")).unwrap(), b"edited");
+        assert_eq!(fs::read(target.join("c/new.html")).unwrap(), b"added");
+        build.commit().unwrap();
+        assert_eq!(
+            fs::read(target.join("a/index.html")).unwrap(),
+            b"from the build",
+            "the build beside the update was not disturbed"
         );
     }
 

@@ -121,6 +121,13 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
         "Serving {} at http://{address}/ (Ctrl-C to stop)",
         root.display()
     ));
+    // The quick path's parallel work gets threads of its own: in the
+    // global pool it would queue behind a running rebuild's.
+    let quick_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .thread_name(|n| format!("casebook-quick-{n}"))
+        .build()
+        .context("cannot start serve's threads")?;
     let watcher = {
         let shared = Arc::clone(&shared);
         let build_options = build_options.clone();
@@ -136,19 +143,15 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
                 let _site = site_lock.lock().unwrap_or_else(PoisonError::into_inner);
                 let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
                 if let Some(kept) = kept.as_mut() {
-                    quick_path(
-                        kept,
-                        &build_options.root,
-                        &site_dir,
-                        changed,
-                        &shared,
-                        &|line| {
-                            log_owned(&format!(
-                                "{line} in {:.1} ms",
-                                started.elapsed().as_secs_f64() * 1000.0
-                            ))
-                        },
-                    );
+                    let done = |line: &str| {
+                        log_owned(&format!(
+                            "{line} in {:.1} ms",
+                            started.elapsed().as_secs_f64() * 1000.0
+                        ))
+                    };
+                    let root = &build_options.root;
+                    quick_pool
+                        .install(|| quick_path(kept, root, &site_dir, changed, &shared, &done));
                 }
             }
             log_owned("rebuilding the rest");

@@ -65,7 +65,7 @@ pub fn update_affected(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<
     // known to be so without reading the site's copy. The full rebuild
     // that follows makes a new record.
     let outputs = std::mem::take(&mut kept.outputs);
-    let staging = crate::output::Staging::with_previous(site_dir, outputs)?;
+    let staging = crate::output::Staging::for_update(site_dir, outputs)?;
     let rendered = crate::render::update_after_edit(
         &kept.archive,
         &kept.theme,
@@ -82,7 +82,7 @@ pub fn update_affected(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<
 
 /// After [`update_affected`]: `incidents.json`, renamed into the site.
 pub fn update_export(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<()> {
-    let staging = crate::output::Staging::create(site_dir)?;
+    let staging = crate::output::Staging::for_update(site_dir, crate::cache::Outputs::new())?;
     crate::render::update_export_after_edit(
         &kept.archive,
         &mut kept.rendered,
