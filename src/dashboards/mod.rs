@@ -128,16 +128,6 @@ impl Pages<'_> {
                 .iter()
                 .filter(|e| standings.contains(&e.standing()))
                 .collect();
-            let rows: String = list
-                .par_chunks(512)
-                .map(|chunk| {
-                    let mut html = String::with_capacity(chunk.len() * 700);
-                    for entry in chunk {
-                        actions::row_html(entry, &cells[entry.incident_index], &slugs, &mut html);
-                    }
-                    html
-                })
-                .collect();
             (
                 ActionSection {
                     id,
@@ -145,7 +135,7 @@ impl Pages<'_> {
                     count: list.len(),
                     rows: format!("{ROWS_MARKER}{id}-->"),
                 },
-                rows,
+                list,
             )
         };
         let overall = Completion::of(&entries);
@@ -184,7 +174,7 @@ impl Pages<'_> {
             by_team,
             sections: Vec::new(),
         };
-        let (sections, rows): (Vec<ActionSection>, Vec<String>) = [
+        let (sections, lists): (Vec<ActionSection>, Vec<Vec<&ActionEntry>>) = [
             section("overdue", "Overdue", &[Standing::Overdue]),
             section("open", "Open", &[Standing::Open, Standing::InProgress]),
             section("done", "Done", &[Standing::Done]),
@@ -199,15 +189,17 @@ impl Pages<'_> {
         context.insert("actions", &page);
         context.insert("dashboards", &self.nav("actions"));
         let shell = self.theme.render("actions.html", &context)?;
-        // Streamed into the file: the whole page is as large as its rows
-        // again, and held at once it was the build's peak of memory.
+        // Streamed into the file, the rows too: the whole page is as large
+        // as its rows again, and held at once it was the build's peak of
+        // memory; the rows alone, made before the page, were a spike of
+        // twice their size as their chunks were joined.
         self.staging
             .write_with("actions/index.html", |out| {
                 let mut rest = shell.as_str();
-                for (section, rows) in page.sections.iter().zip(&rows) {
+                for (section, list) in page.sections.iter().zip(&lists) {
                     if let Some(at) = rest.find(&section.rows) {
                         out.write_all(&rest.as_bytes()[..at])?;
-                        out.write_all(rows.as_bytes())?;
+                        write_action_rows(out, list, &cells, &slugs)?;
                         rest = &rest[at + section.rows.len()..];
                     }
                 }
@@ -466,6 +458,40 @@ impl From<&GroupCompletion> for Choice {
 
 /// Where the rows of a section go in the rendered actions page.
 const ROWS_MARKER: &str = "<!--casebook-action-rows:";
+
+/// Action items whose rows one task writes into one string.
+const ROWS_PER_CHUNK: usize = 512;
+
+/// Chunks of rows made side by side before they are written: enough to
+/// keep every core busy, few enough that the rows in memory stay a few
+/// megabytes whatever the archive's size.
+const CHUNKS_PER_BATCH: usize = 16;
+
+/// Writes the rows of the actions page's items `list` into `out`, a batch
+/// of chunks at a time, in list order.
+fn write_action_rows(
+    out: &mut dyn std::io::Write,
+    list: &[&ActionEntry],
+    cells: &[actions::IncidentCells],
+    slugs: &actions::Slugs,
+) -> Result<()> {
+    for batch in list.chunks(ROWS_PER_CHUNK * CHUNKS_PER_BATCH) {
+        let chunks: Vec<String> = batch
+            .par_chunks(ROWS_PER_CHUNK)
+            .map(|chunk| {
+                let mut html = String::with_capacity(chunk.len() * 700);
+                for entry in chunk {
+                    actions::row_html(entry, &cells[entry.incident_index], slugs, &mut html);
+                }
+                html
+            })
+            .collect();
+        for html in &chunks {
+            out.write_all(html.as_bytes())?;
+        }
+    }
+    Ok(())
+}
 
 /// One table of the actions page; its rows are pre-rendered HTML, put in
 /// place of the `rows` marker after rendering.

@@ -202,6 +202,7 @@ pub fn resolve(mut input: Input) -> Resolved {
     // The sections are large: move them in rather than copying.
     let incident = incident.map(|mut incident| {
         incident.sections = input.document.sections;
+        incident.shrink_to_fit();
         incident
     });
     Resolved {
