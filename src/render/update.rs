@@ -14,7 +14,7 @@
 use anyhow::Result;
 
 use super::views::Views;
-use super::{Rendered, Renderer, feeds, json_export};
+use super::{Rendered, feeds, json_export};
 use crate::archive::Archive;
 use crate::dashboards::metrics::missing_parts;
 use crate::dashboards::repeats;
@@ -22,11 +22,11 @@ use crate::incident::{ActionItem, Incident};
 use crate::output::Staging;
 use crate::templates::Theme;
 
-/// Re-renders into `staging` the pages incident `index` shows on, now
-/// that it is in `archive` in place of `old`; the digest index's entries
-/// in `rendered` follow. Returns the number of files rendered, or None
-/// when the edit reaches pages this update does not render (the caller
-/// then needs a full render).
+/// Re-renders into `staging` the pages other than its own that incident
+/// `index` shows on, now that it is in `archive` in place of `old` (its
+/// own page is [`super::incident_page`]); the digests' kept work in
+/// `rendered` follows. Returns false when the edit reaches pages this
+/// update does not render: the caller then needs a full render.
 pub fn update_after_edit(
     archive: &Archive,
     theme: &Theme,
@@ -34,35 +34,24 @@ pub fn update_after_edit(
     index: usize,
     old: &Incident,
     staging: &Staging,
-) -> Result<Option<usize>> {
+) -> Result<bool> {
     let Some(new) = archive.incidents.get(index) else {
-        return Ok(None);
+        return Ok(false);
     };
     if fans_out(old, new) {
-        return Ok(None);
+        return Ok(false);
     }
     let views = Views::new(archive);
-    let renderer = Renderer::new(archive, theme, Some(staging), &views);
-    let card_view = |i: usize| archive.incidents.get(i).map(|n| views.card_value(n));
-    let earlier = rendered.earlier.get(index).map_or(&[][..], Vec::as_slice);
-    let context = renderer.incident_context(index, &rendered.cards, earlier, &card_view)?;
-    renderer.write_page(
-        &format!("incidents/{}/index.html", new.id),
-        "incident.html",
-        &context,
-    )?;
-    let mut files = 1;
     if old.updated != new.updated {
-        files += feeds::write_feeds(archive, &views, staging, theme, &|newest| {
+        feeds::write_feeds(archive, &views, staging, theme, &|newest| {
             newest.contains(&index)
         })?;
     }
     let Some(digests) = rendered.digests.as_mut() else {
         anyhow::bail!("the full render kept no digests for edits");
     };
-    files +=
-        crate::digest::render::write_after_edit(archive, theme, staging, &views, index, digests)?;
-    Ok(Some(files))
+    crate::digest::render::write_after_edit(archive, theme, staging, &views, index, digests)?;
+    Ok(true)
 }
 
 /// After [`update_after_edit`]: writes `incidents.json` into `staging`

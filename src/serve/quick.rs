@@ -66,7 +66,7 @@ pub fn update_affected(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<
     // that follows makes a new record.
     let outputs = std::mem::take(&mut kept.outputs);
     let staging = crate::output::Staging::for_update(site_dir, outputs)?;
-    let rendered = crate::render::update_after_edit(
+    let rendered_all = crate::render::update_after_edit(
         &kept.archive,
         &kept.theme,
         &mut kept.rendered,
@@ -74,7 +74,7 @@ pub fn update_affected(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<
         &edit.old,
         &staging,
     )?;
-    if rendered.is_none() {
+    if !rendered_all {
         return Ok(None);
     }
     Ok(Some(staging.commit_in_place()?.len()))
