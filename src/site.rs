@@ -184,6 +184,8 @@ pub struct Kept {
     pub committed: HashSet<PathBuf>,
     /// The build cache's record of the site's files as the build left them.
     pub outputs: cache::Outputs,
+    /// The pages the sitemap lists.
+    pub sitemap_pages: Vec<String>,
 }
 
 /// Builds the site. Returns Err only for failures that are not the
@@ -312,7 +314,7 @@ fn build_inner(
         report.timings.extend(search.timings);
     }
 
-    render::write_sitemap(&archive, &theme, &staging)?;
+    let sitemap_pages = render::write_sitemap(&archive, &theme, &staging)?;
     report.files += 1;
 
     let clock = Instant::now();
@@ -356,6 +358,7 @@ fn build_inner(
         rendered,
         committed: loaded.committed,
         outputs,
+        sitemap_pages: if keep { sitemap_pages } else { Vec::new() },
     };
     if keep {
         return Ok((report, Some(kept)));

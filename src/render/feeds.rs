@@ -160,7 +160,26 @@ fn feed_time(incident: &Incident) -> String {
 /// incident pages, listings, dashboards, digests, the search page), except
 /// the not-found page, so it runs last, just before the site is committed.
 /// Incident pages carry their last-updated day.
-pub fn write_sitemap(archive: &Archive, theme: &Theme, staging: &Staging) -> Result<()> {
+/// Returns the pages it lists, which serve keeps to write it again after
+/// an edit ([`write_sitemap_of`]).
+pub fn write_sitemap(archive: &Archive, theme: &Theme, staging: &Staging) -> Result<Vec<String>> {
+    let pages: Vec<String> = staging
+        .pages()
+        .into_iter()
+        .filter(|page| page != "404.html")
+        .collect();
+    write_sitemap_of(archive, theme, staging, &pages)?;
+    Ok(pages)
+}
+
+/// Writes `sitemap.xml` listing `pages` (`/`-separated paths under the
+/// site root).
+pub fn write_sitemap_of(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    pages: &[String],
+) -> Result<()> {
     #[derive(Serialize)]
     struct Url {
         loc: String,
@@ -178,12 +197,10 @@ pub fn write_sitemap(archive: &Archive, theme: &Theme, staging: &Staging) -> Res
             (incident_path(&base, &i.id), day)
         })
         .collect();
-    let urls: Vec<Url> = staging
-        .pages()
-        .into_iter()
-        .filter(|page| page != "404.html")
+    let urls: Vec<Url> = pages
+        .iter()
         .map(|page| {
-            let path = format!("{base}{}", page.strip_suffix("index.html").unwrap_or(&page));
+            let path = format!("{base}{}", page.strip_suffix("index.html").unwrap_or(page));
             Url {
                 loc: format!("{origin}{path}"),
                 lastmod: updated.get(&path).cloned(),

@@ -25,14 +25,16 @@ use crate::templates::Theme;
 /// Re-renders into `staging` the pages other than its own that incident
 /// `index` shows on, now that it is in `archive` in place of `old` (its
 /// own page is [`super::incident_page`]); the digests' kept work in
-/// `rendered` follows. Returns false when the edit reaches pages this
-/// update does not render: the caller then needs a full render.
+/// `rendered` follows, and `sitemap_pages` are what the sitemap lists.
+/// Returns false when the edit reaches pages this update does not render:
+/// the caller then needs a full render.
 pub fn update_after_edit(
     archive: &Archive,
     theme: &Theme,
     rendered: &mut Rendered,
     index: usize,
     old: &Incident,
+    sitemap_pages: &[String],
     staging: &Staging,
 ) -> Result<bool> {
     let Some(new) = archive.incidents.get(index) else {
@@ -46,6 +48,8 @@ pub fn update_after_edit(
         feeds::write_feeds(archive, &views, staging, theme, &|newest| {
             newest.contains(&index)
         })?;
+        // It gives each incident page its last-updated day.
+        feeds::write_sitemap_of(archive, theme, staging, sitemap_pages)?;
     }
     let Some(digests) = rendered.digests.as_mut() else {
         anyhow::bail!("the full render kept no digests for edits");
@@ -71,12 +75,11 @@ pub fn update_export_after_edit(
 }
 
 /// Whether the edit from `old` to `new` changes a page other than the
-/// incident's own, its digests, its feeds and the JSON export: its card
-/// or terms (listings, neighbours' pages), what the dashboards count,
-/// the text repeat detection compares, who digests route it to or name,
-/// or the day the sitemap gives it.
+/// incident's own, its digests, its feeds, the sitemap and the JSON
+/// export: its card or terms (listings, neighbours' pages), what the
+/// dashboards count, the text repeat detection compares, or who digests
+/// route it to or name.
 fn fans_out(old: &Incident, new: &Incident) -> bool {
-    let day = |incident: &Incident| incident.updated.map(|t| t.to_string()[..10].to_string());
     old.id != new.id
         || old.date != new.date
         || old.status != new.status
@@ -99,7 +102,6 @@ fn fans_out(old: &Incident, new: &Incident) -> bool {
         || !same_actions(&old.action_items, &new.action_items)
         || missing_parts(old) != missing_parts(new)
         || !repeats::same_text(old, new)
-        || day(old) != day(new)
 }
 
 /// Whether two lists of action items read the same on every page (their

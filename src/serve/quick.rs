@@ -72,6 +72,7 @@ pub fn update_affected(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<
         &mut kept.rendered,
         edit.index,
         &edit.old,
+        &kept.sitemap_pages,
         &staging,
     )?;
     if !rendered_all {

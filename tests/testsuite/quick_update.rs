@@ -35,7 +35,7 @@ fn build_keeping(archive: &TestArchive, output: &Path) -> Kept {
 }
 
 /// Writes `text` to the postmortem at `relative`, dated `later` after the
-/// fixture's fixed time (the same day: its date in the sitemap stays).
+/// fixture's fixed time.
 fn edit(archive: &TestArchive, relative: &str, text: &str, later: Duration) {
     let path = archive.root().join(relative);
     fs::write(&path, text).expect("write the postmortem");
@@ -108,6 +108,13 @@ fn a_prose_edit_updates_its_page_digests_feeds_and_export_as_a_full_build_would(
     let mut kept = build_keeping(&archive, &site);
     let trimmed = format!("{text}\n\nA note.\n");
     edit(&archive, relative, &trimmed, Duration::from_secs(7200));
+    assert!(quick_update(&mut kept, &archive, &site, relative));
+    assert_same_as_full_build(&archive, &site);
+
+    // Saved two days later: its last-updated day, in the sitemap and on
+    // its page, changes too.
+    let mut kept = build_keeping(&archive, &site);
+    edit(&archive, relative, &added, Duration::from_secs(2 * 86_400));
     assert!(quick_update(&mut kept, &archive, &site, relative));
     assert_same_as_full_build(&archive, &site);
 }
