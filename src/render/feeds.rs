@@ -172,6 +172,15 @@ pub fn write_sitemap(archive: &Archive, theme: &Theme, staging: &Staging) -> Res
     Ok(pages)
 }
 
+/// The day the sitemap gives an incident's page: its last update's, else
+/// its own date.
+pub(super) fn sitemap_day(incident: &Incident) -> String {
+    incident.updated.map_or_else(
+        || incident.date.to_string(),
+        |t| t.to_string()[..10].to_string(),
+    )
+}
+
 /// Writes `sitemap.xml` listing `pages` (`/`-separated paths under the
 /// site root).
 pub fn write_sitemap_of(
@@ -190,12 +199,7 @@ pub fn write_sitemap_of(
     let updated: HashMap<String, String> = archive
         .incidents
         .iter()
-        .map(|i| {
-            let day = i
-                .updated
-                .map_or_else(|| i.date.to_string(), |t| t.to_string()[..10].to_string());
-            (incident_path(&base, &i.id), day)
-        })
+        .map(|i| (incident_path(&base, &i.id), sitemap_day(i)))
         .collect();
     let urls: Vec<Url> = pages
         .iter()

@@ -48,7 +48,8 @@ pub fn update_after_edit(
         feeds::write_feeds(archive, &views, staging, theme, &|newest| {
             newest.contains(&index)
         })?;
-        // It gives each incident page its last-updated day.
+    }
+    if feeds::sitemap_day(old) != feeds::sitemap_day(new) {
         feeds::write_sitemap_of(archive, theme, staging, sitemap_pages)?;
     }
     let Some(digests) = rendered.digests.as_mut() else {
