@@ -81,26 +81,61 @@ pub fn update_export_after_edit(
 /// dashboards count, the text repeat detection compares, or who digests
 /// route it to or name.
 fn fans_out(old: &Incident, new: &Incident) -> bool {
-    old.id != new.id
-        || old.date != new.date
-        || old.status != new.status
-        || old.title != new.title
-        || old.severity != new.severity
-        || old.summary != new.summary
-        || old.teams != new.teams
-        || old.services != new.services
-        || old.tags != new.tags
-        || old.customer_impact != new.customer_impact
-        || old.data_loss != new.data_loss
-        || old.authors != new.authors
-        || old.related != new.related
-        || old.recurrence_of != new.recurrence_of
-        || old.share_with != new.share_with
-        || old.digest.blurb != new.digest.blurb
-        || old.digest.include != new.digest.include
-        || old.times != new.times
-        || old.durations != new.durations
-        || !same_actions(&old.action_items, &new.action_items)
+    // Every field named, without `..`: a new field is a compile error here
+    // until it is sorted into what other pages show or what they do not.
+    let Incident {
+        id,
+        source,
+        title,
+        date,
+        severity,
+        status,
+        times,
+        durations,
+        teams,
+        services,
+        tags,
+        customer_impact,
+        data_loss,
+        summary,
+        authors,
+        action_items,
+        related,
+        recurrence_of,
+        share_with,
+        digest,
+        // Shown on its own page, in its digests (as text read aloud, word
+        // counts) and in the export only; `updated` also in its feeds' entries
+        // and the sitemap, which the update writes when it moves.
+        extra: _,
+        sections: _,
+        timeline: _,
+        has_mermaid: _,
+        word_count: _,
+        updated: _,
+    } = new;
+    old.id != *id
+        || old.source != *source
+        || old.date != *date
+        || old.status != *status
+        || old.title != *title
+        || old.severity != *severity
+        || old.summary != *summary
+        || old.teams != *teams
+        || old.services != *services
+        || old.tags != *tags
+        || old.customer_impact != *customer_impact
+        || old.data_loss != *data_loss
+        || old.authors != *authors
+        || old.related != *related
+        || old.recurrence_of != *recurrence_of
+        || old.share_with != *share_with
+        || old.digest != *digest
+        || old.times != *times
+        || old.durations != *durations
+        || !same_actions(&old.action_items, action_items)
+        // What the sections and timeline feed beyond its own pages: the
+        // metrics pages' count of complete postmortems, repeat detection.
         || missing_parts(old) != missing_parts(new)
         || !repeats::same_text(old, new)
 }

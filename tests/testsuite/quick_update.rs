@@ -119,6 +119,35 @@ fn a_prose_edit_updates_its_page_digests_feeds_and_export_as_a_full_build_would(
     assert_same_as_full_build(&archive, &site);
 }
 
+/// Real postmortems, in their own formats (no front matter: dates, times
+/// and summaries read from the text).
+#[test]
+fn a_prose_edit_in_a_real_corpus_updates_the_site_as_a_full_build_would() {
+    let Some(corpora) = crate::support::shared("corpora") else {
+        return;
+    };
+    let archive = TestArchive::empty();
+    for name in ["dfds-postmortems", "PostHog-post-mortems"] {
+        crate::support::copy_dir(
+            &corpora.join(name),
+            &archive.root().join("content").join(name),
+        );
+    }
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    let relative = "content/dfds-postmortems/PM2020-004 - CoreDNS upgrade issue.md";
+    let text = fs::read_to_string(archive.root().join(relative)).unwrap();
+    let added = text.replacen(
+        "## Timeline",
+        "The upgrade had been rehearsed on a smaller cluster the week before.\n\n## Timeline",
+        1,
+    );
+    assert_ne!(added, text, "the postmortem has a timeline to write before");
+    edit(&archive, relative, &added, Duration::from_secs(3600));
+    assert!(quick_update(&mut kept, &archive, &site, relative));
+    assert_same_as_full_build(&archive, &site);
+}
+
 #[test]
 fn an_edit_that_shows_on_listings_is_left_to_the_full_rebuild() {
     let archive = TestArchive::fixture("archive");
