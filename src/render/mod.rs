@@ -54,15 +54,6 @@ pub struct Rendered {
     json: Option<KeptJson>,
 }
 
-/// Every incident's card, ready for any page's context: its HTML (a
-/// string value, shared rather than copied into each list it appears in)
-/// and its [`views::CardView`] (the pager's earlier and later incidents,
-/// and the start of the incident's own view).
-struct Cards {
-    html: Vec<Value>,
-    views: Vec<Value>,
-}
-
 /// Renders and writes every page of the site. With `keep_for_edits`
 /// (serve), what [`update_after_edit`] needs is kept in the result.
 ///
@@ -110,9 +101,9 @@ pub fn render_site(
         let terms = archive
             .taxonomies
             .par_iter()
-            .map(|taxonomy| renderer.taxonomy_pages(taxonomy, &cards.html))
+            .map(|taxonomy| renderer.taxonomy_pages(taxonomy, &cards))
             .sum::<Result<usize>>()?;
-        renderer.home(&cards.html)?;
+        renderer.home(&cards)?;
         renderer.not_found()?;
         Ok(terms + 2 + copy_static(theme, staging)?)
     };
@@ -154,7 +145,7 @@ pub fn render_site(
     Ok(Rendered {
         files,
         timings,
-        cards: cards.html,
+        cards,
         earlier: repeats.earlier,
         digests: kept_digests
             .into_inner()
@@ -246,27 +237,28 @@ impl<'a> Renderer<'a> {
         self.theme.render(template, &self.context(values))
     }
 
-    /// Each incident's card, rendered once for every list it appears in.
-    fn cards(&self) -> Result<Cards> {
-        let (html, views) = self
-            .archive
+    /// Each incident's card HTML (a string value, shared rather than
+    /// copied into each list it appears in), rendered once for every list
+    /// it appears in. The card views it is made from are not kept: an
+    /// incident page makes its own and its neighbours' again, which costs
+    /// less than keeping every one (25 MB at 10,000 postmortems).
+    fn cards(&self) -> Result<Vec<Value>> {
+        self.archive
             .incidents
             .par_iter()
             .map(|incident| {
                 let view = self.views.card_value(incident);
-                let html = self.page("partials/card.html", [("card", view.clone())])?;
-                Ok((Value::from(html), view))
+                let html = self.page("partials/card.html", [("card", view)])?;
+                Ok(Value::from(html))
             })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .unzip();
-        Ok(Cards { html, views })
+            .collect()
     }
 
     /// One incident page; `earlier` are likely earlier occurrences of the same failure.
-    fn incident_page(&self, index: usize, cards: &Cards, earlier: &[usize]) -> Result<()> {
-        let card_view = |i: usize| cards.views.get(i).cloned();
-        let context = self.incident_context(index, &cards.html, earlier, &card_view)?;
+    fn incident_page(&self, index: usize, cards: &[Value], earlier: &[usize]) -> Result<()> {
+        let incidents = &self.archive.incidents;
+        let card_view = |i: usize| incidents.get(i).map(|n| self.views.card_value(n));
+        let context = self.incident_context(index, cards, earlier, &card_view)?;
         let id = &self.archive.incidents[index].id;
         self.write_page(
             &format!("incidents/{id}/index.html"),
