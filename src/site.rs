@@ -269,11 +269,13 @@ fn build_inner(
         .output
         .clone()
         .unwrap_or_else(|| options.root.join(&archive.config.output_dir));
+    // The last build's record of its files moves to staging: the manifest
+    // is not read again (the next one is made from what this build writes).
     let previous = cache
-        .as_ref()
+        .as_mut()
         .filter(|c| c.output == output)
-        .and_then(|c| c.manifest.as_ref())
-        .map(|m| m.outputs.clone())
+        .and_then(|c| c.manifest.as_mut())
+        .map(|m| std::mem::take(&mut m.outputs))
         .unwrap_or_default();
     // The site this build replaces is kept for the next build to start
     // from, when a manifest will say what it holds.
@@ -286,6 +288,9 @@ fn build_inner(
                 record: c.manifest.as_ref().and_then(|m| m.spare.clone()),
             })
         });
+    if let Some(cache) = cache.as_mut() {
+        cache.manifest = None;
+    }
     let staging = Staging::with_spare(&output, previous, spare)?;
     // Rendering and the search index read the same model and write
     // different files: side by side, the search stage fills the cores that
