@@ -74,7 +74,7 @@ pub fn load_archive(
         include_drafts,
         today,
         timings,
-        &mut Read::new(),
+        Read::new(),
         false,
     );
     (loaded.archive, loaded.diagnostics)
@@ -92,16 +92,15 @@ struct Scanned {
 }
 
 /// Loads the archive and, with `scan_secrets`, looks for secrets in the
-/// published postmortems. The scan runs while history is read and the
-/// archive assembled, which are mostly one core's work: it covers every
-/// postmortem read, and keeps the findings of those published.
+/// published postmortems: each file is scanned as the content stage reads
+/// it, and the findings of those published are kept.
 fn load_and_scan(
     root: &Path,
     base_url: Option<&str>,
     include_drafts: bool,
     today: Date,
     timings: &mut Timings,
-    read: &mut Read,
+    read: Read,
     scan_secrets: bool,
 ) -> Scanned {
     let mut watch = Stopwatch::start();
@@ -120,49 +119,34 @@ fn load_and_scan(
         config.base_url = base_url.to_string();
     }
     watch.lap("config", timings);
-    let mut loaded = content::load_reading(root, &config, read);
-    let read: &Read = read;
-    watch.lap("content", timings);
-    let sources: Vec<PathBuf> = if scan_secrets {
-        loaded.incidents.iter().map(|i| i.source.clone()).collect()
-    } else {
-        Vec::new()
-    };
     let check = config.check.clone();
+    let scan = |file: &content::SourceFile, bytes: &[u8]| {
+        crate::check::secret_findings_of(&file.relative, bytes, &check)
+    };
+    let mut loaded = content::load_reading(
+        root,
+        &config,
+        read,
+        scan_secrets.then_some(&scan as content::Inspect),
+    );
+    watch.lap("content", timings);
+    let committed = history::annotate(root, &mut loaded.incidents);
+    watch.lap("history", timings);
     let options = ArchiveOptions {
         include_drafts,
         today,
     };
-    let (
-        (history_took, committed, (archive, archive_diagnostics), archive_took),
-        (mut secrets, secrets_took),
-    ) = rayon::join(
-        || {
-            let clock = Instant::now();
-            let committed = history::annotate(root, &mut loaded.incidents);
-            let history_took = clock.elapsed();
-            let clock = Instant::now();
-            let assembled = Archive::assemble(config, loaded.incidents, &loaded.links, &options);
-            (history_took, committed, assembled, clock.elapsed())
-        },
-        || {
-            let clock = Instant::now();
-            let sources: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
-            let found = crate::check::secret_findings_in(&sources, &check, root, read);
-            (found, clock.elapsed())
-        },
-    );
-    timings.push(("history", history_took));
-    timings.push(("archive", archive_took));
-    if scan_secrets {
-        timings.push(("secrets", secrets_took));
-        let published: HashSet<&Path> = archive
-            .incidents
-            .iter()
-            .map(|i| i.source.as_path())
-            .collect();
-        secrets.retain(|d| published.contains(d.path.as_path()));
-    }
+    let (archive, archive_diagnostics) =
+        Archive::assemble(config, loaded.incidents, &loaded.links, &options);
+    watch.lap("archive", timings);
+    let published: HashSet<&Path> = archive
+        .incidents
+        .iter()
+        .map(|i| i.source.as_path())
+        .collect();
+    let mut secrets = loaded.inspected;
+    secrets.retain(|d| published.contains(d.path.as_path()));
+    diagnostics::sort(&mut secrets);
     let mut all = loaded.diagnostics;
     all.extend(archive_diagnostics);
     diagnostics::sort(&mut all);
@@ -233,7 +217,7 @@ fn build_inner(
     report.timings.push(("cache", clock.elapsed()));
     // The postmortems the fingerprint read: content and the secret scan
     // take their bytes from here rather than reading them again.
-    let mut read = cache
+    let read = cache
         .as_mut()
         .and_then(|c| c.fingerprint.as_mut())
         .map(|f| std::mem::take(&mut f.read))
@@ -245,10 +229,9 @@ fn build_inner(
         options.include_drafts,
         options.today,
         &mut report.timings,
-        &mut read,
+        read,
         true,
     );
-    drop(read);
     report.diagnostics = loaded.diagnostics;
     let Some(archive) = loaded.archive else {
         return Ok((report, None));

@@ -169,49 +169,53 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport> {
 /// `secrets/*` finding whose level is error after `[check.rules]` and the
 /// file's `check: { allow: […] }`. A file that cannot be read gives no
 /// findings here (the content stage already reported it); `site::build`
-/// runs [`secret_findings_in`] while it assembles the archive.
+/// runs [`secret_findings_of`] on each file as the content stage reads it.
 pub fn secret_findings(archive: &Archive, root: &Path) -> Vec<Diagnostic> {
     let sources: Vec<&Path> = archive
         .incidents
         .iter()
         .map(|i| i.source.as_path())
         .collect();
-    let read = crate::cache::Read::new();
-    secret_findings_in(&sources, &archive.config.check, root, &read)
+    secret_findings_in(&sources, &archive.config.check, root)
 }
 
 /// [`secret_findings`] for the postmortems at `sources` (relative to the
-/// root), taking a file's bytes from `read` when the build has read it
-/// already: the build scans them while it assembles the archive, and keeps
-/// the findings of those it publishes.
-pub fn secret_findings_in(
-    sources: &[&Path],
-    check: &CheckConfig,
-    root: &Path,
-    read: &crate::cache::Read,
-) -> Vec<Diagnostic> {
+/// root): serve's quick path scans the edited file this way.
+pub fn secret_findings_in(sources: &[&Path], check: &CheckConfig, root: &Path) -> Vec<Diagnostic> {
     let mut found: Vec<Diagnostic> = sources
         .par_iter()
         .flat_map_iter(|path| {
-            let Ok(source) = Source::read_for_secrets(root, path, read) else {
+            let Ok(source) = Source::read_for_secrets(root, path) else {
                 return Vec::new();
             };
-            let mut findings = Vec::new();
-            secrets::check_secrets(&source, &mut findings);
-            let allow = HashMap::from([(source.path.clone(), source.allow.clone())]);
-            relevel(findings, false, check, &allow, false)
-                .into_iter()
-                .filter(|f| f.diagnostic.is_error())
-                .map(|f| {
-                    let mut d = f.diagnostic;
-                    d.message = format!("{}; not published", d.message);
-                    d
-                })
-                .collect()
+            refused_secrets(&source, check)
         })
         .collect();
     diagnostics::sort(&mut found);
     found
+}
+
+/// [`secret_findings`] of one postmortem whose bytes are in hand, `path`
+/// relative to the root: the build scans each file as the content stage
+/// reads it, so that no file's bytes outlive its parsing.
+pub fn secret_findings_of(path: &Path, bytes: &[u8], check: &CheckConfig) -> Vec<Diagnostic> {
+    refused_secrets(&Source::for_secrets(path, bytes), check)
+}
+
+/// The secrets in `source` whose level is error.
+fn refused_secrets(source: &Source, check: &CheckConfig) -> Vec<Diagnostic> {
+    let mut findings = Vec::new();
+    secrets::check_secrets(source, &mut findings);
+    let allow = HashMap::from([(source.path.clone(), source.allow.clone())]);
+    relevel(findings, false, check, &allow, false)
+        .into_iter()
+        .filter(|f| f.diagnostic.is_error())
+        .map(|f| {
+            let mut d = f.diagnostic;
+            d.message = format!("{}; not published", d.message);
+            d
+        })
+        .collect()
 }
 
 /// What the rules see of one postmortem.

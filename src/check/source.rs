@@ -85,21 +85,12 @@ impl Source {
     /// is not even parsed for its code spans unless the text holds a token
     /// the code-span rule could report ([`super::secrets::may_report_code`]),
     /// which most postmortems do not.
-    /// The bytes come from `read` when the build has them already.
-    pub fn read_for_secrets(
-        root: &Path,
-        path: &Path,
-        read: &crate::cache::Read,
-    ) -> std::io::Result<Source> {
-        let absolute = root.join(path);
-        let owned;
-        let bytes = match read.get(&absolute) {
-            Some(bytes) => bytes.as_slice(),
-            None => {
-                owned = std::fs::read(&absolute)?;
-                owned.as_slice()
-            }
-        };
+    pub fn read_for_secrets(root: &Path, path: &Path) -> std::io::Result<Source> {
+        Ok(Source::for_secrets(path, &std::fs::read(root.join(path))?))
+    }
+
+    /// [`Source::read_for_secrets`] of a file whose bytes are in hand.
+    pub fn for_secrets(path: &Path, bytes: &[u8]) -> Source {
         let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
         // Checked whole first: the lossy decoding walks valid text several
         // times slower, and postmortems are valid UTF-8 nearly always.
@@ -108,7 +99,7 @@ impl Source {
             Err(_) => String::from_utf8_lossy(bytes).into_owned(),
         };
         let body = super::secrets::may_report_code(&text);
-        Ok(Source::prepare(path, text, false, body))
+        Source::prepare(path, text, false, body)
     }
 
     /// Prepares `text`, the content of the file at `path`.

@@ -34,9 +34,9 @@ pub struct Args {
     /// Print only errors.
     #[arg(long, short, global = true)]
     quiet: bool,
-    /// Print timings of each build stage (the secret scan beside history
-    /// and archive, render's page families, and render and search run side
-    /// by side: their times overlap).
+    /// Print timings of each build stage (content includes the secret
+    /// scan; render's page families, and render and search, run side by
+    /// side: their times overlap).
     #[arg(long, short, global = true)]
     verbose: bool,
     #[command(subcommand)]

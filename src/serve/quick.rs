@@ -32,7 +32,6 @@ pub fn preview_page(kept: &mut Kept, root: &Path, site_dir: &Path, changed: &Pat
         &[incident.source.as_path()],
         &kept.archive.config.check,
         root,
-        &crate::cache::Read::new(),
     );
     if !secrets.is_empty() {
         return None;

@@ -660,7 +660,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The build scans for secrets while it assembles the archive: a secret
+/// The build scans each postmortem for secrets as it reads it: a secret
 /// in a published postmortem stops it, one in a draft only when drafts are
 /// published too.
 #[test]
