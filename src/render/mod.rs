@@ -30,6 +30,8 @@ use views::{TermView, Views};
 
 /// How many entries an Atom feed carries.
 const FEED_ENTRIES: usize = 30;
+/// The largest page buffer a rendering thread keeps between pages.
+const KEPT_PAGE_BUFFER: usize = 1 << 20;
 /// How many open action items the home page lists.
 const HOME_ACTIONS: usize = 8;
 
@@ -214,7 +216,14 @@ impl<'a> Renderer<'a> {
         PAGE.with_borrow_mut(|page| {
             page.clear();
             self.theme.render_into(template, context, page)?;
-            staging.write(relative, page)
+            let written = staging.write(relative, page);
+            // A buffer grown by one of the few huge pages (a term with
+            // thousands of cards: megabytes each) is let go, rather than
+            // held by its thread until the build ends.
+            if page.capacity() > KEPT_PAGE_BUFFER {
+                *page = Vec::new();
+            }
+            written
         })
     }
 
@@ -353,20 +362,27 @@ impl<'a> Renderer<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let mut open: Vec<_> = archive
-            .action_items()
-            .filter(|(_, a)| a.status.is_open())
-            .map(|(i, a)| self.views.action(i, a))
+        // The most overdue open items first, then the soonest due (in
+        // archive order when equal): only the first few are kept as they
+        // come, not a view of every open item (50 MB at 50,000 postmortems).
+        let (mut open_count, mut overdue_count) = (0, 0);
+        type Key = (std::cmp::Reverse<Option<i32>>, Option<jiff::civil::Date>);
+        let mut first: Vec<(Key, _, _)> = Vec::with_capacity(HOME_ACTIONS + 1);
+        for (incident, item) in archive.action_items().filter(|(_, a)| a.status.is_open()) {
+            let overdue_days = self.views.overdue_days(item);
+            open_count += 1;
+            overdue_count += usize::from(overdue_days.is_some());
+            let key = (std::cmp::Reverse(overdue_days), item.due);
+            let at = first.partition_point(|(earlier, ..)| *earlier <= key);
+            if at < HOME_ACTIONS {
+                first.insert(at, (key, incident, item));
+                first.truncate(HOME_ACTIONS);
+            }
+        }
+        let open: Vec<_> = first
+            .into_iter()
+            .map(|(_, incident, item)| self.views.action(incident, item))
             .collect();
-        let open_count = open.len();
-        let overdue_count = open.iter().filter(|a| a.overdue_days.is_some()).count();
-        // Most overdue first, then soonest due.
-        open.sort_by(|a, b| {
-            b.overdue_days
-                .cmp(&a.overdue_days)
-                .then(a.due_iso.cmp(&b.due_iso))
-        });
-        open.truncate(HOME_ACTIONS);
         let years: Vec<TermView> = archive
             .taxonomy("years")
             .map(|t| {

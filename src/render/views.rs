@@ -407,10 +407,7 @@ impl<'a> Views<'a> {
     }
 
     pub fn action(&self, incident: &'a Incident, item: &'a ActionItem) -> ActionView<'a> {
-        let today = self.archive.today;
-        let overdue_days = item
-            .is_overdue(today)
-            .then(|| item.due.map_or(0, |due| (today - due).get_days()));
+        let overdue_days = self.overdue_days(item);
         ActionView {
             id: &item.id,
             title: &item.title,
@@ -426,6 +423,15 @@ impl<'a> Views<'a> {
             incident_title: &incident.title,
             incident_url: self.incident_url(incident),
         }
+    }
+}
+
+impl Views<'_> {
+    /// How many days past due `item` is, when it is overdue.
+    pub fn overdue_days(&self, item: &ActionItem) -> Option<i32> {
+        let today = self.archive.today;
+        item.is_overdue(today)
+            .then(|| item.due.map_or(0, |due| (today - due).get_days()))
     }
 }
 
