@@ -88,15 +88,14 @@ pub fn render_site(
     };
     let incident_pages = || {
         progress.start(archive.incidents.len() as u64);
-        archive
-            .incidents
-            .par_iter()
-            .enumerate()
-            .try_for_each(|(index, _)| {
-                renderer.incident_page(index, &cards, &repeats.earlier[index])?;
+        archive.incidents.par_iter().enumerate().try_for_each_init(
+            RecentCards::default,
+            |recent, (index, _)| {
+                renderer.incident_page(index, &cards, &repeats.earlier[index], recent)?;
                 progress.advance();
                 anyhow::Ok(())
-            })?;
+            },
+        )?;
         Ok(archive.incidents.len())
     };
     let listings = || {
@@ -264,9 +263,15 @@ impl<'a> Renderer<'a> {
     }
 
     /// One incident page; `earlier` are likely earlier occurrences of the same failure.
-    fn incident_page(&self, index: usize, cards: &[Value], earlier: &[usize]) -> Result<()> {
-        let incidents = &self.archive.incidents;
-        let card_view = |i: usize| incidents.get(i).map(|n| self.views.card_value(n));
+    fn incident_page(
+        &self,
+        index: usize,
+        cards: &[Value],
+        earlier: &[usize],
+        recent: &mut RecentCards,
+    ) -> Result<()> {
+        let recent = RefCell::new(recent);
+        let card_view = |i: usize| recent.borrow_mut().get(self, i);
         let context = self.incident_context(index, cards, earlier, &card_view)?;
         let id = &self.archive.incidents[index].id;
         self.write_page(
@@ -416,6 +421,30 @@ impl<'a> Renderer<'a> {
     fn not_found(&self) -> Result<()> {
         let context = self.context([("page_title", Value::from("Not found"))]);
         self.write_page("404.html", "404.html", &context)
+    }
+}
+
+/// The card views one rendering thread made last, by incident index. An
+/// incident page shows its own card view and its neighbours', and a
+/// thread renders neighbouring pages one after another, so each view is
+/// made about once rather than three times, and none is kept for long.
+#[derive(Default)]
+struct RecentCards(Vec<(usize, Value)>);
+
+impl RecentCards {
+    /// Incident `index`'s card view; None past either end.
+    fn get(&mut self, renderer: &Renderer, index: usize) -> Option<Value> {
+        if let Some((_, view)) = self.0.iter().find(|(i, _)| *i == index) {
+            return Some(view.clone());
+        }
+        let view = renderer
+            .views
+            .card_value(renderer.archive.incidents.get(index)?);
+        if self.0.len() == 3 {
+            self.0.remove(0);
+        }
+        self.0.push((index, view.clone()));
+        Some(view)
     }
 }
 
