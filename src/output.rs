@@ -98,6 +98,12 @@ impl Staging {
         Staging::new(target, previous, None, "casebook-staging-update")
     }
 
+    /// Like `for_update`, in a folder of its own again: for the JSON
+    /// export, written beside an update of the pages.
+    pub fn for_export_update(target: &Path) -> Result<Staging> {
+        Staging::new(target, Outputs::new(), None, "casebook-staging-export")
+    }
+
     /// Like `with_previous`, starting from the spare the last build kept
     /// (when it is there and its record is known) and keeping the site
     /// this build replaces as the next spare.
@@ -733,6 +739,7 @@ fn remove_abandoned(parent: &Path, name: &str) {
     let prefixes = [
         format!(".{name}.casebook-staging-"),
         format!(".{name}.casebook-staging-update-"),
+        format!(".{name}.casebook-staging-export-"),
         format!(".{name}.casebook-old-"),
     ];
     for entry in entries.flatten() {

@@ -59,20 +59,29 @@ pub fn update_after_edit(
     Ok(true)
 }
 
-/// After [`update_after_edit`]: writes `incidents.json` into `staging`
-/// again, with incident `index` serialised anew. Apart because it is
-/// large (83 MB for 10,000 postmortems): writing it takes longer than
-/// every page the edit shows on, which need not wait for it.
+/// Writes `incidents.json` into `staging` again, with incident `index`
+/// serialised anew into `json` (the export a full render kept, taken out
+/// of it with [`Rendered::take_json`]). Apart from [`update_after_edit`]
+/// because it is large (83 MB for 10,000 postmortems): it is written side
+/// by side with the pages, which need not wait for it. Only for an edit
+/// that [`stays_local`]: one that moves the incident in the archive's
+/// order would leave its object in the wrong place.
 pub fn update_export_after_edit(
     archive: &Archive,
-    rendered: &mut Rendered,
+    json: &mut json_export::KeptJson,
     index: usize,
     staging: &Staging,
 ) -> Result<()> {
-    let Some(json) = rendered.json.as_mut() else {
-        anyhow::bail!("the full render kept no JSON export for edits");
-    };
     json_export::rewrite_one(archive, staging, json, index)
+}
+
+/// Whether the edit from `old` to incident `index` of `archive` shows only
+/// on the pages [`update_after_edit`] renders (and in the export).
+pub fn stays_local(archive: &Archive, index: usize, old: &Incident) -> bool {
+    archive
+        .incidents
+        .get(index)
+        .is_some_and(|new| !fans_out(old, new))
 }
 
 /// Whether the edit from `old` to `new` changes a page other than the

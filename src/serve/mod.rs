@@ -24,7 +24,7 @@ use crate::diagnostics::Diagnostic;
 use crate::site::{self, BuildOptions, Kept};
 use http::Shared;
 pub use http::{EVENTS_PATH, inject_live_reload, resolve};
-use quick::{preview_page, update_affected, update_export};
+use quick::{preview_page, update_affected};
 
 /// Where and what to serve.
 #[derive(Debug, Clone)]
@@ -201,22 +201,20 @@ fn quick_path(
     site_dir: &Path,
     changed: &Path,
     shared: &Shared,
-    done: &dyn Fn(&str),
+    done: &(dyn Fn(&str) + Sync),
 ) {
     let Some(edit) = preview_page(kept, root, site_dir, changed) else {
         return;
     };
     shared.publish(None);
     done(&format!("updated {}", edit.page));
-    match update_affected(kept, site_dir, &edit) {
-        Ok(Some(files)) => {
-            shared.publish(None);
-            done(&format!("updated {files} more files that show it"));
-            match update_export(kept, site_dir, &edit) {
-                Ok(()) => done("updated incidents.json"),
-                Err(error) => done(&format!("cannot update incidents.json ({error:#})")),
-            }
-        }
+    let pages_written = |files: usize| {
+        shared.publish(None);
+        done(&format!("updated {files} more files that show it"));
+    };
+    match update_affected(kept, site_dir, &edit, &pages_written) {
+        Ok(Some(Ok(()))) => done("updated incidents.json"),
+        Ok(Some(Err(error))) => done(&format!("cannot update incidents.json ({error:#})")),
         Ok(None) => done("the edit shows on other pages too"),
         Err(error) => done(&format!("quick update failed ({error:#})")),
     }

@@ -1,5 +1,5 @@
 //! Serve's quick path after an edit: the edited page at once, then the
-//! other pages that show the edit, then the JSON export, each written
+//! other pages that show the edit and, beside them, the JSON export, written
 //! into the served site from the model the last full build kept. The
 //! full rebuild that follows covers the rest (the search index, and every
 //! edit that reaches further than these pages).
@@ -55,40 +55,60 @@ pub fn preview_page(kept: &mut Kept, root: &Path, site_dir: &Path, changed: &Pat
     Some(Edit { page, index, old })
 }
 
-/// After the edited page: the other pages that show the edit (digests,
-/// feeds), each renamed into the site when its bytes changed. Returns how
-/// many files changed; None when the edit reaches pages only a full build
-/// renders.
-pub fn update_affected(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<Option<usize>> {
+/// After [`preview_page`]: the other pages that show the edit (its
+/// digests and feeds, the sitemap) and `incidents.json`, side by side,
+/// each renamed into the site. `pages_written` hears how many files the
+/// pages took as soon as they are in the site; the export, larger, may
+/// still be being written. None (and nothing written) when the edit
+/// reaches pages only a full build renders; else how writing the export
+/// went.
+pub fn update_affected(
+    kept: &mut Kept,
+    site_dir: &Path,
+    edit: &Edit,
+    pages_written: &(dyn Fn(usize) + Sync),
+) -> Result<Option<Result<()>>> {
+    if !crate::render::stays_local(&kept.archive, edit.index, &edit.old) {
+        return Ok(None);
+    }
+    let Some(mut json) = kept.rendered.take_json() else {
+        anyhow::bail!("the full render kept no JSON export for edits");
+    };
     // With the record of the site's files, a page rendered the same is
     // known to be so without reading the site's copy. The full rebuild
     // that follows makes a new record.
     let outputs = std::mem::take(&mut kept.outputs);
-    let staging = crate::output::Staging::for_update(site_dir, outputs)?;
-    let rendered_all = crate::render::update_after_edit(
-        &kept.archive,
-        &kept.theme,
-        &mut kept.rendered,
-        edit.index,
-        &edit.old,
-        &kept.sitemap_pages,
-        &staging,
-    )?;
-    if !rendered_all {
-        return Ok(None);
-    }
-    Ok(Some(staging.commit_in_place()?.len()))
-}
-
-/// After [`update_affected`]: `incidents.json`, renamed into the site.
-pub fn update_export(kept: &mut Kept, site_dir: &Path, edit: &Edit) -> Result<()> {
-    let staging = crate::output::Staging::for_update(site_dir, crate::cache::Outputs::new())?;
-    crate::render::update_export_after_edit(
-        &kept.archive,
-        &mut kept.rendered,
-        edit.index,
-        &staging,
-    )?;
-    staging.commit_in_place()?;
-    Ok(())
+    let Kept {
+        archive,
+        theme,
+        rendered,
+        sitemap_pages,
+        ..
+    } = kept;
+    let (pages, export) = rayon::join(
+        || {
+            let staging = crate::output::Staging::for_update(site_dir, outputs)?;
+            let rendered_all = crate::render::update_after_edit(
+                archive,
+                theme,
+                rendered,
+                edit.index,
+                &edit.old,
+                sitemap_pages,
+                &staging,
+            )?;
+            anyhow::ensure!(rendered_all, "the edit shows on other pages too");
+            pages_written(staging.commit_in_place()?.len());
+            Ok(())
+        },
+        || {
+            let staging = crate::output::Staging::for_export_update(site_dir)?;
+            crate::render::update_export_after_edit(archive, &mut json, edit.index, &staging)?;
+            staging.commit_in_place()?;
+            Ok(())
+        },
+    );
+    kept.rendered.keep_json(json);
+    pages?;
+    Ok(Some(export))
 }

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use casebook::serve::quick::{preview_page, update_affected, update_export};
+use casebook::serve::quick::{preview_page, update_affected};
 use casebook::site::{BuildOptions, Kept, build_and_keep};
 
 use crate::support::{TODAY, TestArchive, fixed_mtime, read_tree};
@@ -51,11 +51,24 @@ fn edit(archive: &TestArchive, relative: &str, text: &str, later: Duration) {
 fn quick_update(kept: &mut Kept, archive: &TestArchive, site: &Path, relative: &str) -> bool {
     let changed = archive.root().join(relative);
     let edit = preview_page(kept, archive.root(), site, &changed).expect("the page is previewed");
-    let rendered = update_affected(kept, site, &edit).expect("the quick update runs");
-    if rendered.is_some() {
-        update_export(kept, site, &edit).expect("incidents.json is rewritten");
-    }
-    rendered.is_some()
+    let pages_written = std::sync::atomic::AtomicBool::new(false);
+    let export = update_affected(kept, site, &edit, &|_| {
+        pages_written.store(true, std::sync::atomic::Ordering::SeqCst)
+    })
+    .expect("the quick update runs");
+    let Some(export) = export else {
+        assert!(
+            !pages_written.into_inner(),
+            "a declined update writes nothing"
+        );
+        return false;
+    };
+    export.expect("incidents.json is rewritten");
+    assert!(
+        pages_written.into_inner(),
+        "the pages were reported written"
+    );
+    true
 }
 
 /// Asserts `site` holds what a clean build of the archive writes, byte for
