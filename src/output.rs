@@ -730,7 +730,8 @@ fn remove_entry(path: &Path) -> std::io::Result<()> {
 
 /// Removes the staging and previous-site folders that builds killed before
 /// they could clean up left beside `name` (`.public.casebook-staging-<pid>`,
-/// and serve's `.public.casebook-staging-update-<pid>`), when no running
+/// and serve's `.public.casebook-staging-update-<pid>` and
+/// `.public.casebook-staging-export-<pid>`), when no running
 /// process has that id. Folders of live builds are kept.
 fn remove_abandoned(parent: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(parent) else {
@@ -824,6 +825,9 @@ mod tests {
         let dead_update = tmp
             .path()
             .join(".public.casebook-staging-update-4000000002");
+        let dead_export = tmp
+            .path()
+            .join(".public.casebook-staging-export-4000000003");
         // Process 1 always runs.
         let live = tmp.path().join(".public.casebook-staging-1");
         let live_update = tmp.path().join(".public.casebook-staging-update-1");
@@ -832,6 +836,7 @@ mod tests {
             &dead,
             &dead_old,
             &dead_update,
+            &dead_export,
             &live,
             &live_update,
             &other_site,
@@ -842,6 +847,7 @@ mod tests {
         staging.write("index.html", b"new").unwrap();
         staging.commit().unwrap();
         assert!(!dead.exists() && !dead_old.exists() && !dead_update.exists());
+        assert!(!dead_export.exists());
         assert!(live.exists(), "a running build's folder is kept");
         assert!(live_update.exists(), "a running update's folder is kept");
         assert!(
