@@ -119,9 +119,8 @@ fn load_and_scan(
         config.base_url = base_url.to_string();
     }
     watch.lap("config", timings);
-    let check = config.check.clone();
     let scan = |file: &content::SourceFile, bytes: &[u8]| {
-        crate::check::secret_findings_of(&file.relative, bytes, &check)
+        crate::check::secret_findings_of(&file.relative, bytes, &config.check)
     };
     let mut loaded = content::load_reading(
         root,

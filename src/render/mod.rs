@@ -183,8 +183,8 @@ pub fn incident_page(
     let earlier = rendered.earlier.get(index).map_or(&[][..], Vec::as_slice);
     // Only this page's own card and its neighbours' are needed, so only
     // they are made (the incident may have changed since the full render).
-    let card_view = |i: usize| archive.incidents.get(i).map(|n| views.card_value(n));
-    let context = renderer.incident_context(index, &rendered.cards, earlier, &card_view)?;
+    let mut card_view = |i: usize| archive.incidents.get(i).map(|n| views.card_value(n));
+    let context = renderer.incident_context(index, &rendered.cards, earlier, &mut card_view)?;
     theme.render("incident.html", &context)
 }
 
@@ -283,9 +283,7 @@ impl<'a> Renderer<'a> {
         earlier: &[usize],
         recent: &mut RecentCards,
     ) -> Result<()> {
-        let recent = RefCell::new(recent);
-        let card_view = |i: usize| recent.borrow_mut().get(self, i);
-        let context = self.incident_context(index, cards, earlier, &card_view)?;
+        let context = self.incident_context(index, cards, earlier, &mut |i| recent.get(self, i))?;
         let id = &self.archive.incidents[index].id;
         self.write_page(
             &format!("incidents/{id}/index.html"),
@@ -301,7 +299,7 @@ impl<'a> Renderer<'a> {
         index: usize,
         cards: &[Value],
         earlier: &[usize],
-        card_view: &dyn Fn(usize) -> Option<Value>,
+        card_view: &mut dyn FnMut(usize) -> Option<Value>,
     ) -> Result<Context> {
         let incident = &self.archive.incidents[index];
         let Some(own_card) = card_view(index) else {
@@ -311,7 +309,7 @@ impl<'a> Renderer<'a> {
         let related = card_list(cards, &self.archive.related[index]);
         let repeats = card_list(cards, earlier);
         // Incidents are newest first: the previous one in time is the next index.
-        let previous = Value::from(index.checked_add(1).and_then(card_view));
+        let previous = Value::from(index.checked_add(1).and_then(&mut *card_view));
         let next = Value::from(index.checked_sub(1).and_then(card_view));
         Ok(self.context([
             ("incident", view),

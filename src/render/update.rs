@@ -26,8 +26,8 @@ use crate::templates::Theme;
 /// `index` shows on, now that it is in `archive` in place of `old` (its
 /// own page is [`super::incident_page`]); the digests' kept work in
 /// `rendered` follows, and `sitemap_pages` are what the sitemap lists.
-/// Returns false when the edit reaches pages this update does not render:
-/// the caller then needs a full render.
+/// Only for an edit that [`stays_local`] (an error otherwise: the pages
+/// it reaches need a full render).
 pub fn update_after_edit(
     archive: &Archive,
     theme: &Theme,
@@ -36,13 +36,14 @@ pub fn update_after_edit(
     old: &Incident,
     sitemap_pages: &[String],
     staging: &Staging,
-) -> Result<bool> {
-    let Some(new) = archive.incidents.get(index) else {
-        return Ok(false);
+) -> Result<()> {
+    let Some(new) = archive
+        .incidents
+        .get(index)
+        .filter(|new| !fans_out(old, new))
+    else {
+        anyhow::bail!("the edit shows on pages only a full render writes");
     };
-    if fans_out(old, new) {
-        return Ok(false);
-    }
     let views = Views::new(archive);
     if old.updated != new.updated {
         feeds::write_feeds(archive, &views, staging, theme, &|newest| {
@@ -56,7 +57,7 @@ pub fn update_after_edit(
         anyhow::bail!("the full render kept no digests for edits");
     };
     crate::digest::render::write_after_edit(archive, theme, staging, &views, index, digests)?;
-    Ok(true)
+    Ok(())
 }
 
 /// Writes `incidents.json` into `staging` again, with incident `index`
