@@ -9,9 +9,10 @@ without and then with a fresh build cache), the time until serve has the model i
 instant previews, then for EDITS edits of one
 postmortem each (a paragraph appended): the time from the save until the
 edited page on disk shows the edit, until the first live reload (the page),
-until the second (the digests and feeds that show the edit, by serve's
-quick path), until incidents.json has it, and until the last reload (the
-full rebuild: every listing, feed, dashboard, digest and search shard).
+until serve logs that the digests and feeds that show the edit, the search
+index files and incidents.json are in the site (its quick path), and until
+the last reload (the full rebuild: every listing, feed, dashboard, digest
+and search shard).
 Medians and maxima, in milliseconds.
 """
 import http.client
@@ -55,9 +56,8 @@ def main():
         time.sleep(0.5)
         posts = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(archive, "content"))
                        for f in fs if f.endswith(".md"))
-        page_times, first_reload, affected_reload, export_times, all_reload = [], [], [], [], []
+        page_times, first_reload, affected_reload, search_times, export_times, all_reload = [], [], [], [], [], []
         log_path = os.path.join(WORK, "serve.log")
-        quick_done = "more files that show it"
         declined = "shows on other pages too"
         for n in range(EDITS):
             path = posts[(n * 7919) % len(posts)]
@@ -66,42 +66,51 @@ def main():
             marker = f"Benchmark edit number {n} of the preview."
             seen = len(events)
             log = read(log_path)
-            quick_before, declined_before = log.count(quick_done), log.count(declined)
-            exports_before = log.count("updated incidents.json in ")
+            declined_before = log.count(declined)
             with open(path, "a") as f:
                 f.write(f"\n\n{marker}\n")
             saved = time.monotonic()
             while marker not in read(page):
                 time.sleep(0.0005)
             page_times.append(time.monotonic() - saved)
-            while len(events) < seen + 2:
+            while len(events) < seen + 1:
                 time.sleep(0.0005)
             first_reload.append(events[seen] - saved)
-            # The quick path reloads three times (the page, the pages that
-            # show the edit, the full rebuild); an edit it declines, twice.
+            # The quick path reloads four times (the page, the pages that
+            # show the edit, the search index, the full rebuild); an edit
+            # it declines, twice. Each of its steps logs a line when its
+            # files are in the site: the time the line shows up is taken.
+            steps = {"pages": "more files that show it in ",
+                     "search": "search index files in ",
+                     "export": "updated incidents.json in "}
+            before = {key: log.count(text) for key, text in steps.items()}
+            seen_at = {}
             while True:
                 log = read(log_path)
-                if log.count(quick_done) > quick_before or log.count(declined) > declined_before:
+                now = time.monotonic()
+                for key, text in steps.items():
+                    if key not in seen_at and log.count(text) > before[key]:
+                        seen_at[key] = now
+                if len(seen_at) == len(steps) or log.count(declined) > declined_before:
                     break
-                time.sleep(0.001)
-            if log.count(quick_done) > quick_before:
-                affected_reload.append(events[seen + 1] - saved)
-                while log.count("updated incidents.json in ") <= exports_before:
-                    time.sleep(0.001)
-                    log = read(log_path)
-                took = log.split("updated incidents.json in ")[-1].split(" ms")[0]
-                export_times.append(float(took) / 1000)
-                while len(events) < seen + 3:
+                time.sleep(0.0005)
+            if len(seen_at) == len(steps):
+                affected_reload.append(seen_at["pages"] - saved)
+                search_times.append(seen_at["search"] - saved)
+                export_times.append(seen_at["export"] - saved)
+                while len(events) < seen + 4:
                     time.sleep(0.0005)
-                all_reload.append(events[seen + 2] - saved)
+                all_reload.append(events[seen + 3] - saved)
             else:
+                while len(events) < seen + 2:
+                    time.sleep(0.0005)
                 all_reload.append(events[seen + 1] - saved)
             time.sleep(0.3)
     finally:
         server.terminate()
         server.wait()
     # Again on the same archive: the build cache finds nothing changed.
-    server, warm_answered, warm_startup, warm_ready = start(archive)
+    server, warm_answered, warm_startup, warm_ready = start(archive, "serve-warm.log")
     server.terminate()
     server.wait()
     print(f"casebook serve, {N} postmortems, {EDITS} edits ({os.cpu_count()} cores)\n")
@@ -114,25 +123,29 @@ def main():
     print(f"| next run: launch → model kept for instant previews | {ms(warm_ready)} ms | |")
     rows = [("save → edited page on disk", page_times),
             ("save → first reload (the page)", first_reload),
-            ("save → second reload (its digests and feeds, by the quick path)", affected_reload),
-            ("save → incidents.json updated (serve's own timing, from the file event)", export_times),
-            ("save → last reload (full rebuild: listings, dashboards, search)", all_reload)]
+            ("save → its digests, feeds and sitemap in the site (quick path, serve's log)", affected_reload),
+            ("save → search index files in the site (quick path, serve's log)", search_times),
+            ("save → incidents.json in the site (quick path, serve's log)", export_times),
+            ("save → last reload (full rebuild)", all_reload)]
     for name, values in rows:
         if values:
             print(f"| {name} | {ms(statistics.median(values))} ms | {ms(max(values))} ms |")
     print(f"\n{len(affected_reload)} of {EDITS} edits took the quick path.")
 
 
-def start(archive):
-    """Starts serve; returns it, the seconds until it answers at all, until
-    the site is served and until the model is kept for instant previews."""
-    log = open(os.path.join(WORK, "serve.log"), "w")
+def start(archive, log_name="serve.log"):
+    """Starts serve, logging into `log_name` in the bench folder; returns
+    it, the seconds until it answers at all, until the site is served and
+    until the model is kept for instant previews."""
+    log_path = os.path.join(WORK, log_name)
+    log = open(log_path, "w")
     started = time.monotonic()
     server = subprocess.Popen([CASEBOOK, "serve", "--root", archive, "--port", str(PORT)],
                               stdout=log, stderr=subprocess.STDOUT)
     try:
         answered = wait_for_page(started, (200, 503))
-        return server, answered, wait_for_page(started), wait_for_log("ready for instant previews", started)
+        served = wait_for_page(started)
+        return server, answered, served, wait_for_log("ready for instant previews", started, log_path)
     except BaseException:
         server.terminate()
         raise
@@ -159,8 +172,7 @@ def wait_for_page(started, statuses=(200,)):
         time.sleep(0.005)
 
 
-def wait_for_log(text, started):
-    path = os.path.join(WORK, "serve.log")
+def wait_for_log(text, started, path):
     while text not in read(path):
         time.sleep(0.01)
     return time.monotonic() - started

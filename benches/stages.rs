@@ -81,7 +81,7 @@ fn stages(c: &mut Criterion) {
     group.bench_function("search", |b| {
         b.iter(|| {
             let staging = Staging::create(&out.join("search")).expect("staging");
-            casebook::search::build(&archive, &theme, &root, &staging).expect("search")
+            casebook::search::build(&archive, &theme, &root, &staging, false).expect("search")
         })
     });
 

@@ -104,6 +104,11 @@ impl Staging {
         Staging::new(target, Outputs::new(), None, "casebook-staging-export")
     }
 
+    /// Like `for_export_update`, for the static search index's files.
+    pub fn for_search_update(target: &Path) -> Result<Staging> {
+        Staging::new(target, Outputs::new(), None, "casebook-staging-search")
+    }
+
     /// Like `with_previous`, starting from the spare the last build kept
     /// (when it is there and its record is known) and keeping the site
     /// this build replaces as the next spare.
@@ -730,8 +735,9 @@ fn remove_entry(path: &Path) -> std::io::Result<()> {
 
 /// Removes the staging and previous-site folders that builds killed before
 /// they could clean up left beside `name` (`.public.casebook-staging-<pid>`,
-/// and serve's `.public.casebook-staging-update-<pid>` and
-/// `.public.casebook-staging-export-<pid>`), when no running
+/// and serve's `.public.casebook-staging-update-<pid>`,
+/// `.public.casebook-staging-export-<pid>` and
+/// `.public.casebook-staging-search-<pid>`), when no running
 /// process has that id. Folders of live builds are kept.
 fn remove_abandoned(parent: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(parent) else {
@@ -741,6 +747,7 @@ fn remove_abandoned(parent: &Path, name: &str) {
         format!(".{name}.casebook-staging-"),
         format!(".{name}.casebook-staging-update-"),
         format!(".{name}.casebook-staging-export-"),
+        format!(".{name}.casebook-staging-search-"),
         format!(".{name}.casebook-old-"),
     ];
     for entry in entries.flatten() {
@@ -828,6 +835,9 @@ mod tests {
         let dead_export = tmp
             .path()
             .join(".public.casebook-staging-export-4000000003");
+        let dead_search = tmp
+            .path()
+            .join(".public.casebook-staging-search-4000000004");
         // Process 1 always runs.
         let live = tmp.path().join(".public.casebook-staging-1");
         let live_update = tmp.path().join(".public.casebook-staging-update-1");
@@ -837,6 +847,7 @@ mod tests {
             &dead_old,
             &dead_update,
             &dead_export,
+            &dead_search,
             &live,
             &live_update,
             &other_site,
@@ -847,7 +858,7 @@ mod tests {
         staging.write("index.html", b"new").unwrap();
         staging.commit().unwrap();
         assert!(!dead.exists() && !dead_old.exists() && !dead_update.exists());
-        assert!(!dead_export.exists());
+        assert!(!dead_export.exists() && !dead_search.exists());
         assert!(live.exists(), "a running build's folder is kept");
         assert!(live_update.exists(), "a running update's folder is kept");
         assert!(

@@ -169,6 +169,8 @@ pub struct Kept {
     pub outputs: cache::Outputs,
     /// The pages the sitemap lists.
     pub sitemap_pages: Vec<String>,
+    /// The static search index's analysis, when the build wrote one.
+    pub search: Option<crate::search::KeptSearch>,
 }
 
 /// Builds the site. Returns Err only for failures that are not the
@@ -286,7 +288,7 @@ fn build_inner(
         || {
             let clock = Instant::now();
             (!options.no_search)
-                .then(|| crate::search::build(&archive, &theme, &options.root, &staging))
+                .then(|| crate::search::build(&archive, &theme, &options.root, &staging, keep))
                 .transpose()
                 .map(|s| s.map(|s| (s, clock.elapsed())))
         },
@@ -295,10 +297,12 @@ fn build_inner(
     report.files = rendered.files;
     report.timings.push(("render", took));
     report.timings.extend(rendered.timings.iter().copied());
+    let mut kept_search = None;
     if let Some((search, took)) = search? {
         report.files += search.files;
         report.timings.push(("search", took));
         report.timings.extend(search.timings);
+        kept_search = search.kept;
     }
 
     let sitemap_pages = render::write_sitemap(&archive, &theme, &staging)?;
@@ -346,6 +350,7 @@ fn build_inner(
         committed: loaded.committed,
         outputs,
         sitemap_pages: if keep { sitemap_pages } else { Vec::new() },
+        search: kept_search,
     };
     if keep {
         return Ok((report, Some(kept)));

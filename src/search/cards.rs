@@ -59,7 +59,10 @@ pub fn best_documents(
     limit: usize,
 ) -> Vec<u32> {
     let docs = analysis.num_docs as f32;
-    let mut scores: Vec<(u32, f32)> = Vec::new();
+    // Each document's score summed over fields, by document: each field's
+    // list is sorted by document, so it merges in without a sort.
+    let mut summed: Vec<(u32, f32)> = Vec::new();
+    let mut merged: Vec<(u32, f32)> = Vec::new();
     for (field, list) in lists.iter().enumerate() {
         if list.is_empty() {
             continue;
@@ -68,21 +71,34 @@ pub fn best_documents(
         let idf = (1.0 + (docs - n + 0.5) / (n + 0.5)).ln();
         let weight = idf * (1.0 + K1) * TEXT_FIELDS[field].1;
         let average = analysis.total_tokens[field] as f32 / docs;
-        for &(doc, tf, norm) in list {
-            let length = FieldNormReader::id_to_fieldnorm(norm) as f32;
+        // The length part of BM25 for each field-norm id, once per field.
+        let length_part: [f32; 256] = std::array::from_fn(|id| {
+            let length = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+            K1 * (1.0 - B + B * length / average)
+        });
+        let score = |&(doc, tf, norm): &Posting| {
             let tf = tf as f32;
-            let score = weight * tf / (tf + K1 * (1.0 - B + B * length / average));
-            scores.push((doc, score));
+            (doc, weight * tf / (tf + length_part[norm as usize]))
+        };
+        if summed.is_empty() {
+            summed.extend(list.iter().map(score));
+            continue;
         }
-    }
-    // Sum each document's fields: sort by document, then fold runs.
-    scores.sort_unstable_by_key(|s| s.0);
-    let mut summed: Vec<(u32, f32)> = Vec::with_capacity(scores.len());
-    for (doc, score) in scores {
-        match summed.last_mut() {
-            Some(last) if last.0 == doc => last.1 += score,
-            _ => summed.push((doc, score)),
+        merged.clear();
+        merged.reserve(summed.len() + list.len());
+        let mut scored = list.iter().map(score).peekable();
+        for &(doc, sum) in &summed {
+            while let Some(&(earlier, value)) = scored.peek().filter(|s| s.0 < doc) {
+                merged.push((earlier, value));
+                scored.next();
+            }
+            match scored.next_if(|s| s.0 == doc) {
+                Some((_, value)) => merged.push((doc, sum + value)),
+                None => merged.push((doc, sum)),
+            }
         }
+        merged.extend(scored);
+        std::mem::swap(&mut summed, &mut merged);
     }
     let by_rank = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if summed.len() > limit {

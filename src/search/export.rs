@@ -29,11 +29,12 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::BuildHasher;
 
 use anyhow::{Context, Result};
 use libdeflater::{CompressionLvl, Compressor};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use tantivy::DocSet;
 use tantivy::postings::Postings;
@@ -168,7 +169,7 @@ fn vocabulary(
 }
 
 /// Documents in which any field holds the term.
-fn documents_with(lists: &[Vec<Posting>; FIELDS]) -> u32 {
+pub fn documents_with(lists: &[Vec<Posting>; FIELDS]) -> u32 {
     let mut docs: Vec<u32> = lists.iter().flatten().map(|p| p.0).collect();
     docs.sort_unstable();
     docs.dedup();
@@ -297,9 +298,20 @@ pub struct ExportReport {
     pub words: usize,
 }
 
-/// Writes the static index into `search/` of the staging folder.
-pub fn export(archive: &Archive, analysis: &Analysis, staging: &Staging) -> Result<ExportReport> {
-    let files = build_files(archive, analysis)?;
+/// Writes the static index into `search/` of the staging folder. With
+/// `remember`, also returns the hash of each file's uncompressed bytes
+/// (see [`plan_hashes`]) and what planning them made, for serve's updates
+/// after an edit.
+pub fn export(
+    archive: &Archive,
+    analysis: &Analysis,
+    staging: &Staging,
+    remember: bool,
+) -> Result<(ExportReport, Option<(PlanHashes, PlanMemo)>)> {
+    let mut memo = PlanMemo::default();
+    let planned = plan_files(archive, analysis, &mut memo)?;
+    let kept = remember.then(|| (plan_hashes(&planned), memo));
+    let files = compress(planned)?;
     let report = ExportReport {
         files: files.len(),
         bytes: files.iter().map(|(_, b)| b.len()).sum(),
@@ -309,28 +321,121 @@ pub fn export(archive: &Archive, analysis: &Analysis, staging: &Staging) -> Resu
     files
         .par_iter()
         .try_for_each(|(path, bytes)| staging.write(&format!("search/{path}"), bytes))?;
-    Ok(report)
+    Ok((report, kept))
 }
 
 /// Every file of the export, compressed: path under `search/` → bytes.
 pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String, Vec<u8>)>> {
+    compress(plan_files(archive, analysis, &mut PlanMemo::default())?)
+}
+
+/// Gzips each planned file.
+pub fn compress(planned: Vec<(String, Vec<u8>)>) -> Result<Vec<(String, Vec<u8>)>> {
+    planned
+        .into_par_iter()
+        .map(|(path, bytes)| Ok((path, gzip(&bytes)?)))
+        .collect()
+}
+
+/// Hash of each planned file's uncompressed bytes, by path.
+pub type PlanHashes = BTreeMap<String, u64>;
+
+/// Hashes the planned files: an edit then rewrites only the files whose
+/// bytes it changed, without keeping the bytes themselves.
+pub fn plan_hashes(planned: &[(String, Vec<u8>)]) -> PlanHashes {
+    planned
+        .par_iter()
+        .map(|(path, bytes)| (path.clone(), rustc_hash::FxBuildHasher.hash_one(bytes)))
+        .collect()
+}
+
+/// What planning the export made that an edit of one document mostly
+/// leaves as it was: serve plans the export again after each edit, and
+/// reuses these unless [`PlanMemo::forget`] says the edit changed them.
+#[derive(Default)]
+pub struct PlanMemo {
+    /// Stem → its encoded entry in a term file, and its document count.
+    entries: BTreeMap<String, (Vec<u8>, u32)>,
+    /// Stems whose entries an edit changed.
+    stale: FxHashSet<String>,
+    /// Slot of common stems → their best documents and those cards' JSON.
+    slot_cards: FxHashMap<usize, (Vec<u32>, Vec<u8>)>,
+    /// The card, facet and date files, which read no postings.
+    documents: Option<Vec<(String, Vec<u8>)>>,
+}
+
+impl PlanMemo {
+    /// Forgets what an edit of document `doc` changes: the entries of the
+    /// stems it had or has and, when its card, facets or date changed,
+    /// the cards it is among and the files of documents.
+    pub fn forget<'a>(
+        &mut self,
+        doc: u32,
+        stems: impl Iterator<Item = &'a String>,
+        documents_changed: bool,
+    ) {
+        self.stale.extend(stems.cloned());
+        if documents_changed {
+            self.slot_cards.retain(|_, (docs, _)| !docs.contains(&doc));
+            self.documents = None;
+        }
+    }
+
+    /// Encodes the entries of every stem at first, then those of stale stems.
+    fn update_entries(&mut self, analysis: &Analysis, num_docs: usize) {
+        let encode = |lists: &[Vec<Posting>; FIELDS], stem: &str| {
+            (encode_term(stem, lists, num_docs), documents_with(lists))
+        };
+        if self.entries.is_empty() {
+            self.entries = analysis
+                .terms
+                .par_iter()
+                .map(|(stem, lists)| (stem.clone(), encode(lists, stem)))
+                .collect();
+        } else {
+            for stem in std::mem::take(&mut self.stale) {
+                match analysis.terms.get(&stem) {
+                    Some(lists) => {
+                        let entry = encode(lists, &stem);
+                        self.entries.insert(stem, entry);
+                    }
+                    None => {
+                        self.entries.remove(&stem);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every file of the export, uncompressed and sorted by path: path under
+/// `search/` → bytes. Reuses and fills `memo`.
+pub fn plan_files(
+    archive: &Archive,
+    analysis: &Analysis,
+    memo: &mut PlanMemo,
+) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
 
     // Term files: a file of its own for each common stem, hash buckets
     // for the rest, so a query downloads little besides its own postings.
-    let num_docs = archive.incidents.len();
+    memo.update_entries(analysis, archive.incidents.len());
+    anyhow::ensure!(
+        memo.entries.keys().eq(analysis.terms.keys()),
+        "the search export's memo is out of step with its analysis"
+    );
+    let rows: Vec<_> = analysis.terms.iter().zip(memo.entries.values()).collect();
     // (stem, has a file of its own, encoded entry, its best documents when common)
-    let entries: Vec<(&String, bool, Vec<u8>, Vec<u32>)> = analysis
-        .terms
+    let entries: Vec<(&String, bool, &[u8], Vec<u32>)> = rows
         .par_iter()
-        .map(|(stem, lists)| {
-            let own_file = documents_with(lists) >= OWN_FILE_DOCS;
+        .map(|&((stem, lists), (entry, docs))| {
+            let own_file = *docs >= OWN_FILE_DOCS;
             let best = if own_file {
                 cards::best_documents(lists, analysis, BEST_PER_STEM)
             } else {
                 Vec::new()
             };
-            (stem, own_file, encode_term(stem, lists, num_docs), best)
+            (stem, own_file, entry.as_slice(), best)
         })
         .collect();
     let own_count = entries.iter().filter(|e| e.1).count();
@@ -365,52 +470,51 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
             buckets[fnv1a(stem) as usize % shards].extend_from_slice(entry);
         }
     }
+    drop(entries);
     // After a slot's entries, an empty stem, then its best documents' cards
     // as JSON: [[document, ...card]], by document.
     for (slot, bytes) in &mut slot_files {
         let mut best = slot_best.remove(slot).unwrap_or_default();
         best.sort_unstable();
         best.dedup();
-        let cards: Vec<serde_json::Value> = best
-            .iter()
-            .map(|&doc| {
-                let mut card = cards::card(&archive.incidents[doc as usize]);
-                if let Some(fields) = card.as_array_mut() {
-                    fields.insert(0, doc.into());
-                }
-                card
-            })
-            .collect();
+        let json = match memo.slot_cards.get(slot) {
+            Some((docs, json)) if *docs == best => json,
+            _ => {
+                let json = slot_cards_json(archive, &best)?;
+                &memo
+                    .slot_cards
+                    .entry(*slot)
+                    .insert_entry((best, json))
+                    .into_mut()
+                    .1
+            }
+        };
         varint(bytes, 0);
-        bytes.extend_from_slice(&serde_json::to_vec(&cards)?);
+        bytes.extend_from_slice(json);
     }
-    let mut term_files: Vec<(String, &[u8])> = slot_files
-        .iter()
-        .map(|(slot, bytes)| (format!("t/w/{slot}.dat"), bytes.as_slice()))
+    let mut term_files: Vec<(String, Vec<u8>)> = slot_files
+        .into_iter()
+        .map(|(slot, bytes)| (format!("t/w/{slot}.dat"), bytes))
         .collect();
     term_files.extend(
         buckets
-            .iter()
+            .into_iter()
             .enumerate()
             .filter(|(_, b)| !b.is_empty())
-            .map(|(n, b)| (format!("t/{n}.dat"), b.as_slice())),
+            .map(|(n, b)| (format!("t/{n}.dat"), b)),
     );
-    let compressed: Vec<(String, Vec<u8>)> = term_files
-        .par_iter()
-        .map(|(path, bytes)| Ok((path.clone(), gzip(bytes)?)))
-        .collect::<Result<_>>()?;
-    files.extend(compressed);
+    files.extend(term_files);
     // Field norms of the fields whose postings leave them out.
     for (slot, column) in NORM_COLUMNS.iter().enumerate() {
         if *column {
-            files.push((format!("n/{slot}.dat"), gzip(&analysis.norms[slot])?));
+            files.push((format!("n/{slot}.dat"), analysis.norms[slot].clone()));
         }
     }
 
     // Vocabulary.
     let words: Vec<&str> = analysis.vocabulary.keys().map(String::as_str).collect();
     let vocab_files = vocabulary_files(&words);
-    let compressed: Vec<(String, Vec<u8>)> = vocab_files
+    let vocab_texts: Vec<(String, Vec<u8>)> = vocab_files
         .par_iter()
         .map(|(key, members)| {
             let mut text = String::new();
@@ -422,77 +526,23 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
                     stem_edit(words[w], stem)
                 ));
             }
-            Ok((
-                format!("v/{}.dat", key_file_name(key)),
-                gzip(text.as_bytes())?,
-            ))
+            (format!("v/{}.dat", key_file_name(key)), text.into_bytes())
         })
-        .collect::<Result<_>>()?;
-    files.extend(compressed);
+        .collect();
+    files.extend(vocab_texts);
 
-    // Cards.
-    let compressed: Vec<(String, Vec<u8>)> = archive
-        .incidents
-        .par_chunks(CARD_CHUNK)
-        .enumerate()
-        .map(|(n, chunk)| {
-            let cards: Vec<serde_json::Value> = chunk.iter().map(cards::card).collect();
-            Ok((format!("c/{n}.dat"), gzip(&serde_json::to_vec(&cards)?)?))
-        })
-        .collect::<Result<_>>()?;
-    files.extend(compressed);
-
-    // Facet columns.
-    let mut facets = Vec::new();
-    for key in ["severity", "teams", "services", "tags"] {
-        let Some(taxonomy) = archive.taxonomy(key) else {
-            continue;
-        };
-        facets.push((taxonomy.key, taxonomy.title));
-        let mut per_doc: Vec<Vec<usize>> = vec![Vec::new(); archive.incidents.len()];
-        for (id, term) in taxonomy.terms.iter().enumerate() {
-            for &doc in &term.incidents {
-                per_doc[doc].push(id);
-            }
-        }
-        let docs: Vec<String> = per_doc
-            .iter()
-            .map(|ids| {
-                ids.iter()
-                    .map(|&id| base36(id as u64))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .collect();
-        let column = FacetColumn {
-            values: taxonomy
-                .terms
-                .iter()
-                .map(|t| (t.slug.as_str(), t.name.as_str()))
-                .collect(),
-            docs: docs.join(";"),
-        };
-        files.push((format!("f/{key}.dat"), gzip(&serde_json::to_vec(&column)?)?));
-    }
+    let documents = match memo.documents.take() {
+        Some(documents) => documents,
+        None => document_files(archive)?,
+    };
+    files.extend(documents.iter().cloned());
+    memo.documents = Some(documents);
+    let mut facets: Vec<(&str, &str)> = FACET_KEYS
+        .iter()
+        .filter_map(|key| archive.taxonomy(key))
+        .map(|taxonomy| (taxonomy.key, taxonomy.title))
+        .collect();
     facets.push(("years", "Year"));
-
-    // Dates: days since 1970-01-01, the first absolute, then differences
-    // (documents are newest first, so each difference is the days back).
-    let days: Vec<i64> = archive
-        .incidents
-        .iter()
-        .map(|i| {
-            i.date
-                .since(jiff::civil::date(1970, 1, 1))
-                .map_or(0, |span| i64::from(span.get_days()))
-        })
-        .collect();
-    let deltas: Vec<i64> = days
-        .iter()
-        .enumerate()
-        .map(|(n, d)| if n == 0 { *d } else { days[n - 1] - d })
-        .collect();
-    files.push(("dates.dat".into(), gzip(&serde_json::to_vec(&deltas)?)?));
 
     let meta = Meta {
         format: FORMAT,
@@ -520,9 +570,93 @@ pub fn build_files(archive: &Archive, analysis: &Analysis) -> Result<Vec<(String
         stop: &index::STOP_WORDS,
         facets,
     };
-    files.push(("meta.dat".into(), gzip(&serde_json::to_vec(&meta)?)?));
+    files.push(("meta.dat".into(), serde_json::to_vec(&meta)?));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
+}
+
+/// The taxonomies the facet columns are of, in display order.
+const FACET_KEYS: [&str; 4] = ["severity", "teams", "services", "tags"];
+
+/// The files of the documents themselves, which read no postings: their
+/// result cards, facet values and dates.
+fn document_files(archive: &Archive) -> Result<Vec<(String, Vec<u8>)>> {
+    // Cards.
+    let mut files: Vec<(String, Vec<u8>)> = archive
+        .incidents
+        .par_chunks(CARD_CHUNK)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let cards: Vec<serde_json::Value> = chunk.iter().map(cards::card).collect();
+            Ok((format!("c/{n}.dat"), serde_json::to_vec(&cards)?))
+        })
+        .collect::<Result<_>>()?;
+
+    // Facet columns.
+    for key in FACET_KEYS {
+        let Some(taxonomy) = archive.taxonomy(key) else {
+            continue;
+        };
+        let mut per_doc: Vec<Vec<usize>> = vec![Vec::new(); archive.incidents.len()];
+        for (id, term) in taxonomy.terms.iter().enumerate() {
+            for &doc in &term.incidents {
+                per_doc[doc].push(id);
+            }
+        }
+        let docs: Vec<String> = per_doc
+            .iter()
+            .map(|ids| {
+                ids.iter()
+                    .map(|&id| base36(id as u64))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        let column = FacetColumn {
+            values: taxonomy
+                .terms
+                .iter()
+                .map(|t| (t.slug.as_str(), t.name.as_str()))
+                .collect(),
+            docs: docs.join(";"),
+        };
+        files.push((format!("f/{key}.dat"), serde_json::to_vec(&column)?));
+    }
+
+    // Dates: days since 1970-01-01, the first absolute, then differences
+    // (documents are newest first, so each difference is the days back).
+    let days: Vec<i64> = archive
+        .incidents
+        .iter()
+        .map(|i| {
+            i.date
+                .since(jiff::civil::date(1970, 1, 1))
+                .map_or(0, |span| i64::from(span.get_days()))
+        })
+        .collect();
+    let deltas: Vec<i64> = days
+        .iter()
+        .enumerate()
+        .map(|(n, d)| if n == 0 { *d } else { days[n - 1] - d })
+        .collect();
+    files.push(("dates.dat".into(), serde_json::to_vec(&deltas)?));
+
+    Ok(files)
+}
+
+/// The JSON of the cards of `docs`: [[document, ...card]].
+fn slot_cards_json(archive: &Archive, docs: &[u32]) -> Result<Vec<u8>> {
+    let cards: Vec<serde_json::Value> = docs
+        .iter()
+        .map(|&doc| {
+            let mut card = cards::card(&archive.incidents[doc as usize]);
+            if let Some(fields) = card.as_array_mut() {
+                fields.insert(0, doc.into());
+            }
+            card
+        })
+        .collect();
+    Ok(serde_json::to_vec(&cards)?)
 }
 
 /// One stem's entry in a term file:

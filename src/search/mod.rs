@@ -17,6 +17,7 @@ pub mod export;
 pub mod index;
 pub mod query;
 pub mod stemmer;
+pub mod update;
 
 use std::path::Path;
 
@@ -29,6 +30,7 @@ use crate::templates::Theme;
 use crate::timings::{Stopwatch, Timings};
 pub use index::SearchIndex;
 pub use query::{SearchRequest, SearchResults, Vocabulary};
+pub use update::KeptSearch;
 
 /// File of the vocabulary beside the tantivy index in the cache.
 pub const VOCABULARY_FILE: &str = "vocab.tsv";
@@ -37,12 +39,20 @@ pub const VOCABULARY_FILE: &str = "vocab.tsv";
 pub struct Built {
     pub files: usize,
     pub timings: Timings,
+    /// With `keep`: what serve updates the static index from after an edit.
+    pub kept: Option<KeptSearch>,
 }
 
 /// The build's search stage: indexes the archive with tantivy into the
 /// cache under `root`, exports the static index and writes the search page
-/// into the staging folder.
-pub fn build(archive: &Archive, theme: &Theme, root: &Path, staging: &Staging) -> Result<Built> {
+/// into the staging folder. With `keep`, the export's analysis is kept.
+pub fn build(
+    archive: &Archive,
+    theme: &Theme,
+    root: &Path,
+    staging: &Staging,
+    keep: bool,
+) -> Result<Built> {
     let mut timings = Timings::new();
     let mut watch = Stopwatch::start();
     let cache = index::cache_dir(root);
@@ -51,12 +61,13 @@ pub fn build(archive: &Archive, theme: &Theme, root: &Path, staging: &Staging) -
     let analysis = export::analyse(&search_index, archive, &words)?;
     export::write_vocabulary(&analysis, &cache.join(VOCABULARY_FILE))?;
     watch.lap("  analysis", &mut timings);
-    let report = export::export(archive, &analysis, staging)?;
+    let (report, written) = export::export(archive, &analysis, staging, keep)?;
     write_page(archive, theme, staging)?;
     watch.lap("  export", &mut timings);
     Ok(Built {
         files: report.files + 1,
         timings,
+        kept: written.map(|written| KeptSearch::new(analysis, written)),
     })
 }
 

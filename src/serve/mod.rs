@@ -212,9 +212,20 @@ fn quick_path(
         shared.publish(None);
         done(&format!("updated {files} more files that show it"));
     };
-    match update_affected(kept, site_dir, &edit, &pages_written) {
-        Ok(Some(Ok(()))) => done("updated incidents.json"),
-        Ok(Some(Err(error))) => done(&format!("cannot update incidents.json ({error:#})")),
+    let search_written = |files: usize| {
+        shared.publish(None);
+        done(&format!("updated {files} search index files"));
+    };
+    match update_affected(kept, site_dir, &edit, &pages_written, &search_written) {
+        Ok(Some(affected)) => {
+            match affected.export {
+                Ok(()) => done("updated incidents.json"),
+                Err(error) => done(&format!("cannot update incidents.json ({error:#})")),
+            }
+            if let Some(Err(error)) = affected.search {
+                done(&format!("cannot update the search index ({error:#})"));
+            }
+        }
         Ok(None) => done("the edit shows on other pages too"),
         Err(error) => done(&format!("quick update failed ({error:#})")),
     }

@@ -1,14 +1,17 @@
 //! Serve's quick path after an edit: the edited page at once, then the
-//! other pages that show the edit and, beside them, the JSON export, written
-//! into the served site from the model the last full build kept. The
-//! full rebuild that follows covers the rest (the search index, and every
-//! edit that reaches further than these pages).
+//! other pages that show the edit and, beside them, the JSON export and
+//! the static search index, written into the served site from the model
+//! the last full build kept. The full rebuild that follows covers the rest
+//! (the tantivy index in the cache, and every edit that reaches further
+//! than these pages).
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::incident::Incident;
+use crate::search::KeptSearch;
+use crate::search::update::Changes;
 use crate::site::Kept;
 
 /// An edit serve has put into its kept model.
@@ -55,20 +58,34 @@ pub fn preview_page(kept: &mut Kept, root: &Path, site_dir: &Path, changed: &Pat
     Some(Edit { page, index, old })
 }
 
+/// What [`update_affected`] did beside the pages.
+pub struct Affected {
+    /// How writing `incidents.json` went.
+    pub export: Result<()>,
+    /// How updating the static search index went; None when the build
+    /// kept none to update (`--no-search`, or an earlier edit reached
+    /// further than the quick path).
+    pub search: Option<Result<Changes>>,
+}
+
 /// After [`preview_page`]: the other pages that show the edit (its
-/// digests and feeds, the sitemap) and `incidents.json`, side by side,
-/// each renamed into the site. `pages_written` hears how many files the
-/// pages took as soon as they are in the site; the export, larger, may
-/// still be being written. None (and nothing written) when the edit
-/// reaches pages only a full build renders; else how writing the export
-/// went.
+/// digests and feeds, the sitemap), `incidents.json` and the static search
+/// index, side by side, each renamed into the site. `pages_written` hears
+/// how many files the pages took as soon as they are in the site, and
+/// `search_written` how many the search index took; the export, larger,
+/// may still be being written. None (and nothing written) when the edit
+/// reaches pages only a full build renders.
 pub fn update_affected(
     kept: &mut Kept,
     site_dir: &Path,
     edit: &Edit,
     pages_written: &(dyn Fn(usize) + Sync),
-) -> Result<Option<Result<()>>> {
+    search_written: &(dyn Fn(usize) + Sync),
+) -> Result<Option<Affected>> {
     if !crate::render::stays_local(&kept.archive, edit.index, &edit.old) {
+        // The kept analysis no longer matches the model: the full
+        // rebuild's comes with the next model.
+        kept.search = None;
         return Ok(None);
     }
     let Some(mut json) = kept.rendered.take_json() else {
@@ -83,9 +100,11 @@ pub fn update_affected(
         theme,
         rendered,
         sitemap_pages,
+        search,
         ..
     } = kept;
-    let (pages, export) = rayon::join(
+    let archive = &*archive;
+    let (pages, (export, search)) = rayon::join(
         || {
             let staging = crate::output::Staging::for_update(site_dir, outputs)?;
             crate::render::update_after_edit(
@@ -101,13 +120,50 @@ pub fn update_affected(
             anyhow::Ok(())
         },
         || {
-            let staging = crate::output::Staging::for_export_update(site_dir)?;
-            crate::render::update_export_after_edit(archive, &mut json, edit.index, &staging)?;
-            staging.commit_in_place()?;
-            Ok(())
+            rayon::join(
+                || {
+                    let staging = crate::output::Staging::for_export_update(site_dir)?;
+                    crate::render::update_export_after_edit(
+                        archive, &mut json, edit.index, &staging,
+                    )?;
+                    staging.commit_in_place()?;
+                    Ok(())
+                },
+                || {
+                    let search = search.as_mut()?;
+                    Some(update_search(
+                        search,
+                        archive,
+                        site_dir,
+                        edit,
+                        search_written,
+                    ))
+                },
+            )
         },
     );
     kept.rendered.keep_json(json);
     pages?;
-    Ok(Some(export))
+    Ok(Some(Affected { export, search }))
+}
+
+/// Writes the search index's files that the edit changed, and removes
+/// those it emptied.
+fn update_search(
+    search: &mut KeptSearch,
+    archive: &crate::archive::Archive,
+    site_dir: &Path,
+    edit: &Edit,
+    search_written: &(dyn Fn(usize) + Sync),
+) -> Result<Changes> {
+    let staging = crate::output::Staging::for_search_update(site_dir)?;
+    let changes =
+        crate::search::update::update_after_edit(search, archive, edit.index, &edit.old, &staging)?;
+    staging.commit_in_place()?;
+    for removed in &changes.removed {
+        let path = site_dir.join("search").join(removed);
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+    }
+    search_written(changes.written.len() + changes.removed.len());
+    Ok(changes)
 }

@@ -1,11 +1,11 @@
-//! Serve's quick path after an edit (`casebook::serve::quick`): the pages
-//! it rewrites must leave the served site exactly as a full build of the
-//! edited archive would make it, apart from the search index (which the
-//! full rebuild after it brings up to date); an edit that shows on pages
-//! it does not render is left to that rebuild.
+//! Serve's quick path after an edit (`casebook::serve::quick`): the pages,
+//! export and search index files it rewrites must leave the served site
+//! exactly as a full build of the edited archive would make it; an edit
+//! that shows on pages it does not render is left to the full rebuild.
 
 use std::fs;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use casebook::serve::quick::{preview_page, update_affected};
@@ -46,45 +46,55 @@ fn edit(archive: &TestArchive, relative: &str, text: &str, later: Duration) {
         .expect("date the postmortem");
 }
 
-/// Runs the quick path for `relative`; whether it rendered the pages the
-/// edit shows on (false: it left them to a full rebuild).
-fn quick_update(kept: &mut Kept, archive: &TestArchive, site: &Path, relative: &str) -> bool {
+/// Runs the quick path for `relative`: the search index files it rewrote,
+/// or None when it left the pages the edit shows on to a full rebuild.
+fn quick_update(
+    kept: &mut Kept,
+    archive: &TestArchive,
+    site: &Path,
+    relative: &str,
+) -> Option<Vec<String>> {
     let changed = archive.root().join(relative);
     let edit = preview_page(kept, archive.root(), site, &changed).expect("the page is previewed");
-    let pages_written = std::sync::atomic::AtomicBool::new(false);
-    let export = update_affected(kept, site, &edit, &|_| {
-        pages_written.store(true, std::sync::atomic::Ordering::SeqCst)
-    })
+    let pages_written = AtomicBool::new(false);
+    let search_written = AtomicBool::new(false);
+    let affected = update_affected(
+        kept,
+        site,
+        &edit,
+        &|_| pages_written.store(true, Ordering::SeqCst),
+        &|_| search_written.store(true, Ordering::SeqCst),
+    )
     .expect("the quick update runs");
-    let Some(export) = export else {
+    let Some(affected) = affected else {
         assert!(
-            !pages_written.into_inner(),
+            !pages_written.into_inner() && !search_written.into_inner(),
             "a declined update writes nothing"
         );
-        return false;
+        return None;
     };
-    export.expect("incidents.json is rewritten");
+    affected.export.expect("incidents.json is rewritten");
+    let search = affected
+        .search
+        .expect("the build kept its search analysis")
+        .expect("the search index is updated");
+    let files = [search.written, search.removed].concat();
     assert!(
-        pages_written.into_inner(),
-        "the pages were reported written"
+        pages_written.into_inner() && search_written.into_inner(),
+        "the pages and search files were reported written"
     );
-    true
+    Some(files)
 }
 
 /// Asserts `site` holds what a clean build of the archive writes, byte for
-/// byte, except the search index.
+/// byte.
 fn assert_same_as_full_build(archive: &TestArchive, site: &Path) {
     let full = archive.temp().join("full");
     let _ = fs::remove_dir_all(&full);
     let _ = fs::remove_dir_all(archive.root().join(".casebook-cache"));
     build_keeping(archive, &full);
-    let not_search = |tree: std::collections::BTreeMap<String, Vec<u8>>| {
-        tree.into_iter()
-            .filter(|(path, _)| !path.starts_with("search/"))
-            .collect::<std::collections::BTreeMap<_, _>>()
-    };
-    let quick = not_search(read_tree(site));
-    let clean = not_search(read_tree(&full));
+    let quick = read_tree(site);
+    let clean = read_tree(&full);
     assert_eq!(
         quick.keys().collect::<Vec<_>>(),
         clean.keys().collect::<Vec<_>>(),
@@ -109,7 +119,10 @@ fn a_prose_edit_updates_its_page_digests_feeds_and_export_as_a_full_build_would(
     // for its feeds and the export, new words for its digests.
     let added = format!("{text}\n\nA paragraph added while previewing, about the cache.\n");
     edit(&archive, relative, &added, Duration::from_secs(3600));
-    assert!(quick_update(&mut kept, &archive, &site, relative));
+    // At the end, under "Action items": the search index reads the items
+    // themselves, not the section's prose.
+    let files = quick_update(&mut kept, &archive, &site, relative).expect("a quick update");
+    assert_eq!(files, Vec::<String>::new(), "no search file changes");
     let json = fs::read_to_string(site.join("incidents.json")).unwrap();
     assert!(
         json.contains("A paragraph added while previewing"),
@@ -121,14 +134,51 @@ fn a_prose_edit_updates_its_page_digests_feeds_and_export_as_a_full_build_would(
     let mut kept = build_keeping(&archive, &site);
     let trimmed = format!("{text}\n\nA note.\n");
     edit(&archive, relative, &trimmed, Duration::from_secs(7200));
-    assert!(quick_update(&mut kept, &archive, &site, relative));
+    assert!(quick_update(&mut kept, &archive, &site, relative).is_some());
     assert_same_as_full_build(&archive, &site);
 
     // Saved two days later: its last-updated day, in the sitemap and on
     // its page, changes too.
     let mut kept = build_keeping(&archive, &site);
     edit(&archive, relative, &added, Duration::from_secs(2 * 86_400));
-    assert!(quick_update(&mut kept, &archive, &site, relative));
+    assert!(quick_update(&mut kept, &archive, &site, relative).is_some());
+    assert_same_as_full_build(&archive, &site);
+}
+
+#[test]
+fn a_prose_edit_updates_the_search_index_as_a_full_build_would() {
+    let archive = TestArchive::fixture("archive");
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    let relative = "content/2024/cache-stampede.md";
+    let text = fs::read_to_string(archive.root().join(relative)).unwrap();
+
+    // New words (one no other postmortem has) in a section of notes.
+    let actions = "## Action items\n";
+    let added = text.replacen(
+        actions,
+        &format!("## Notes\n\nThe warmup job was xyzzied before the stampede.\n\n{actions}"),
+        1,
+    );
+    assert_ne!(added, text, "the postmortem has action items");
+    edit(&archive, relative, &added, Duration::from_secs(3600));
+    let files = quick_update(&mut kept, &archive, &site, relative).expect("a quick update");
+    for expected in ["meta.dat", "v/xy.dat"] {
+        assert!(
+            files.iter().any(|f| f == expected),
+            "{expected} rewritten: {files:?}"
+        );
+    }
+    assert_same_as_full_build(&archive, &site);
+
+    // The word taken out again, from the same model: it leaves the
+    // vocabulary, as it would in a full build.
+    edit(&archive, relative, &text, Duration::from_secs(7200));
+    let files = quick_update(&mut kept, &archive, &site, relative).expect("a quick update");
+    assert!(
+        files.iter().any(|f| f == "v/xy.dat") && !site.join("search/v/xy.dat").exists(),
+        "the word's vocabulary file is gone: {files:?}"
+    );
     assert_same_as_full_build(&archive, &site);
 }
 
@@ -157,7 +207,8 @@ fn a_prose_edit_in_a_real_corpus_updates_the_site_as_a_full_build_would() {
     );
     assert_ne!(added, text, "the postmortem has a timeline to write before");
     edit(&archive, relative, &added, Duration::from_secs(3600));
-    assert!(quick_update(&mut kept, &archive, &site, relative));
+    let files = quick_update(&mut kept, &archive, &site, relative).expect("a quick update");
+    assert!(!files.is_empty(), "new words change search files");
     assert_same_as_full_build(&archive, &site);
 }
 
@@ -176,7 +227,7 @@ fn an_edit_that_shows_on_listings_is_left_to_the_full_rebuild() {
     let retitled = text.replacen(&title, "title: A renamed incident", 1);
     edit(&archive, relative, &retitled, Duration::from_secs(3600));
     assert!(
-        !quick_update(&mut kept, &archive, &site, relative),
+        quick_update(&mut kept, &archive, &site, relative).is_none(),
         "a new title shows on every listing of the incident"
     );
     let page = fs::read_to_string(site.join("incidents/2024/cache-stampede/index.html")).unwrap();
