@@ -3,7 +3,6 @@
 //! serde's derived forms were slow.
 
 use std::io::Write as _;
-use std::ops::Range;
 
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
@@ -13,17 +12,20 @@ use crate::archive::{Archive, incident_path};
 use crate::incident::Incident;
 use crate::output::Staging;
 
-/// `incidents.json` as a full render wrote it, kept by serve with where
-/// each incident's object lies in it (by incident index), so that an
-/// edited incident's object is replaced without serialising the others
-/// again.
+/// `incidents.json` as a full render wrote it, kept by serve as its
+/// parts: what comes before the incidents, each incident's object (by
+/// incident index) and what comes after. An edited incident's object is
+/// replaced without serialising the others again, or moving their bytes.
 pub struct KeptJson {
-    bytes: Vec<u8>,
-    spans: Vec<Range<usize>>,
+    head: Vec<u8>,
+    incidents: Vec<Vec<u8>>,
 }
 
+/// What follows the last incident.
+const TAIL: &[u8] = b"]}";
+
 /// `incidents.json`: the machine-readable archive. With `keep`, returns
-/// its bytes for [`rewrite_one`].
+/// its parts for [`rewrite_one`].
 ///
 /// It is as large as the archive's text (83 MB for 10,000 postmortems), so
 /// it is streamed into the site rather than built whole in memory (unless
@@ -35,19 +37,21 @@ pub fn write(archive: &Archive, staging: &Staging, keep: bool) -> Result<Option<
     const BATCH: usize = 256;
     let base = archive.config.base_path();
     let mut kept = keep.then(|| KeptJson {
-        bytes: Vec::new(),
-        spans: Vec::with_capacity(archive.incidents.len()),
+        head: Vec::new(),
+        incidents: Vec::with_capacity(archive.incidents.len()),
     });
     staging.write_with("incidents.json", |out| {
-        let mut out = Keeping {
-            out,
-            kept: kept.as_mut(),
-        };
-        out.write_all(br#"{"generator":"#)?;
-        serde_json::to_writer(&mut out, concat!("casebook ", env!("CARGO_PKG_VERSION")))?;
-        out.write_all(br#","title":"#)?;
-        serde_json::to_writer(&mut out, &archive.config.title)?;
-        write!(out, r#","count":{},"incidents":["#, archive.incidents.len())?;
+        let mut head = Vec::new();
+        head.extend_from_slice(br#"{"generator":"#);
+        serde_json::to_writer(&mut head, concat!("casebook ", env!("CARGO_PKG_VERSION")))?;
+        head.extend_from_slice(br#","title":"#);
+        serde_json::to_writer(&mut head, &archive.config.title)?;
+        write!(
+            head,
+            r#","count":{},"incidents":["#,
+            archive.incidents.len()
+        )?;
+        out.write_all(&head)?;
         for (batch_index, batch) in archive.incidents.chunks(BATCH).enumerate() {
             let parts: Vec<Vec<u8>> = batch
                 .par_iter()
@@ -62,44 +66,19 @@ pub fn write(archive: &Archive, staging: &Staging, keep: bool) -> Result<Option<
                 if batch_index > 0 || index > 0 {
                     out.write_all(b",")?;
                 }
-                out.mark_span(part.len());
                 out.write_all(part)?;
             }
+            if let Some(kept) = kept.as_mut() {
+                kept.incidents.extend(parts);
+            }
         }
-        out.write_all(b"]}")?;
+        out.write_all(TAIL)?;
+        if let Some(kept) = kept.as_mut() {
+            kept.head = head;
+        }
         Ok(())
     })?;
     Ok(kept)
-}
-
-/// The export's writer, copying what it writes into the kept bytes.
-struct Keeping<'a> {
-    out: &'a mut dyn std::io::Write,
-    kept: Option<&'a mut KeptJson>,
-}
-
-impl Keeping<'_> {
-    /// Notes that an incident's object of `len` bytes comes next.
-    fn mark_span(&mut self, len: usize) {
-        if let Some(kept) = self.kept.as_mut() {
-            let at = kept.bytes.len();
-            kept.spans.push(at..at + len);
-        }
-    }
-}
-
-impl std::io::Write for Keeping<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let written = self.out.write(bytes)?;
-        if let Some(kept) = self.kept.as_mut() {
-            kept.bytes.extend_from_slice(&bytes[..written]);
-        }
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
 }
 
 /// Writes `incidents.json` again with incident `index`'s object
@@ -110,23 +89,26 @@ pub fn rewrite_one(
     kept: &mut KeptJson,
     index: usize,
 ) -> Result<()> {
-    let (Some(incident), Some(span)) =
-        (archive.incidents.get(index), kept.spans.get(index).cloned())
+    let (Some(incident), Some(object)) =
+        (archive.incidents.get(index), kept.incidents.get_mut(index))
     else {
         anyhow::bail!("no incident {index} in incidents.json");
     };
     let base = archive.config.base_path();
-    let mut part = Vec::new();
-    write_incident(&mut part, &incident_path(&base, &incident.id), incident)
+    object.clear();
+    write_incident(object, &incident_path(&base, &incident.id), incident)
         .context("cannot serialise incidents.json")?;
-    let (old_len, new_len) = (span.len(), part.len());
-    kept.bytes.splice(span.clone(), part);
-    kept.spans[index] = span.start..span.start + new_len;
-    // Every later span starts after this one's end: no underflow.
-    for later in &mut kept.spans[index + 1..] {
-        *later = later.start - old_len + new_len..later.end - old_len + new_len;
-    }
-    staging.write("incidents.json", &kept.bytes)
+    staging.write_with("incidents.json", |out| {
+        out.write_all(&kept.head)?;
+        for (n, object) in kept.incidents.iter().enumerate() {
+            if n > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(object)?;
+        }
+        out.write_all(TAIL)?;
+        Ok(())
+    })
 }
 
 /// Writes one incident of `incidents.json` into `out`: its page's path,
