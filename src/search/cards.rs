@@ -100,13 +100,23 @@ pub fn best_documents(
         merged.extend(scored);
         std::mem::swap(&mut summed, &mut merged);
     }
+    // The best `limit`, kept in rank order as the scores go by: most
+    // documents score below the last kept and are passed over at once.
     let by_rank = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    if summed.len() > limit {
-        summed.select_nth_unstable_by(limit, by_rank);
-        summed.truncate(limit);
+    let mut best: Vec<(u32, f32)> = Vec::with_capacity(limit + 1);
+    for candidate in summed {
+        let passed_over = best.len() == limit
+            && best
+                .last()
+                .is_none_or(|last| by_rank(&candidate, last).is_ge());
+        if passed_over {
+            continue;
+        }
+        let at = best.partition_point(|kept| by_rank(kept, &candidate).is_lt());
+        best.insert(at, candidate);
+        best.truncate(limit);
     }
-    summed.sort_unstable_by(by_rank);
-    summed.into_iter().map(|(doc, _)| doc).collect()
+    best.into_iter().map(|(doc, _)| doc).collect()
 }
 
 #[cfg(test)]
@@ -134,6 +144,7 @@ mod tests {
         ];
         assert_eq!(best_documents(&lists, &analysis(100), 10), [3, 1, 2, 0]);
         assert_eq!(best_documents(&lists, &analysis(100), 2), [3, 1]);
+        assert_eq!(best_documents(&lists, &analysis(100), 0), Vec::<u32>::new());
     }
 
     #[test]

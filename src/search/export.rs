@@ -168,12 +168,22 @@ fn vocabulary(
         .collect()
 }
 
-/// Documents in which any field holds the term.
+/// Documents in which any field holds the term: those of its longest
+/// list (usually the body's), and the others' documents that list lacks,
+/// looked up there (each list is sorted by document).
 pub fn documents_with(lists: &[Vec<Posting>; FIELDS]) -> u32 {
-    let mut docs: Vec<u32> = lists.iter().flatten().map(|p| p.0).collect();
-    docs.sort_unstable();
-    docs.dedup();
-    docs.len() as u32
+    let longest = (0..FIELDS).max_by_key(|&f| lists[f].len()).unwrap_or(0);
+    let base = &lists[longest];
+    let mut others: Vec<u32> = lists
+        .iter()
+        .enumerate()
+        .filter(|&(field, _)| field != longest)
+        .flat_map(|(_, list)| list.iter().map(|p| p.0))
+        .filter(|doc| base.binary_search_by_key(doc, |p| p.0).is_err())
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    (base.len() + others.len()) as u32
 }
 
 /// FNV-1a over the UTF-8 bytes: the shard of a stem (search.js has the same).
@@ -761,6 +771,18 @@ pub fn write_vocabulary(analysis: &Analysis, path: &std::path::Path) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_are_counted_once_across_fields() {
+        let lists = [
+            vec![(2, 1, 0), (9, 1, 0)],
+            vec![],
+            vec![(1, 1, 0), (2, 3, 0), (5, 1, 0), (9, 2, 0)],
+        ];
+        assert_eq!(documents_with(&lists), 4);
+        assert_eq!(documents_with(&[vec![], vec![(4, 1, 0)], vec![]]), 1);
+        assert_eq!(documents_with(&[vec![], vec![], vec![]]), 0);
+    }
 
     #[test]
     fn stem_edits_round_trip() {

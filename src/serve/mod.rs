@@ -24,7 +24,7 @@ use crate::diagnostics::Diagnostic;
 use crate::site::{self, BuildOptions, Kept};
 use http::Shared;
 pub use http::{EVENTS_PATH, inject_live_reload, resolve};
-use quick::{preview_page, update_affected};
+use quick::{Written, preview_page, update_affected};
 
 /// Where and what to serve.
 #[derive(Debug, Clone)]
@@ -208,19 +208,22 @@ fn quick_path(
     };
     shared.publish(None);
     done(&format!("updated {}", edit.page));
-    let pages_written = |files: usize| {
-        shared.publish(None);
-        done(&format!("updated {files} more files that show it"));
+    let written = |part: Written| match part {
+        Written::Pages(files) => {
+            shared.publish(None);
+            done(&format!("updated {files} more files that show it"));
+        }
+        Written::SearchIndex(files) => {
+            shared.publish(None);
+            done(&format!("updated {files} search index files"));
+        }
+        // Nothing in the browser shows it: no reload.
+        Written::Export => done("updated incidents.json"),
     };
-    let search_written = |files: usize| {
-        shared.publish(None);
-        done(&format!("updated {files} search index files"));
-    };
-    match update_affected(kept, site_dir, &edit, &pages_written, &search_written) {
+    match update_affected(kept, site_dir, &edit, &written) {
         Ok(Some(affected)) => {
-            match affected.export {
-                Ok(()) => done("updated incidents.json"),
-                Err(error) => done(&format!("cannot update incidents.json ({error:#})")),
+            if let Err(error) = affected.export {
+                done(&format!("cannot update incidents.json ({error:#})"));
             }
             if let Some(Err(error)) = affected.search {
                 done(&format!("cannot update the search index ({error:#})"));

@@ -68,19 +68,27 @@ pub struct Affected {
     pub search: Option<Result<Changes>>,
 }
 
+/// A part of [`update_affected`]'s work, once its files are in the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The pages that show the edit: this many files changed.
+    Pages(usize),
+    /// The static search index: this many files changed or went.
+    SearchIndex(usize),
+    /// `incidents.json`.
+    Export,
+}
+
 /// After [`preview_page`]: the other pages that show the edit (its
 /// digests and feeds, the sitemap), `incidents.json` and the static search
-/// index, side by side, each renamed into the site. `pages_written` hears
-/// how many files the pages took as soon as they are in the site, and
-/// `search_written` how many the search index took; the export, larger,
-/// may still be being written. None (and nothing written) when the edit
-/// reaches pages only a full build renders.
+/// index, side by side, each renamed into the site. `written` hears of
+/// each as soon as its files are in the site. None (and nothing written)
+/// when the edit reaches pages only a full build renders.
 pub fn update_affected(
     kept: &mut Kept,
     site_dir: &Path,
     edit: &Edit,
-    pages_written: &(dyn Fn(usize) + Sync),
-    search_written: &(dyn Fn(usize) + Sync),
+    written: &(dyn Fn(Written) + Sync),
 ) -> Result<Option<Affected>> {
     if !crate::render::stays_local(&kept.archive, edit.index, &edit.old) {
         // The kept analysis no longer matches the model: the full
@@ -116,7 +124,7 @@ pub fn update_affected(
                 sitemap_pages,
                 &staging,
             )?;
-            pages_written(staging.commit_in_place()?.len());
+            written(Written::Pages(staging.commit_in_place()?.len()));
             anyhow::Ok(())
         },
         || {
@@ -127,17 +135,12 @@ pub fn update_affected(
                         archive, &mut json, edit.index, &staging,
                     )?;
                     staging.commit_in_place()?;
+                    written(Written::Export);
                     Ok(())
                 },
                 || {
                     let search = search.as_mut()?;
-                    Some(update_search(
-                        search,
-                        archive,
-                        site_dir,
-                        edit,
-                        search_written,
-                    ))
+                    Some(update_search(search, archive, site_dir, edit, written))
                 },
             )
         },
@@ -154,7 +157,7 @@ fn update_search(
     archive: &crate::archive::Archive,
     site_dir: &Path,
     edit: &Edit,
-    search_written: &(dyn Fn(usize) + Sync),
+    written: &(dyn Fn(Written) + Sync),
 ) -> Result<Changes> {
     let staging = crate::output::Staging::for_search_update(site_dir)?;
     let changes =
@@ -164,6 +167,8 @@ fn update_search(
         let path = site_dir.join("search").join(removed);
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
     }
-    search_written(changes.written.len() + changes.removed.len());
+    written(Written::SearchIndex(
+        changes.written.len() + changes.removed.len(),
+    ));
     Ok(changes)
 }

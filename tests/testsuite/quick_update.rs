@@ -5,10 +5,10 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use casebook::serve::quick::{preview_page, update_affected};
+use casebook::serve::quick::{Written, preview_page, update_affected};
 use casebook::site::{BuildOptions, Kept, build_and_keep};
 
 use crate::support::{TODAY, TestArchive, fixed_mtime, read_tree};
@@ -56,21 +56,14 @@ fn quick_update(
 ) -> Option<Vec<String>> {
     let changed = archive.root().join(relative);
     let edit = preview_page(kept, archive.root(), site, &changed).expect("the page is previewed");
-    let pages_written = AtomicBool::new(false);
-    let search_written = AtomicBool::new(false);
-    let affected = update_affected(
-        kept,
-        site,
-        &edit,
-        &|_| pages_written.store(true, Ordering::SeqCst),
-        &|_| search_written.store(true, Ordering::SeqCst),
-    )
+    let reported = Mutex::new(Vec::new());
+    let affected = update_affected(kept, site, &edit, &|part| {
+        reported.lock().unwrap().push(part)
+    })
     .expect("the quick update runs");
+    let mut reported = reported.into_inner().unwrap();
     let Some(affected) = affected else {
-        assert!(
-            !pages_written.into_inner() && !search_written.into_inner(),
-            "a declined update writes nothing"
-        );
+        assert_eq!(reported, [], "a declined update writes nothing");
         return None;
     };
     affected.export.expect("incidents.json is rewritten");
@@ -79,9 +72,18 @@ fn quick_update(
         .expect("the build kept its search analysis")
         .expect("the search index is updated");
     let files = [search.written, search.removed].concat();
+    // Side by side: reported as each is done, in any order.
+    reported.sort_by_key(|part| match part {
+        Written::Pages(_) => 0,
+        Written::SearchIndex(_) => 1,
+        Written::Export => 2,
+    });
     assert!(
-        pages_written.into_inner() && search_written.into_inner(),
-        "the pages and search files were reported written"
+        matches!(
+            reported[..],
+            [Written::Pages(_), Written::SearchIndex(n), Written::Export] if n == files.len()
+        ),
+        "each part reported once written: {reported:?}"
     );
     Some(files)
 }
