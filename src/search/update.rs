@@ -16,7 +16,7 @@
 //! unchanged without planning it. Planning reuses what the edit left
 //! alone (the encoded postings of the stems it did not touch, the cards;
 //! see [`PlanMemo`]), and only the files whose hash moved are compressed
-//! and written: at 10,000 postmortems, a dozen or two of about 4,700.
+//! and written: at 10,000 postmortems, a dozen or two of about 4,150.
 
 use std::borrow::Cow;
 
