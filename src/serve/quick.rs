@@ -1,7 +1,7 @@
 //! Serve's quick path after an edit: the edited page at once, then the
-//! other pages that show the edit and, beside them, the JSON export and
-//! the static search index, written into the served site from the model
-//! the last full build kept. The full rebuild that follows covers the rest
+//! other pages that show the edit and, beside them, the static search
+//! index, then the JSON export, written into the served site from the
+//! model the last full build kept. The full rebuild that follows covers the rest
 //! (the tantivy index in the cache, and every edit that reaches further
 //! than these pages).
 
@@ -80,10 +80,10 @@ pub enum Written {
 }
 
 /// After [`preview_page`]: the other pages that show the edit (its
-/// digests and feeds, the sitemap), `incidents.json` and the static search
-/// index, side by side, each renamed into the site. `written` hears of
-/// each as soon as its files are in the site. None (and nothing written)
-/// when the edit reaches pages only a full build renders.
+/// digests and feeds, the sitemap) and the static search index, side by
+/// side, then `incidents.json`, each renamed into the site. `written`
+/// hears of each as soon as its files are in the site. None (and nothing
+/// written) when the edit reaches pages only a full build renders.
 pub fn update_affected(
     kept: &mut Kept,
     site_dir: &Path,
@@ -112,7 +112,9 @@ pub fn update_affected(
         ..
     } = kept;
     let archive = &*archive;
-    let (pages, (export, search)) = rayon::join(
+    // What the browser shows first (the pages, then search), side by
+    // side; the export, for other tools and the largest, after them.
+    let (pages, search) = rayon::join(
         || {
             let staging = crate::output::Staging::for_update(site_dir, outputs)?;
             crate::render::update_after_edit(
@@ -128,23 +130,17 @@ pub fn update_affected(
             anyhow::Ok(())
         },
         || {
-            rayon::join(
-                || {
-                    let staging = crate::output::Staging::for_export_update(site_dir)?;
-                    crate::render::update_export_after_edit(
-                        archive, &mut json, edit.index, &staging,
-                    )?;
-                    staging.commit_in_place()?;
-                    written(Written::Export);
-                    Ok(())
-                },
-                || {
-                    let search = search.as_mut()?;
-                    Some(update_search(search, archive, site_dir, edit, written))
-                },
-            )
+            let search = search.as_mut()?;
+            Some(update_search(search, archive, site_dir, edit, written))
         },
     );
+    let export = (|| {
+        let staging = crate::output::Staging::for_export_update(site_dir)?;
+        crate::render::update_export_after_edit(archive, &mut json, edit.index, &staging)?;
+        staging.commit_in_place()?;
+        written(Written::Export);
+        Ok(())
+    })();
     kept.rendered.keep_json(json);
     pages?;
     Ok(Some(Affected { export, search }))
