@@ -9,7 +9,8 @@
 //! other pages show of it (its card, its terms, what the dashboards count,
 //! what repeat detection and digest routing read) fans out across the
 //! site: [`update_after_edit`] then declines, and serve's full rebuild
-//! does the work. The search index is left to that rebuild either way.
+//! does the work. The static search index has an update of its own
+//! (`crate::search::update`).
 
 use anyhow::Result;
 

@@ -237,4 +237,57 @@ fn an_edit_that_shows_on_listings_is_left_to_the_full_rebuild() {
         page.contains("A renamed incident"),
         "its own page is updated at once"
     );
+
+    // The kept search analysis no longer matches the model: a prose edit
+    // after it leaves the search index to the rebuild too.
+    let other = "content/2025/kafka-consumer-lag.md";
+    let text = fs::read_to_string(archive.root().join(other)).unwrap();
+    edit(
+        &archive,
+        other,
+        &format!("{text}\n\nMore prose.\n"),
+        Duration::from_secs(3600),
+    );
+    let changed = archive.root().join(other);
+    let edit = preview_page(&mut kept, archive.root(), &site, &changed).expect("previewed");
+    let affected = update_affected(&mut kept, &site, &edit, &|_| {})
+        .expect("the quick update runs")
+        .expect("the prose edit stays local");
+    assert!(
+        affected.search.is_none(),
+        "no search update from a stale analysis"
+    );
+}
+
+/// Edits of two postmortems in a row, from one kept model: the second
+/// update plans from the first's analysis.
+#[test]
+fn edits_of_two_postmortems_in_a_row_update_the_search_index_as_a_full_build_would() {
+    let archive = TestArchive::fixture("archive");
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    for (n, relative) in [
+        "content/2025/kafka-consumer-lag.md",
+        "content/2023/payments-pool-exhaustion.md",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let text = fs::read_to_string(archive.root().join(relative)).unwrap();
+        let added = text.replacen(
+            "## Action items",
+            "## Notes\n\nConsumers rebalanced twice while the pool drained.\n\n## Action items",
+            1,
+        );
+        assert_ne!(added, text, "{relative} has action items");
+        edit(
+            &archive,
+            relative,
+            &added,
+            Duration::from_secs(3600 * (n as u64 + 1)),
+        );
+        let files = quick_update(&mut kept, &archive, &site, relative).expect("a quick update");
+        assert!(!files.is_empty(), "new words change search files");
+    }
+    assert_same_as_full_build(&archive, &site);
 }
