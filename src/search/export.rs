@@ -480,7 +480,6 @@ pub fn plan_files(
             buckets[fnv1a(stem) as usize % shards].extend_from_slice(entry);
         }
     }
-    drop(entries);
     // After a slot's entries, an empty stem, then its best documents' cards
     // as JSON: [[document, ...card]], by document.
     for (slot, bytes) in &mut slot_files {
