@@ -291,3 +291,56 @@ fn edits_of_two_postmortems_in_a_row_update_the_search_index_as_a_full_build_wou
     }
     assert_same_as_full_build(&archive, &site);
 }
+
+/// A postmortem of the generated archive below; `note` ends its notes.
+fn generated_postmortem(n: usize, note: &str) -> String {
+    format!(
+        "---\ntitle: \"Queue stall number {n}\"\ndate: 2024-03-{day:02}\nseverity: sev3\n\
+         teams: [platform]\nservices: [queue-{service}]\ntags: [backlog]\n---\n\n\
+         ## Summary\n\nThe queue stalled for {n} minutes.\n\n\
+         ## Notes\n\nWorkers number {n} restarted after the stall.{note}\n",
+        day = n % 28 + 1,
+        service = n % 5,
+    )
+}
+
+/// An edit that makes a word common (in as many postmortems as earn it a
+/// term file of its own) changes which files the index has: every file
+/// is planned again, new ones written and those gone removed, as a full
+/// build would leave them; and back again.
+#[test]
+fn an_edit_that_makes_a_word_common_reshapes_the_search_index_as_a_full_build_would() {
+    let own_file_docs = casebook::search::export::OWN_FILE_DOCS as usize;
+    let archive = TestArchive::empty();
+    let with_word = |n: usize| {
+        if n < own_file_docs - 1 {
+            " Zephyrs paused it."
+        } else {
+            ""
+        }
+    };
+    for n in 0..own_file_docs + 4 {
+        archive.write(
+            &format!("content/stall-{n:03}.md"),
+            &generated_postmortem(n, with_word(n)),
+        );
+    }
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    let relative = format!("content/stall-{:03}.md", own_file_docs + 2);
+    let before = generated_postmortem(own_file_docs + 2, "");
+    let after = generated_postmortem(own_file_docs + 2, " Zephyrs paused it.");
+
+    edit(&archive, &relative, &after, Duration::from_secs(3600));
+    let files = quick_update(&mut kept, &archive, &site, &relative).expect("a quick update");
+    assert!(
+        files.iter().any(|f| f.starts_with("t/w/")),
+        "the word's own term file is written: {files:?}"
+    );
+    assert_same_as_full_build(&archive, &site);
+
+    let mut kept = build_keeping(&archive, &site);
+    edit(&archive, &relative, &before, Duration::from_secs(7200));
+    assert!(quick_update(&mut kept, &archive, &site, &relative).is_some());
+    assert_same_as_full_build(&archive, &site);
+}
