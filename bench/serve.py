@@ -80,8 +80,8 @@ def main():
             # show the edit, the search index, the full rebuild); an edit
             # it declines, twice. Each of its steps logs a line when its
             # files are in the site: the time the line shows up is taken.
-            steps = {"pages": "more files that show it in ",
-                     "search": "search index files in ",
+            steps = {"pages": " that show it in ",
+                     "search": "search index file",
                      "export": "updated incidents.json in "}
             before = {key: log.count(text) for key, text in steps.items()}
             seen_at = {}

@@ -211,11 +211,14 @@ fn quick_path(
     let written = |part: Written| match part {
         Written::Pages(files) => {
             shared.publish(None);
-            done(&format!("updated {files} more files that show it"));
+            done(&format!(
+                "updated {} that show it",
+                count(files, "more file")
+            ));
         }
         Written::SearchIndex(files) => {
             shared.publish(None);
-            done(&format!("updated {files} search index files"));
+            done(&format!("updated {}", count(files, "search index file")));
         }
         // Nothing in the browser shows it: no reload.
         Written::Export => done("updated incidents.json"),
@@ -328,6 +331,15 @@ fn announce(
             log(&format!("build failed: {message}"));
             shared.publish(Some(error_page_text(&message)));
         }
+    }
+}
+
+/// `n` and the noun, plural unless one: "1 search index file".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
