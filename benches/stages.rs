@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the build's stages on a generated archive:
 //! load (content, Markdown and the archive model), Markdown alone, render,
-//! search and write. Not run by `cargo test`; run them with
+//! search, write, and serve's update of the search index after an edit. Not run by `cargo test`; run them with
 //! `cargo bench --bench stages` (`CASEBOOK_BENCH_N` sets the archive size,
 //! 500 postmortems by default; `../shared/bench/gen-corpus` makes them).
 
@@ -82,6 +82,29 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             let staging = Staging::create(&out.join("search")).expect("staging");
             casebook::search::build(&archive, &theme, &root, &staging, false).expect("search")
+        })
+    });
+
+    // Serve's search update: one postmortem's text edited back and forth.
+    let mut edited = load();
+    let staging = Staging::create(&out.join("search-site")).expect("staging");
+    let built = casebook::search::build(&edited, &theme, &root, &staging, true).expect("search");
+    staging.commit().expect("commit");
+    let mut kept = built.kept.expect("the analysis is kept");
+    let index = edited.incidents.len() / 2;
+    let mut other = edited.incidents[index].clone();
+    if let Some(section) = other.sections.last_mut() {
+        section
+            .text
+            .push_str(" The benchmark adds these words, and zephyrs.");
+    }
+    group.bench_function("search update after an edit", |b| {
+        b.iter(|| {
+            let (index, old) = edited.patch(other.clone()).expect("the edit patches in");
+            let staging = Staging::for_search_update(&out.join("search-site")).expect("staging");
+            casebook::search::update::update_after_edit(&mut kept, &edited, index, &old, &staging)
+                .expect("the update");
+            other = old;
         })
     });
 

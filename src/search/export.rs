@@ -212,10 +212,10 @@ pub fn vocabulary_files(words: &[&str]) -> BTreeMap<String, Vec<usize>> {
     let mut files = BTreeMap::new();
     let mut pending: Vec<(usize, Vec<usize>)> = vec![(2, (0..words.len()).collect())];
     while let Some((len, group)) = pending.pop() {
-        let mut by_prefix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut by_prefix: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for &w in &group {
             by_prefix
-                .entry(words[w].chars().take(len).collect())
+                .entry(char_prefix(words[w], len))
                 .or_default()
                 .push(w);
         }
@@ -229,15 +229,22 @@ pub fn vocabulary_files(words: &[&str]) -> BTreeMap<String, Vec<usize>> {
                     .into_iter()
                     .partition(|&w| words[w].chars().count() <= len);
                 if !short.is_empty() {
-                    files.insert(prefix, short);
+                    files.insert(prefix.to_string(), short);
                 }
                 pending.push((len + 1, long));
             } else {
-                files.insert(prefix, members);
+                files.insert(prefix.to_string(), members);
             }
         }
     }
     files
+}
+
+/// The first `len` characters of `word` (all of it when shorter).
+fn char_prefix(word: &str, len: usize) -> &str {
+    word.char_indices()
+        .nth(len)
+        .map_or(word, |(end, _)| &word[..end])
 }
 
 /// File name of a vocabulary key: itself when plain ASCII, else hex.

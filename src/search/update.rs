@@ -21,6 +21,7 @@
 use std::borrow::Cow;
 
 use anyhow::Result;
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::tokenizer::TokenStream;
@@ -42,6 +43,11 @@ pub struct KeptSearch {
     written: PlanHashes,
     /// What planning those files made.
     memo: PlanMemo,
+    /// How many documents hold each surface word of the vocabulary: an
+    /// edit that takes a word out of its document drops it from the
+    /// vocabulary when no other has it. Counted by [`KeptSearch::prepare`]
+    /// after the build, or by the first update.
+    surface_docs: Option<FxHashMap<String, u32>>,
 }
 
 impl KeptSearch {
@@ -50,8 +56,74 @@ impl KeptSearch {
             analysis,
             written,
             memo,
+            surface_docs: None,
         }
     }
+
+    /// Counts what an update needs that the build did not (a few hundred
+    /// milliseconds at 10,000 postmortems): serve calls it once the
+    /// rebuild is published, so that neither the build nor an edit waits.
+    pub fn prepare(&mut self, archive: &Archive) {
+        if self.surface_docs.is_none() {
+            self.surface_docs = Some(count_surfaces(archive, None));
+        }
+    }
+}
+
+/// How many documents hold each surface word, counted as [`DocTerms`]
+/// finds a document's words; with `instead`, one incident counted as it
+/// was.
+fn count_surfaces(
+    archive: &Archive,
+    instead: Option<(usize, &Incident)>,
+) -> FxHashMap<String, u32> {
+    // Per thread: each word's count and the last document counted in it.
+    let per_thread = archive
+        .incidents
+        .par_iter()
+        .enumerate()
+        .fold(
+            || {
+                (
+                    SearchIndex::surface_analyzer(),
+                    FxHashMap::<String, (u32, usize)>::default(),
+                )
+            },
+            |(mut analyzer, mut counts), (doc, incident)| {
+                let incident = match instead {
+                    Some((index, was)) if index == doc => was,
+                    _ => incident,
+                };
+                for text in field_texts(incident) {
+                    let mut stream = analyzer.token_stream(&text);
+                    while stream.advance() {
+                        let word = &stream.token().text;
+                        match counts.get_mut(word) {
+                            Some((count, last)) if *last != doc => {
+                                *count += 1;
+                                *last = doc;
+                            }
+                            Some(_) => {}
+                            None => {
+                                counts.insert(word.clone(), (1, doc));
+                            }
+                        }
+                    }
+                }
+                (analyzer, counts)
+            },
+        )
+        .map(|(_, counts)| counts);
+    per_thread
+        .reduce(FxHashMap::default, |mut all, counts| {
+            for (word, (count, _)) in counts {
+                all.entry(word).or_default().0 += count;
+            }
+            all
+        })
+        .into_iter()
+        .map(|(word, (count, _))| (word, count))
+        .collect()
 }
 
 /// The files of `search/` an update changed.
@@ -82,7 +154,11 @@ pub fn update_after_edit(
     let before = DocTerms::of(old);
     let after = DocTerms::of(new);
     apply(&mut kept.analysis, doc, &before, &after);
-    update_vocabulary(&mut kept.analysis, archive, doc, &before, &after);
+    // Counted as the archive was before the edit, like the analysis.
+    let surface_docs = kept
+        .surface_docs
+        .get_or_insert_with(|| count_surfaces(archive, Some((index, old))));
+    update_vocabulary(&mut kept.analysis, surface_docs, &before, &after);
     let documents_changed = cards::card(old) != cards::card(new)
         || facet_values(old) != facet_values(new)
         || old.date != new.date;
@@ -196,21 +272,24 @@ fn apply(analysis: &mut Analysis, doc: u32, before: &DocTerms, after: &DocTerms)
 /// every stem the edit touched.
 fn update_vocabulary(
     analysis: &mut Analysis,
-    archive: &Archive,
-    doc: u32,
+    surface_docs: &mut FxHashMap<String, u32>,
     before: &DocTerms,
     after: &DocTerms,
 ) {
     for (surface, stem) in &after.surfaces {
+        *surface_docs.entry(surface.clone()).or_default() += 1;
         analysis
             .vocabulary
             .entry(surface.clone())
             .or_insert_with(|| (stem.clone(), 0));
     }
-    for (surface, stem) in &before.surfaces {
-        if !after.surfaces.contains_key(surface)
-            && !used_elsewhere(analysis, archive, doc, surface, stem)
-        {
+    for surface in before.surfaces.keys() {
+        let Some(count) = surface_docs.get_mut(surface) else {
+            continue;
+        };
+        *count = count.saturating_sub(1);
+        if *count == 0 {
+            surface_docs.remove(surface);
             analysis.vocabulary.remove(surface);
         }
     }
@@ -223,35 +302,4 @@ fn update_vocabulary(
                 .or_insert_with(|| analysis.terms.get(stem).map_or(0, export::documents_with));
         }
     }
-}
-
-/// Whether a document other than `doc` has the surface word: only those
-/// holding its stem can, and the first found ends the search.
-fn used_elsewhere(
-    analysis: &Analysis,
-    archive: &Archive,
-    doc: u32,
-    surface: &str,
-    stem: &str,
-) -> bool {
-    let Some(lists) = analysis.terms.get(stem) else {
-        return false;
-    };
-    let mut docs: Vec<u32> = lists.iter().flatten().map(|p| p.0).collect();
-    docs.sort_unstable();
-    docs.dedup();
-    let mut analyzer = SearchIndex::surface_analyzer();
-    docs.into_iter()
-        .filter(|&other| other != doc)
-        .filter_map(|other| archive.incidents.get(other as usize))
-        .any(|incident| {
-            field_texts(incident).iter().any(|text| {
-                let mut stream = analyzer.token_stream(text);
-                let mut found = false;
-                while !found && stream.advance() {
-                    found = stream.token().text == surface;
-                }
-                found
-            })
-        })
 }

@@ -269,6 +269,15 @@ fn rebuild_keeping(
         ),
         result => announce(result, shared, log, started),
     }
+    // Once the site is out, what the next edit's search update needs.
+    if let Some(Kept {
+        archive,
+        search: Some(search),
+        ..
+    }) = kept.lock().unwrap_or_else(PoisonError::into_inner).as_mut()
+    {
+        search.prepare(archive);
+    }
 }
 
 /// Whether a file the build found errors in was written after the build
