@@ -109,6 +109,7 @@ pub fn serve(options: &ServeOptions, log: &(dyn Fn(&str) + Sync)) -> Result<()> 
             let loaded = store(result, &mut model);
             announce(loaded, &shared, &log, started);
             if model.is_some() {
+                prepare_search(&mut model);
                 log("ready for instant previews");
             } else {
                 // The build cache skipped the build: keeping the model
@@ -270,11 +271,16 @@ fn rebuild_keeping(
         result => announce(result, shared, log, started),
     }
     // Once the site is out, what the next edit's search update needs.
+    prepare_search(&mut kept.lock().unwrap_or_else(PoisonError::into_inner));
+}
+
+/// Readies a kept model's search analysis for the quick path's updates.
+fn prepare_search(kept: &mut Option<Kept>) {
     if let Some(Kept {
         archive,
         search: Some(search),
         ..
-    }) = kept.lock().unwrap_or_else(PoisonError::into_inner).as_mut()
+    }) = kept
     {
         search.prepare(archive);
     }
