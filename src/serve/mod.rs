@@ -210,15 +210,20 @@ fn quick_path(
     shared.publish(None);
     done(&format!("updated {}", edit.page));
     let written = |part: Written| match part {
+        // A reload only when the site changed.
         Written::Pages(files) => {
-            shared.publish(None);
+            if files > 0 {
+                shared.publish(None);
+            }
             done(&format!(
                 "updated {} that show it",
                 count(files, "more file")
             ));
         }
         Written::SearchIndex(files) => {
-            shared.publish(None);
+            if files > 0 {
+                shared.publish(None);
+            }
             done(&format!("updated {}", count(files, "search index file")));
         }
         // Nothing in the browser shows it: no reload.
