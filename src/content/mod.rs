@@ -67,27 +67,28 @@ pub fn load_reading(
     let (files, mut diagnostics) = discover(root, &content_dir);
     let given: Vec<Option<Vec<u8>>> = files.iter().map(|f| read.remove(&f.path)).collect();
     drop(read);
-    // Read first, on the I/O pool, then parse on the cores.
-    let readings: Vec<Option<Reading>> = crate::io_pool::run(|| {
+    // Read first, on the I/O pool, then parse on the cores. A file's bytes,
+    // or its reading when that has none to parse.
+    let readings: Vec<Result<Vec<u8>, Box<Reading>>> = crate::io_pool::run(|| {
         files
             .par_iter()
-            .zip(&given)
-            .map(|(file, given)| {
-                given
-                    .is_none()
-                    .then(|| crate::cache::read_file(&file.path, MAX_POSTMORTEM_BYTES))
+            .zip(given)
+            .map(|(file, given)| match given {
+                Some(bytes) => Ok(bytes),
+                None => match crate::cache::read_file(&file.path, MAX_POSTMORTEM_BYTES) {
+                    Ok((_, Some(bytes))) => Ok(bytes),
+                    reading => Err(Box::new(reading)),
+                },
             })
             .collect()
     });
     let results: Vec<(FileResult, Vec<Diagnostic>)> = files
         .par_iter()
-        .zip(given)
         .zip(readings)
-        .map(|((file, given), reading)| {
-            let bytes = match (given, reading) {
-                (Some(bytes), _) | (None, Some(Ok((_, Some(bytes))))) => bytes,
-                (None, Some(reading)) => return (load_read(file, &reading, config), Vec::new()),
-                (None, None) => return (load_file(file, config), Vec::new()),
+        .map(|(file, reading)| {
+            let bytes = match reading {
+                Ok(bytes) => bytes,
+                Err(reading) => return (load_read(file, &reading, config), Vec::new()),
             };
             let result = load_bytes(file, &bytes, config);
             let inspected = match inspect {

@@ -9,7 +9,6 @@ mod feeds;
 mod json_export;
 mod update;
 pub use feeds::write_sitemap;
-pub use json_export::KeptJson;
 pub use update::{stays_local, update_after_edit, update_export_after_edit};
 pub mod views;
 
@@ -26,6 +25,7 @@ use crate::digest::render::KeptDigests;
 use crate::output::Staging;
 use crate::templates::{StaticFile, Theme};
 use crate::timings::{Stopwatch, Timings};
+use json_export::KeptJson;
 use views::{TermView, Views};
 
 /// How many entries an Atom feed carries.
@@ -155,19 +155,6 @@ pub fn render_site(
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner),
     })
-}
-
-impl Rendered {
-    /// The JSON export kept for edits (with `keep_for_edits`), taken out so
-    /// that it is rewritten beside the pages' update; given back with
-    /// [`Rendered::keep_json`].
-    pub fn take_json(&mut self) -> Option<KeptJson> {
-        self.json.take()
-    }
-
-    pub fn keep_json(&mut self, json: KeptJson) {
-        self.json = Some(json);
-    }
 }
 
 /// The page of incident `index`, with the cards and repeats of an earlier

@@ -38,13 +38,10 @@ pub fn update_after_edit(
     sitemap_pages: &[String],
     staging: &Staging,
 ) -> Result<()> {
-    let Some(new) = archive
-        .incidents
-        .get(index)
-        .filter(|new| !fans_out(old, new))
-    else {
+    if !stays_local(archive, index, old) {
         anyhow::bail!("the edit shows on pages only a full render writes");
-    };
+    }
+    let new = &archive.incidents[index];
     let views = Views::new(archive);
     if old.updated != new.updated {
         feeds::write_feeds(archive, &views, staging, theme, &|newest| {
@@ -62,18 +59,21 @@ pub fn update_after_edit(
 }
 
 /// Writes `incidents.json` into `staging` again, with incident `index`
-/// serialised anew into `json` (the export a full render kept, taken out
-/// of it with [`Rendered::take_json`]). Apart from [`update_after_edit`]
-/// because it is large (83 MB for 10,000 postmortems): it is written side
-/// by side with the pages, which need not wait for it. Only for an edit
-/// that [`stays_local`]: one that moves the incident in the archive's
-/// order would leave its object in the wrong place.
+/// serialised anew into the export the full render kept. Apart from
+/// [`update_after_edit`] because it is large (83 MB for 10,000
+/// postmortems): serve writes it after the pages and the search index,
+/// which the browser shows. Only for an edit that [`stays_local`]: one
+/// that moves the incident in the archive's order would leave its object
+/// in the wrong place.
 pub fn update_export_after_edit(
     archive: &Archive,
-    json: &mut json_export::KeptJson,
+    rendered: &mut Rendered,
     index: usize,
     staging: &Staging,
 ) -> Result<()> {
+    let Some(json) = rendered.json.as_mut() else {
+        anyhow::bail!("the full render kept no JSON export for edits");
+    };
     json_export::rewrite_one(archive, staging, json, index)
 }
 

@@ -406,6 +406,13 @@ impl<'a> Views<'a> {
         }
     }
 
+    /// How many days past due `item` is, when it is overdue.
+    pub fn overdue_days(&self, item: &ActionItem) -> Option<i32> {
+        let today = self.archive.today;
+        item.is_overdue(today)
+            .then(|| item.due.map_or(0, |due| (today - due).get_days()))
+    }
+
     pub fn action(&self, incident: &'a Incident, item: &'a ActionItem) -> ActionView<'a> {
         let overdue_days = self.overdue_days(item);
         ActionView {
@@ -423,15 +430,6 @@ impl<'a> Views<'a> {
             incident_title: &incident.title,
             incident_url: self.incident_url(incident),
         }
-    }
-}
-
-impl Views<'_> {
-    /// How many days past due `item` is, when it is overdue.
-    pub fn overdue_days(&self, item: &ActionItem) -> Option<i32> {
-        let today = self.archive.today;
-        item.is_overdue(today)
-            .then(|| item.due.map_or(0, |due| (today - due).get_days()))
     }
 }
 

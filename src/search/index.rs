@@ -206,10 +206,9 @@ impl SearchIndex {
         let index = Index::create_in_dir(&tmp, schema)
             .with_context(|| format!("cannot create a search index in {}", tmp.display()))?;
         let words = Words::default();
-        index.tokenizers().register(
-            TOKENIZER,
-            SearchIndex::analyzer_with(MemoStemmer::recording(words.clone())),
-        );
+        index
+            .tokenizers()
+            .register(TOKENIZER, SearchIndex::recording_analyzer(words.clone()));
         write_documents(&index, &fields, archive)?;
         drop(index);
         if dir.exists() {
@@ -256,6 +255,13 @@ impl SearchIndex {
     /// The analyzer of the text fields, for queries and the export.
     pub fn analyzer() -> TextAnalyzer {
         SearchIndex::analyzer_with(MemoStemmer::default())
+    }
+
+    /// The analyzer of the text fields, also recording each word it
+    /// meets with its stem into `words` (as indexing records the
+    /// vocabulary).
+    pub fn recording_analyzer(words: Words) -> TextAnalyzer {
+        SearchIndex::analyzer_with(MemoStemmer::recording(words))
     }
 
     fn analyzer_with(stemmer: MemoStemmer) -> TextAnalyzer {

@@ -18,8 +18,6 @@
 //! see [`PlanMemo`]), and only the files whose hash moved are compressed
 //! and written: at 10,000 postmortems, a dozen or two of about 4,150.
 
-use std::borrow::Cow;
-
 use anyhow::Result;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -30,6 +28,7 @@ use super::cards;
 use super::export::{self, Analysis, PlanHashes, PlanMemo};
 use super::index::facet_values;
 use super::index::{SearchIndex, TEXT_FIELDS, field_texts};
+use super::stemmer::Words;
 use crate::archive::Archive;
 use crate::incident::Incident;
 use crate::output::Staging;
@@ -202,10 +201,10 @@ struct DocTerms {
 
 impl DocTerms {
     fn of(incident: &Incident) -> DocTerms {
-        let mut analyzer = SearchIndex::surface_analyzer();
-        // The stemmer tantivy's index ran (`stemmer::MemoStemmer`), after
-        // the same filters as the surface analyzer's.
-        let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
+        // The analyzer tantivy indexed with, recording each surface word
+        // with its stem as it met them while indexing.
+        let words = Words::default();
+        let mut analyzer = SearchIndex::recording_analyzer(words.clone());
         let mut terms = DocTerms {
             stems: Default::default(),
             tokens: [0; FIELDS],
@@ -214,16 +213,13 @@ impl DocTerms {
         for (slot, text) in field_texts(incident).iter().enumerate() {
             let mut stream = analyzer.token_stream(text);
             while stream.advance() {
-                let surface = &stream.token().text;
-                let stem = match stemmer.stem(surface) {
-                    Cow::Owned(stem) => stem,
-                    Cow::Borrowed(_) => surface.clone(),
-                };
                 terms.tokens[slot] += 1;
-                *terms.stems[slot].entry(stem.clone()).or_default() += 1;
-                terms.surfaces.entry(surface.clone()).or_insert(stem);
+                *terms.stems[slot]
+                    .entry(stream.token().text.clone())
+                    .or_default() += 1;
             }
         }
+        terms.surfaces = words.take();
         terms
     }
 

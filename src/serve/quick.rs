@@ -1,9 +1,9 @@
 //! Serve's quick path after an edit: the edited page at once, then the
 //! other pages that show the edit and, beside them, the static search
 //! index, then the JSON export, written into the served site from the
-//! model the last full build kept. The full rebuild that follows covers the rest
-//! (the tantivy index in the cache, and every edit that reaches further
-//! than these pages).
+//! model the last full build kept. The full rebuild that follows covers
+//! the rest (the tantivy index in the cache, and every edit that reaches
+//! further than these pages).
 
 use std::path::Path;
 
@@ -96,9 +96,6 @@ pub fn update_affected(
         kept.search = None;
         return Ok(None);
     }
-    let Some(mut json) = kept.rendered.take_json() else {
-        anyhow::bail!("the full render kept no JSON export for edits");
-    };
     // With the record of the site's files, a page rendered the same is
     // known to be so without reading the site's copy. The full rebuild
     // that follows makes a new record.
@@ -136,12 +133,11 @@ pub fn update_affected(
     );
     let export = (|| {
         let staging = crate::output::Staging::for_export_update(site_dir)?;
-        crate::render::update_export_after_edit(archive, &mut json, edit.index, &staging)?;
+        crate::render::update_export_after_edit(archive, rendered, edit.index, &staging)?;
         staging.commit_in_place()?;
         written(Written::Export);
         Ok(())
     })();
-    kept.rendered.keep_json(json);
     pages?;
     Ok(Some(Affected { export, search }))
 }

@@ -103,6 +103,18 @@ fn quick_update(
     Some(files)
 }
 
+/// `text` with a section of notes holding `note` before its action items:
+/// prose the search index reads and no other page shows.
+fn with_notes(text: &str, note: &str) -> String {
+    let added = text.replacen(
+        "## Action items\n",
+        &format!("## Notes\n\n{note}\n\n## Action items\n"),
+        1,
+    );
+    assert_ne!(added, text, "the postmortem has action items");
+    added
+}
+
 /// Asserts `site` holds what a clean build of the archive writes, byte for
 /// byte.
 fn assert_same_as_full_build(archive: &TestArchive, site: &Path) {
@@ -171,13 +183,7 @@ fn a_prose_edit_updates_the_search_index_as_a_full_build_would() {
     let text = fs::read_to_string(archive.root().join(relative)).unwrap();
 
     // New words (one no other postmortem has) in a section of notes.
-    let actions = "## Action items\n";
-    let added = text.replacen(
-        actions,
-        &format!("## Notes\n\nThe warmup job was xyzzied before the stampede.\n\n{actions}"),
-        1,
-    );
-    assert_ne!(added, text, "the postmortem has action items");
+    let added = with_notes(&text, "The warmup job was xyzzied before the stampede.");
     edit(&archive, relative, &added, Duration::from_secs(3600));
     let files = quick_update(&mut kept, &archive, &site, relative).expect("a quick update");
     for expected in ["meta.dat", "v/xy.dat"] {
@@ -292,15 +298,9 @@ fn edits_of_two_postmortems_in_a_row_update_the_search_index_as_a_full_build_wou
         (relative, text)
     })
     .collect();
-    for (n, (relative, _)) in originals.iter().enumerate() {
+    for (n, (relative, text)) in originals.iter().enumerate() {
         let relative = *relative;
-        let text = fs::read_to_string(archive.root().join(relative)).unwrap();
-        let added = text.replacen(
-            "## Action items",
-            "## Notes\n\nConsumers rebalanced twice while the pool drained.\n\n## Action items",
-            1,
-        );
-        assert_ne!(added, text, "{relative} has action items");
+        let added = with_notes(text, "Consumers rebalanced twice while the pool drained.");
         edit(
             &archive,
             relative,
