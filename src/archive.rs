@@ -53,6 +53,12 @@ pub struct Term {
     pub incidents: Vec<usize>,
 }
 
+/// What an archive derives from its incidents besides their order.
+pub struct Derived {
+    pub taxonomies: Vec<Taxonomy>,
+    pub related: Vec<Vec<usize>>,
+}
+
 impl Taxonomy {
     pub fn term(&self, slug: &str) -> Option<&Term> {
         self.terms.iter().find(|t| t.slug == slug)
@@ -114,7 +120,7 @@ impl Archive {
             related: Vec::new(),
             today: options.today,
         };
-        archive.related = related(&archive);
+        archive.related = related_incidents(&archive);
         (archive, diagnostics)
     }
 
@@ -155,6 +161,20 @@ impl Archive {
         }
         let old = std::mem::replace(&mut self.incidents[index], incident);
         Some((index, old))
+    }
+
+    /// Derives the taxonomies and related incidents again after an edit
+    /// [`Archive::patch`] put in, one that may move its incident between
+    /// terms or change what relates to it; returns what they replaced.
+    pub fn rederive(&mut self) -> Derived {
+        let taxonomies = taxonomies(&self.incidents, &self.config);
+        let taxonomies = std::mem::replace(&mut self.taxonomies, taxonomies);
+        let related = std::mem::take(&mut self.related);
+        self.related = related_incidents(self);
+        Derived {
+            taxonomies,
+            related,
+        }
     }
 
     pub fn taxonomy(&self, key: &str) -> Option<&Taxonomy> {
@@ -312,7 +332,7 @@ fn taxonomies(incidents: &[Incident], config: &Config) -> Vec<Taxonomy> {
 /// Related incidents: explicit `related` and `recurrence_of` links (both
 /// ways) first, then incidents sharing services and tags, weighted so rare
 /// shared terms count more than ubiquitous ones.
-fn related(archive: &Archive) -> Vec<Vec<usize>> {
+fn related_incidents(archive: &Archive) -> Vec<Vec<usize>> {
     const MAX_RELATED: usize = 6;
     let incidents = &archive.incidents;
     let mut explicit: Vec<Vec<usize>> = vec![Vec::new(); incidents.len()];

@@ -247,14 +247,17 @@ pub fn write_pages_keeping(
 
 /// Writes the digests of the periods of incident `edited` again, with the
 /// index and the feed, from what a full render kept (see
-/// [`Digester::after_edit`] for the edits this is right for). Returns the
-/// file count.
+/// [`Digester::after_edit`] for the edits this is right for): those that
+/// read or list it, or with `whole_periods` (an edit of what digests
+/// count, pick and order by: its severity, impact or duration) every
+/// digest of its periods. Returns the file count.
 pub fn write_after_edit(
     archive: &Archive,
     theme: &Theme,
     staging: &Staging,
     views: &Views,
     edited: usize,
+    whole_periods: bool,
     kept: &mut KeptDigests,
 ) -> Result<usize> {
     let (Some(prepared), Some(incident)) = (kept.prepared.take(), archive.incidents.get(edited))
@@ -263,13 +266,14 @@ pub fn write_after_edit(
     };
     let periods = PeriodKind::ALL.map(|kind| Period::containing(kind, incident.date));
     let digester = Digester::after_edit(archive, prepared, edited);
-    // The edit reaches a digest only through the incident's own text, read
-    // aloud or listed: counts, trends and the rest stay as they were.
+    // Otherwise the edit reaches a digest only through the incident's own
+    // text, read aloud or listed: counts, trends and the rest stay as they were.
     let chosen = |period: Period, audience: &Audience| {
         periods.contains(&period)
-            && digester.select(period, audience).is_some_and(|s| {
-                s.picks.iter().any(|p| p.index == edited) || s.more.contains(&edited)
-            })
+            && (whole_periods
+                || digester.select(period, audience).is_some_and(|s| {
+                    s.picks.iter().any(|p| p.index == edited) || s.more.contains(&edited)
+                }))
     };
     let files = write_periods(&digester, theme, staging, views, &chosen, &mut kept.entries)?;
     kept.prepared = Some(digester.into_prepared());

@@ -47,20 +47,20 @@ pub fn write_all(
     theme: &Theme,
     keep_json: bool,
 ) -> Result<(usize, Option<KeptJson>)> {
-    let count = write_feeds(archive, views, staging, theme, &|_| true)?;
+    let count = write_feeds(archive, views, staging, theme, &|_, _| true)?;
     let json = super::json_export::write(archive, staging, keep_json)?;
     Ok((count + 1, json))
 }
 
-/// Writes the feeds whose entries (incident indexes, newest first)
-/// `chosen` picks: the site's, then each taxonomy term's. Returns the
-/// number of feeds there are.
+/// Writes the feeds `chosen` picks by their page's URL and their entries
+/// (incident indexes, newest first): the site's, then each taxonomy
+/// term's. Returns the number of feeds there are.
 pub fn write_feeds(
     archive: &Archive,
     views: &Views,
     staging: &Staging,
     theme: &Theme,
-    chosen: &(dyn Fn(&[usize]) -> bool + Sync),
+    chosen: &(dyn Fn(&str, &[usize]) -> bool + Sync),
 ) -> Result<usize> {
     // Page paths already start with the base path: join them to the origin.
     let origin = archive.config.origin();
@@ -86,7 +86,7 @@ pub fn write_feeds(
     };
     let write_feed = |title: String, page: String, incidents: &[usize]| -> Result<()> {
         let newest = &incidents[..incidents.len().min(FEED_ENTRIES)];
-        if !chosen(newest) {
+        if !chosen(&page, newest) {
             return Ok(());
         }
         let feed = Feed {

@@ -9,7 +9,7 @@ mod feeds;
 mod json_export;
 mod update;
 pub use feeds::write_sitemap;
-pub use update::{stays_local, update_after_edit, update_export_after_edit};
+pub use update::{Reach, reach, update_after_edit, update_export_after_edit};
 pub mod views;
 
 use std::cell::RefCell;
@@ -20,8 +20,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Value};
 
-use crate::archive::{Archive, Taxonomy};
+use crate::archive::{Archive, Taxonomy, Term};
+use crate::dashboards::repeats::Repeats;
 use crate::digest::render::KeptDigests;
+use crate::incident::Incident;
 use crate::output::Staging;
 use crate::templates::{StaticFile, Theme};
 use crate::timings::{Stopwatch, Timings};
@@ -43,13 +45,13 @@ pub trait Progress: Sync {
 }
 
 /// What rendering keeps for re-rendering one incident page later (serve's
-/// fast path): every incident's card and its likely earlier occurrences.
+/// fast path): every incident's card and the likely repeats.
 pub struct Rendered {
     pub files: usize,
     /// How long each part of rendering took, for `--verbose`.
     pub timings: Timings,
     cards: Vec<Value>,
-    earlier: Vec<Vec<usize>>,
+    repeats: Repeats,
     /// With `keep_for_edits`: what the digests and the JSON export keep
     /// for [`update_after_edit`].
     digests: Option<KeptDigests>,
@@ -102,7 +104,7 @@ pub fn render_site(
         let terms = archive
             .taxonomies
             .par_iter()
-            .map(|taxonomy| renderer.taxonomy_pages(taxonomy, &cards))
+            .map(|taxonomy| renderer.taxonomy_pages(taxonomy, &cards, &|_| true, true))
             .sum::<Result<usize>>()?;
         renderer.home(&cards)?;
         renderer.not_found()?;
@@ -147,7 +149,7 @@ pub fn render_site(
         files,
         timings,
         cards,
-        earlier: repeats.earlier,
+        repeats,
         digests: kept_digests
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner),
@@ -167,7 +169,11 @@ pub fn incident_page(
 ) -> Result<String> {
     let views = Views::new(archive);
     let renderer = Renderer::new(archive, theme, None, &views);
-    let earlier = rendered.earlier.get(index).map_or(&[][..], Vec::as_slice);
+    let earlier = rendered
+        .repeats
+        .earlier
+        .get(index)
+        .map_or(&[][..], Vec::as_slice);
     // Only this page's own card and its neighbours' are needed, so only
     // they are made (the incident may have changed since the full render).
     let mut card_view = |i: usize| archive.incidents.get(i).map(|n| views.card_value(n));
@@ -254,12 +260,15 @@ impl<'a> Renderer<'a> {
         self.archive
             .incidents
             .par_iter()
-            .map(|incident| {
-                let view = self.views.card_value(incident);
-                let html = self.page("partials/card.html", [("card", view)])?;
-                Ok(Value::from(html))
-            })
+            .map(|incident| self.card(incident))
             .collect()
+    }
+
+    /// One incident's card HTML.
+    fn card(&self, incident: &Incident) -> Result<Value> {
+        let view = self.views.card_value(incident);
+        let html = self.page("partials/card.html", [("card", view)])?;
+        Ok(Value::from(html))
     }
 
     /// One incident page; `earlier` are likely earlier occurrences of the same failure.
@@ -307,7 +316,15 @@ impl<'a> Renderer<'a> {
         ]))
     }
 
-    fn taxonomy_pages(&self, taxonomy: &Taxonomy, cards: &[Value]) -> Result<usize> {
+    /// The pages of `taxonomy`: its list of terms when `list`, and the
+    /// page of each term `chosen` picks. Returns how many pages it has.
+    fn taxonomy_pages(
+        &self,
+        taxonomy: &Taxonomy,
+        cards: &[Value],
+        chosen: &(dyn Fn(&Term) -> bool + Sync),
+        list: bool,
+    ) -> Result<usize> {
         let terms: Vec<TermView> = taxonomy
             .terms
             .iter()
@@ -321,19 +338,22 @@ impl<'a> Renderer<'a> {
             key: taxonomy.key,
             title: taxonomy.title,
         });
-        let list = self.context([
-            ("taxonomy", info.clone()),
-            ("terms", Value::from_serializable(&terms)),
-        ]);
-        self.write_page(
-            &format!("{}/index.html", taxonomy.key),
-            "taxonomy.html",
-            &list,
-        )?;
+        if list {
+            let context = self.context([
+                ("taxonomy", info.clone()),
+                ("terms", Value::from_serializable(&terms)),
+            ]);
+            self.write_page(
+                &format!("{}/index.html", taxonomy.key),
+                "taxonomy.html",
+                &context,
+            )?;
+        }
         taxonomy
             .terms
             .par_iter()
             .zip(terms)
+            .filter(|(term, _)| chosen(term))
             .try_for_each(|(term, view)| {
                 let context = self.context([
                     ("term", Value::from_serializable(&view)),

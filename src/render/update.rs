@@ -5,66 +5,249 @@
 //! timeline), which only its own page, the digests of its periods (with
 //! the digest index and feed), the feeds that list it (their entries carry
 //! its last-updated time) and `incidents.json` show
-//! ([`update_export_after_edit`]). An edit to anything
-//! other pages show of it (its card, its terms, what the dashboards count,
-//! what repeat detection and digest routing read) fans out across the
-//! site: [`update_after_edit`] then declines, and serve's full rebuild
-//! does the work. The static search index has an update of its own
+//! ([`update_export_after_edit`]). An edit of its title, summary, tags,
+//! severity, impact or times also reaches the listings that show it, the
+//! pages of its neighbours and related incidents, the dashboards and every
+//! digest of its periods: the taxonomies, related incidents and repeats
+//! are derived again and compared with the kept ones, and only the pages
+//! whose inputs moved are rendered. An edit of what routes digests or
+//! counts action items, or one that adds or removes a term, fans out
+//! further: [`reach`] declines it, and serve's full rebuild does the work.
+//! The static search index has an update of its own
 //! (`crate::search::update`).
 
+use std::collections::{BTreeSet, HashSet};
+
 use anyhow::Result;
+use rayon::prelude::*;
 
 use super::views::Views;
-use super::{Rendered, feeds, json_export};
-use crate::archive::Archive;
+use super::{RecentCards, Rendered, Renderer, feeds, json_export};
+use crate::archive::{Archive, Derived, Taxonomy};
 use crate::dashboards::metrics::missing_parts;
 use crate::dashboards::repeats;
 use crate::incident::{ActionItem, Incident};
 use crate::output::Staging;
 use crate::templates::Theme;
 
+/// How far an edit reaches beyond its incident's own page.
+pub enum Reach {
+    /// Its digests and feeds, the sitemap and the export: an edit of its
+    /// prose or of its last-updated time.
+    Own,
+    /// Also the pages that show its card, terms, severity, impact or
+    /// times: listings, neighbours' and related incidents' pages, the
+    /// dashboards and every digest of its periods. The archive was
+    /// derived again; this is what it derived before the edit.
+    Listings(Derived),
+}
+
+/// How far the edit from `old` to incident `index` of `archive` reaches
+/// (after [`Archive::patch`]); for one that reaches listings, derives the
+/// archive's taxonomies and related incidents again. None when only a
+/// full render shows it: an edit of what routes or names digests (teams,
+/// services, authors, sharing), of its action items or links, or one that
+/// adds or removes a term (a page of its own, in the sitemap).
+pub fn reach(archive: &mut Archive, index: usize, old: &Incident) -> Option<Reach> {
+    match extent(old, archive.incidents.get(index)?) {
+        Extent::Own => Some(Reach::Own),
+        Extent::Site => None,
+        Extent::Listings => {
+            let before = archive.rederive();
+            same_terms(&before.taxonomies, &archive.taxonomies).then_some(Reach::Listings(before))
+        }
+    }
+}
+
 /// Re-renders into `staging` the pages other than its own that incident
-/// `index` shows on, now that it is in `archive` in place of `old` (its
-/// own page is [`super::incident_page`]); the digests' kept work in
-/// `rendered` follows, and `sitemap_pages` are what the sitemap lists.
-/// Only for an edit that [`stays_local`] (an error otherwise: the pages
-/// it reaches need a full render).
+/// `index` shows on, now that it is in `archive` in place of `old`, as far
+/// as the edit reaches (its own page is [`super::incident_page`]; with
+/// [`Reach::Listings`], its own page too, with its related incidents and
+/// repeats derived anew). The cards, repeats and digests' work kept in
+/// `rendered` follow; `sitemap_pages` are what the sitemap lists.
+#[allow(clippy::too_many_arguments)]
 pub fn update_after_edit(
     archive: &Archive,
     theme: &Theme,
     rendered: &mut Rendered,
     index: usize,
     old: &Incident,
+    reach: &Reach,
     sitemap_pages: &[String],
     staging: &Staging,
 ) -> Result<()> {
-    if !stays_local(archive, index, old) {
-        anyhow::bail!("the edit shows on pages only a full render writes");
-    }
-    let new = &archive.incidents[index];
+    let Some(new) = archive.incidents.get(index) else {
+        anyhow::bail!("no incident {index} in the archive");
+    };
     let views = Views::new(archive);
-    if old.updated != new.updated {
-        feeds::write_feeds(archive, &views, staging, theme, &|newest| {
-            newest.contains(&index)
-        })?;
-    }
+    let whole_periods = match reach {
+        Reach::Own => {
+            if old.updated != new.updated {
+                feeds::write_feeds(archive, &views, staging, theme, &|_, newest| {
+                    newest.contains(&index)
+                })?;
+            }
+            false
+        }
+        Reach::Listings(before) => {
+            update_listings(
+                archive, theme, &views, rendered, index, old, before, staging,
+            )?;
+            old.severity != new.severity
+                || old.customer_impact != new.customer_impact
+                || old.data_loss != new.data_loss
+                || old.durations != new.durations
+        }
+    };
     if feeds::sitemap_day(old) != feeds::sitemap_day(new) {
         feeds::write_sitemap_of(archive, theme, staging, sitemap_pages)?;
     }
     let Some(digests) = rendered.digests.as_mut() else {
         anyhow::bail!("the full render kept no digests for edits");
     };
-    crate::digest::render::write_after_edit(archive, theme, staging, &views, index, digests)?;
+    crate::digest::render::write_after_edit(
+        archive,
+        theme,
+        staging,
+        &views,
+        index,
+        whole_periods,
+        digests,
+    )?;
     Ok(())
+}
+
+/// The pages an edit that reaches listings changes, besides the digests
+/// and sitemap: the incident pages that show its card or whose related
+/// incidents or repeats moved, the term pages that list it or whose
+/// incidents moved, each taxonomy's list of terms whose counts moved, the
+/// home page, the feeds that list it or whose term's incidents moved, and
+/// the dashboards.
+#[allow(clippy::too_many_arguments)]
+fn update_listings(
+    archive: &Archive,
+    theme: &Theme,
+    views: &Views,
+    rendered: &mut Rendered,
+    index: usize,
+    old: &Incident,
+    before: &Derived,
+    staging: &Staging,
+) -> Result<()> {
+    let new = &archive.incidents[index];
+    let renderer = Renderer::new(archive, theme, Some(staging), views);
+    // Repeat detection reads the text and the services and tags of every
+    // incident (a term's size weighs it): detected again when they moved.
+    let earlier_before = (!repeats::same_text(old, new) || old.tags != new.tags)
+        .then(|| std::mem::replace(&mut rendered.repeats, repeats::detect(archive)).earlier);
+    let earlier_before = earlier_before.as_ref().unwrap_or(&rendered.repeats.earlier);
+    let card = renderer.card(new)?;
+    let card_moved =
+        card != rendered.cards[index] || views.card_value(old) != views.card_value(new);
+    rendered.cards[index] = card;
+    let cards = &rendered.cards;
+    let earlier = &rendered.repeats.earlier;
+
+    let shows_card = |list: &[usize]| card_moved && list.contains(&index);
+    let mut pages: BTreeSet<usize> = (0..archive.incidents.len())
+        .into_par_iter()
+        .filter(|&j| {
+            archive.related[j] != before.related[j]
+                || earlier[j] != earlier_before[j]
+                || shows_card(&archive.related[j])
+                || shows_card(&earlier[j])
+        })
+        .collect();
+    pages.insert(index);
+    if card_moved {
+        // Its neighbours' pages link to it by its title.
+        pages.extend(index.checked_sub(1));
+        pages.extend(Some(index + 1).filter(|&i| i < archive.incidents.len()));
+    }
+    let moved_terms = moved_terms(archive, before, views, |list| shows_card(list));
+
+    let incident_pages = || {
+        pages
+            .par_iter()
+            .try_for_each_init(RecentCards::default, |recent, &j| {
+                renderer.incident_page(j, cards, &earlier[j], recent)
+            })
+    };
+    let listings = || {
+        archive
+            .taxonomies
+            .par_iter()
+            .zip(&before.taxonomies)
+            .try_for_each(|(taxonomy, was)| {
+                let counts_moved = taxonomy
+                    .terms
+                    .iter()
+                    .zip(&was.terms)
+                    .any(|(t, w)| t.incidents.len() != w.incidents.len());
+                let chosen = |term: &crate::archive::Term| {
+                    moved_terms.contains(&views.term_url(taxonomy.key, &term.name))
+                };
+                renderer
+                    .taxonomy_pages(taxonomy, cards, &chosen, counts_moved)
+                    .map(drop)
+            })?;
+        renderer.home(cards)
+    };
+    let feeds = || {
+        feeds::write_feeds(archive, views, staging, theme, &|page, newest| {
+            newest.contains(&index) || moved_terms.contains(page)
+        })
+        .map(drop)
+    };
+    let dashboards = || {
+        crate::dashboards::write_pages_with(archive, theme, staging, views, &rendered.repeats)
+            .map(drop)
+    };
+    let families: [&(dyn Fn() -> Result<()> + Sync); 4] =
+        [&incident_pages, &listings, &feeds, &dashboards];
+    families.par_iter().try_for_each(|family| family())
+}
+
+/// The URLs of the term pages whose incidents moved, or that list a card
+/// `shows_card` says moved.
+fn moved_terms(
+    archive: &Archive,
+    before: &Derived,
+    views: &Views,
+    shows_card: impl Fn(&[usize]) -> bool,
+) -> HashSet<String> {
+    let mut moved = HashSet::new();
+    for (taxonomy, was) in archive.taxonomies.iter().zip(&before.taxonomies) {
+        for (term, old_term) in taxonomy.terms.iter().zip(&was.terms) {
+            if term.incidents != old_term.incidents || shows_card(&term.incidents) {
+                moved.insert(views.term_url(taxonomy.key, &term.name));
+            }
+        }
+    }
+    moved
+}
+
+/// Whether two derivations have the same taxonomies with the same terms,
+/// by name (a term's pages and feed are named after it).
+fn same_terms(before: &[Taxonomy], after: &[Taxonomy]) -> bool {
+    before.len() == after.len()
+        && before.iter().zip(after).all(|(b, a)| {
+            b.key == a.key
+                && b.terms.len() == a.terms.len()
+                && b.terms
+                    .iter()
+                    .zip(&a.terms)
+                    .all(|(b, a)| b.name == a.name && b.slug == a.slug)
+        })
 }
 
 /// Writes `incidents.json` into `staging` again, with incident `index`
 /// serialised anew into the export the full render kept. Apart from
 /// [`update_after_edit`] because it is large (83 MB for 10,000
 /// postmortems): serve writes it after the pages and the search index,
-/// which the browser shows. Only for an edit that [`stays_local`]: one
-/// that moves the incident in the archive's order would leave its object
-/// in the wrong place.
+/// which the browser shows. Only for an edit [`reach`] allows: one that
+/// moved the incident in the archive's order would leave its object in
+/// the wrong place.
 pub fn update_export_after_edit(
     archive: &Archive,
     rendered: &mut Rendered,
@@ -77,21 +260,21 @@ pub fn update_export_after_edit(
     json_export::rewrite_one(archive, staging, json, index)
 }
 
-/// Whether the edit from `old` to incident `index` of `archive` shows only
-/// on the pages [`update_after_edit`] renders (and in the export).
-pub fn stays_local(archive: &Archive, index: usize, old: &Incident) -> bool {
-    archive
-        .incidents
-        .get(index)
-        .is_some_and(|new| !fans_out(old, new))
+/// How far an edit reaches, by the fields it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extent {
+    Own,
+    Listings,
+    Site,
 }
 
-/// Whether the edit from `old` to `new` changes a page other than the
-/// incident's own, its digests, its feeds, the sitemap and the JSON
-/// export: its card or terms (listings, neighbours' pages), what the
-/// dashboards count, the text repeat detection compares, or who digests
-/// route it to or name.
-fn fans_out(old: &Incident, new: &Incident) -> bool {
+/// How far the edit from `old` to `new` reaches: beyond the incident's
+/// own page, its digests, its feeds, the sitemap and the JSON export
+/// (its prose), to the pages that show its card, terms, severity, impact
+/// or times and what repeat detection and the dashboards read of it
+/// (listings), or to what routes or names digests, counts action items
+/// or links incidents (the whole site).
+fn extent(old: &Incident, new: &Incident) -> Extent {
     // Every field named, without `..`: a new field is a compile error here
     // until it is sorted into what other pages show or what they do not.
     let Incident {
@@ -125,30 +308,37 @@ fn fans_out(old: &Incident, new: &Incident) -> bool {
         word_count: _,
         updated: _,
     } = new;
-    old.id != *id
+    let site = old.id != *id
         || old.source != *source
         || old.date != *date
         || old.status != *status
-        || old.title != *title
-        || old.severity != *severity
-        || old.summary != *summary
         || old.teams != *teams
         || old.services != *services
-        || old.tags != *tags
-        || old.customer_impact != *customer_impact
-        || old.data_loss != *data_loss
         || old.authors != *authors
         || old.related != *related
         || old.recurrence_of != *recurrence_of
         || old.share_with != *share_with
         || old.digest != *digest
+        || !same_actions(&old.action_items, action_items);
+    let listings = old.title != *title
+        || old.severity != *severity
+        || old.summary != *summary
+        || old.tags != *tags
+        || old.customer_impact != *customer_impact
+        || old.data_loss != *data_loss
         || old.times != *times
         || old.durations != *durations
-        || !same_actions(&old.action_items, action_items)
         // What the sections and timeline feed beyond its own pages: the
         // metrics pages' count of complete postmortems, repeat detection.
         || missing_parts(old) != missing_parts(new)
-        || !repeats::same_text(old, new)
+        || !repeats::same_text(old, new);
+    if site {
+        Extent::Site
+    } else if listings {
+        Extent::Listings
+    } else {
+        Extent::Own
+    }
 }
 
 /// Whether two lists of action items read the same on every page (their

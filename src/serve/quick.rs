@@ -90,12 +90,12 @@ pub fn update_affected(
     edit: &Edit,
     written: &(dyn Fn(Written) + Sync),
 ) -> Result<Option<Affected>> {
-    if !crate::render::stays_local(&kept.archive, edit.index, &edit.old) {
+    let Some(reach) = crate::render::reach(&mut kept.archive, edit.index, &edit.old) else {
         // The kept analysis no longer matches the model: the full
         // rebuild's comes with the next model.
         kept.search = None;
         return Ok(None);
-    }
+    };
     // With the record of the site's files, a page rendered the same is
     // known to be so without reading the site's copy. The full rebuild
     // that follows makes a new record.
@@ -120,6 +120,7 @@ pub fn update_affected(
                 rendered,
                 edit.index,
                 &edit.old,
+                &reach,
                 sitemap_pages,
                 &staging,
             )?;

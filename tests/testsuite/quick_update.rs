@@ -235,23 +235,124 @@ fn a_prose_edit_in_a_real_corpus_updates_the_site_as_a_full_build_would() {
     assert_same_as_full_build(&archive, &site);
 }
 
+/// Edits of what listings show (title, summary, terms, severity, times),
+/// each from the model the one before left, as when serve's rebuild lags
+/// behind the writer: every page that shows the incident, its terms'
+/// pages and feeds, its neighbours' and related incidents' pages, the
+/// dashboards, digests and search index end as a full build leaves them.
 #[test]
-fn an_edit_that_shows_on_listings_is_left_to_the_full_rebuild() {
+fn edits_that_show_on_listings_update_the_site_as_a_full_build_would() {
+    let archive = TestArchive::fixture("archive");
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    let mut later = Duration::ZERO;
+    let mut step = |relative: &str, what: &str, from: &str, to: &str| {
+        let text = fs::read_to_string(archive.root().join(relative)).unwrap();
+        let edited = text.replacen(from, to, 1);
+        assert_ne!(edited, text, "{what}: {from:?} is in {relative}");
+        later += Duration::from_secs(3600);
+        edit(&archive, relative, &edited, later);
+        let files = quick_update(&mut kept, &archive, &site, relative);
+        assert!(files.is_some(), "{what}: a quick update");
+        assert_same_as_full_build(&archive, &site);
+    };
+    let stampede = "content/2024/cache-stampede.md";
+    step(
+        stampede,
+        "a new title",
+        "title: \"Cache stampede after a product-catalog deploy\"",
+        "title: \"Cache stampede after a catalog deploy\"",
+    );
+    let page = fs::read_to_string(site.join("tags/cache/index.html")).unwrap();
+    assert!(
+        page.contains("Cache stampede after a catalog deploy"),
+        "its term's page lists it by its new title"
+    );
+    step(
+        stampede,
+        "a new summary",
+        "A deploy flushed the catalog cache",
+        "A deploy emptied the catalog cache",
+    );
+    step(
+        stampede,
+        "a tag other postmortems have",
+        "tags: [cache, deploy]",
+        "tags: [cache, deploy, database]",
+    );
+    step(
+        stampede,
+        "a tag that relates it to another postmortem",
+        "tags: [cache, deploy, database]",
+        "tags: [cache, deploy, database, failover]",
+    );
+    step(
+        stampede,
+        "longer to resolve",
+        "time_to_resolve: 45m",
+        "time_to_resolve: 3h",
+    );
+    step(
+        stampede,
+        "contributing factors that repeat detection reads",
+        "The cache had no request coalescing.",
+        "The cache had no request coalescing, and the database connection pool was exhausted.",
+    );
+    step(
+        "content/2025/kafka-consumer-lag.md",
+        "a severity other postmortems have",
+        "severity: sev2",
+        "severity: SEV-3",
+    );
+    // The title and summary of a later postmortem: that one now looks like
+    // a repeat of this one, and shows it on its page; then its own again,
+    // and that page no longer does.
+    let titles = [
+        "title: \"Cache stampede after a catalog deploy\"",
+        "title: \"Kafka consumer lag delayed order emails\"",
+    ];
+    let summaries = [
+        "A deploy emptied the catalog cache at peak and every request went to the\n\
+         database at once.",
+        "A rebalance loop in the order-email consumer group delayed confirmation e-mails\n\
+         by up to ninety minutes.",
+    ];
+    step(stampede, "a later one's title", titles[0], titles[1]);
+    step(
+        stampede,
+        "a later one's summary",
+        summaries[0],
+        summaries[1],
+    );
+    let page =
+        fs::read_to_string(site.join("incidents/2025/kafka-consumer-lag/index.html")).unwrap();
+    assert!(
+        page.contains("incidents/2024/cache-stampede/"),
+        "the later one shows it as a likely earlier occurrence"
+    );
+    step(stampede, "its own title again", titles[1], titles[0]);
+    step(
+        stampede,
+        "its own summary again",
+        summaries[1],
+        summaries[0],
+    );
+}
+
+#[test]
+fn an_edit_that_routes_digests_anew_is_left_to_the_full_rebuild() {
     let archive = TestArchive::fixture("archive");
     let site = archive.temp().join("site");
     let mut kept = build_keeping(&archive, &site);
     let relative = "content/2024/cache-stampede.md";
     let text = fs::read_to_string(archive.root().join(relative)).unwrap();
-    let title = text
-        .lines()
-        .find(|line| line.starts_with("title:"))
-        .expect("a title line")
-        .to_string();
-    let retitled = text.replacen(&title, "title: A renamed incident", 1);
+    let retitled = text
+        .replacen("teams: [platform]", "teams: [platform, payments]", 1)
+        .replacen("Cache stampede after", "A renamed incident:", 1);
     edit(&archive, relative, &retitled, Duration::from_secs(3600));
     assert!(
         quick_update(&mut kept, &archive, &site, relative).is_none(),
-        "a new title shows on every listing of the incident"
+        "a new team routes digests anew"
     );
     let page = fs::read_to_string(site.join("incidents/2024/cache-stampede/index.html")).unwrap();
     assert!(
@@ -278,6 +379,24 @@ fn an_edit_that_shows_on_listings_is_left_to_the_full_rebuild() {
         affected.search.is_none(),
         "no search update from a stale analysis"
     );
+}
+
+/// An edit that adds a term no other postmortem has (a page of its own)
+/// is left to the full rebuild.
+#[test]
+fn an_edit_that_adds_a_term_is_left_to_the_full_rebuild() {
+    let archive = TestArchive::fixture("archive");
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    let relative = "content/2024/cache-stampede.md";
+    let text = fs::read_to_string(archive.root().join(relative)).unwrap();
+    let tagged = text.replacen(
+        "tags: [cache, deploy]",
+        "tags: [cache, deploy, thundering-herd]",
+        1,
+    );
+    edit(&archive, relative, &tagged, Duration::from_secs(3600));
+    assert!(quick_update(&mut kept, &archive, &site, relative).is_none());
 }
 
 /// Edits of two postmortems in a row, from one kept model: the second
@@ -377,4 +496,107 @@ fn an_edit_that_makes_a_word_common_reshapes_the_search_index_as_a_full_build_wo
     edit(&archive, &relative, &before, Duration::from_secs(7200));
     assert!(quick_update(&mut kept, &archive, &site, &relative).is_some());
     assert_same_as_full_build(&archive, &site);
+}
+
+/// Listing edits in a generated archive of a few hundred postmortems,
+/// where terms are shared widely and related incidents and repeats are
+/// many: each edit moves some of them, and the site ends as a full build
+/// leaves it.
+#[test]
+fn listing_edits_in_a_generated_archive_update_the_site_as_a_full_build_would() {
+    let archive = TestArchive::empty();
+    if !crate::support::generate(archive.root(), 300, 0) {
+        return;
+    }
+    let mut files: Vec<String> = walkdir::WalkDir::new(archive.root().join("incidents"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| {
+            let path = e.path().strip_prefix(archive.root()).unwrap();
+            path.to_string_lossy().into_owned()
+        })
+        .collect();
+    files.sort();
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    let line_of = |relative: &str, key: &str| -> String {
+        fs::read_to_string(archive.root().join(relative))
+            .unwrap()
+            .lines()
+            .find(|line| line.starts_with(key))
+            .unwrap_or_else(|| panic!("{relative} has a {key} line"))
+            .to_string()
+    };
+    let mut later = Duration::ZERO;
+    let mut step = |relative: &str, what: &str, from: &str, to: &str| {
+        let text = fs::read_to_string(archive.root().join(relative)).unwrap();
+        let edited = text.replacen(from, to, 1);
+        assert_ne!(edited, text, "{what}: {from:?} is in {relative}");
+        later += Duration::from_secs(3600);
+        edit(&archive, relative, &edited, later);
+        let files = quick_update(&mut kept, &archive, &site, relative);
+        assert!(files.is_some(), "{what}: a quick update");
+        assert_same_as_full_build(&archive, &site);
+    };
+    // In date order, `a` and `c` share a service (repeat detection asks
+    // that of a pair): `c` is the later.
+    let on_checkout: Vec<&String> = files
+        .iter()
+        .filter(|f| line_of(f, "services:").contains("checkout-api"))
+        .collect();
+    let (a, c) = (
+        on_checkout[0],
+        *on_checkout
+            .iter()
+            .rev()
+            .find(|c| line_of(c, "title:") != line_of(on_checkout[0], "title:"))
+            .expect("another title"),
+    );
+    let b = files
+        .iter()
+        .find(|f| ![a, c].contains(f))
+        .expect("a third postmortem");
+    // The later one's contributing factors, then its title: the later one
+    // now looks like a repeat of this one, and shows it on its page.
+    let heading = "## Contributing Factors\n";
+    let later_text = fs::read_to_string(archive.root().join(c)).unwrap();
+    let factors = later_text.split(heading).nth(1).expect("factors");
+    let factors = format!(
+        "{}\n",
+        &factors[..factors.find("\n## ").expect("a section after")]
+    );
+    step(
+        a,
+        "the contributing factors of a later postmortem",
+        heading,
+        &format!("{heading}{factors}"),
+    );
+    let (title, later_title) = (line_of(a, "title:"), line_of(c, "title:"));
+    step(a, "the title of a later postmortem", &title, &later_title);
+    let (tags, others) = (line_of(a, "tags:"), line_of(b, "tags:"));
+    step(a, "the tags of another postmortem", &tags, &others);
+    let severity = line_of(b, "severity:");
+    let other = if severity.contains("SEV-2") {
+        "severity: SEV-3"
+    } else {
+        "severity: SEV-2"
+    };
+    step(b, "another severity", &severity, other);
+    let summary = line_of(b, "summary:");
+    step(
+        b,
+        "a new summary",
+        &summary,
+        "summary: \"A retry storm took the queue down.\"",
+    );
+    // Its own title and factors again: no longer a likely repeat, it leaves
+    // the later one's page.
+    step(a, "its own title again", &later_title, &title);
+    step(
+        a,
+        "its own contributing factors again",
+        &format!("{heading}{factors}"),
+        heading,
+    );
 }
