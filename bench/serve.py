@@ -6,14 +6,15 @@
 Copies `gen-corpus N` into an archive, starts `casebook serve`, and reports:
 startup (launch until the server answers, and until the site is served,
 without and then with a fresh build cache), the time until serve has the model in memory for
-instant previews, then for EDITS edits of one
-postmortem each (a paragraph appended): the time from the save until the
-edited page on disk shows the edit, until the first live reload (the page),
-until serve logs that the digests and feeds that show the edit, the search
-index files and incidents.json are in the site (its quick path), and until
-it logs the full rebuild after it (the tantivy index, and every listing,
-feed, dashboard and digest when the quick path declined the edit).
-Medians and maxima, in milliseconds.
+instant previews, then for EDITS edits of one postmortem each of two kinds
+(a paragraph appended, which only its own page, digests, feeds and search
+index show; and a new title, which every listing of it shows too): the time
+from the save until the edited page on disk shows the edit, until the first
+live reload (the page), until serve logs that the other pages that show the
+edit, the search index files and incidents.json are in the site (its quick
+path), and until it logs the full rebuild after it (the tantivy index, and
+every page when the quick path declined the edit). Medians and maxima, in
+milliseconds, per kind of edit.
 """
 import http.client
 import os
@@ -32,6 +33,8 @@ SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 WORK = os.environ.get("BENCH_DIR", "/tmp/casebook-bench")
 PORT = int(os.environ.get("PORT", "18111"))
 CASEBOOK = os.path.join(ROOT, "target", "release", "casebook")
+KINDS = ("prose", "title")
+KIND_NAMES = {"prose": "prose edit", "title": "new title"}
 
 
 def ms(seconds):
@@ -56,26 +59,35 @@ def main():
         time.sleep(0.5)
         posts = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(archive, "content"))
                        for f in fs if f.endswith(".md"))
-        page_times, first_reload, affected_reload, search_times, export_times, all_reload = [], [], [], [], [], []
+        times = {kind: {key: [] for key in ("page", "reload", "pages", "search", "export", "rebuild")}
+                 for kind in KINDS}
+        quick = {kind: 0 for kind in KINDS}
         log_path = os.path.join(WORK, "serve.log")
         declined = "shows on other pages too"
-        for n in range(EDITS):
+        for n in range(EDITS * len(KINDS)):
+            kind = KINDS[n % len(KINDS)]
             path = posts[(n * 7919) % len(posts)]
             incident = os.path.relpath(path, os.path.join(archive, "content"))[:-3]
             page = os.path.join(site, "incidents", incident, "index.html")
-            marker = f"Benchmark edit number {n} of the preview."
+            marker = f"Benchmark edit number {n} of the preview"
             seen = len(events)
             log = read(log_path)
             declined_before = log.count(declined)
-            with open(path, "a") as f:
-                f.write(f"\n\n{marker}\n")
+            text = read(path)
+            if kind == "prose":
+                text += f"\n\n{marker}.\n"
+            else:
+                title = next(line for line in text.splitlines() if line.startswith("title:"))
+                text = text.replace(title, f'title: "{marker}"', 1)
+            with open(path, "w") as f:
+                f.write(text)
             saved = time.monotonic()
             while marker not in read(page):
                 time.sleep(0.0005)
-            page_times.append(time.monotonic() - saved)
+            times[kind]["page"].append(time.monotonic() - saved)
             while len(events) < seen + 1:
                 time.sleep(0.0005)
-            first_reload.append(events[seen] - saved)
+            times[kind]["reload"].append(events[seen] - saved)
             # Each step of the quick path (the pages that show the edit,
             # the search index, incidents.json) and the full rebuild after
             # it log a line when their files are in the site (and reload
@@ -95,10 +107,10 @@ def main():
                         seen_at[key] = now
                 time.sleep(0.0005)
             if log.count(declined) == declined_before:
-                affected_reload.append(seen_at["pages"] - saved)
-                search_times.append(seen_at["search"] - saved)
-                export_times.append(seen_at["export"] - saved)
-            all_reload.append(seen_at["rebuild"] - saved)
+                quick[kind] += 1
+                for key in ("pages", "search", "export"):
+                    times[kind][key].append(seen_at[key] - saved)
+            times[kind]["rebuild"].append(seen_at["rebuild"] - saved)
             time.sleep(0.3)
     finally:
         server.terminate()
@@ -115,16 +127,20 @@ def main():
     print(f"| startup, next run (build cache fresh): launch → server answers | {ms(warm_answered)} ms | |")
     print(f"| next run: launch → the site served | {ms(warm_startup)} ms | |")
     print(f"| next run: launch → model kept for instant previews | {ms(warm_ready)} ms | |")
-    rows = [("save → edited page on disk", page_times),
-            ("save → first reload (the page)", first_reload),
-            ("save → its digests, feeds and sitemap in the site (quick path, serve's log)", affected_reload),
-            ("save → search index files in the site (quick path, serve's log)", search_times),
-            ("save → incidents.json in the site (quick path, serve's log)", export_times),
-            ("save → full rebuild in the site (serve's log)", all_reload)]
-    for name, values in rows:
-        if values:
-            print(f"| {name} | {ms(statistics.median(values))} ms | {ms(max(values))} ms |")
-    print(f"\n{len(affected_reload)} of {EDITS} edits took the quick path.")
+    rows = [("page", "save → edited page on disk"),
+            ("reload", "save → first reload (the page)"),
+            ("pages", "save → the other pages that show it in the site (quick path, serve's log)"),
+            ("search", "save → search index files in the site (quick path, serve's log)"),
+            ("export", "save → incidents.json in the site (quick path, serve's log)"),
+            ("rebuild", "save → full rebuild in the site (serve's log)")]
+    for kind in KINDS:
+        for key, name in rows:
+            values = times[kind][key]
+            if values:
+                print(f"| {KIND_NAMES[kind]}: {name} | {ms(statistics.median(values))} ms | {ms(max(values))} ms |")
+    for kind in KINDS:
+        print(f"\n{KIND_NAMES[kind]}: {quick[kind]} of {EDITS} edits took the quick path.", end="")
+    print()
 
 
 def start(archive, log_name="serve.log"):

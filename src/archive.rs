@@ -53,10 +53,11 @@ pub struct Term {
     pub incidents: Vec<usize>,
 }
 
-/// What an archive derives from its incidents besides their order.
+/// What an archive derived from its incidents before an edit, where the
+/// edit made it derive them again ([`Archive::rederive`]).
 pub struct Derived {
-    pub taxonomies: Vec<Taxonomy>,
-    pub related: Vec<Vec<usize>>,
+    pub taxonomies: Option<Vec<Taxonomy>>,
+    pub related: Option<Vec<Vec<usize>>>,
 }
 
 impl Taxonomy {
@@ -163,14 +164,19 @@ impl Archive {
         Some((index, old))
     }
 
-    /// Derives the taxonomies and related incidents again after an edit
-    /// [`Archive::patch`] put in, one that may move its incident between
-    /// terms or change what relates to it; returns what they replaced.
-    pub fn rederive(&mut self) -> Derived {
-        let taxonomies = taxonomies(&self.incidents, &self.config);
-        let taxonomies = std::mem::replace(&mut self.taxonomies, taxonomies);
-        let related = std::mem::take(&mut self.related);
-        self.related = related_incidents(self);
+    /// Derives the taxonomies (with `terms`) and related incidents (with
+    /// `related`) again after an edit [`Archive::patch`] put in, one that
+    /// moved its incident between terms or changed what relates it to
+    /// others; returns what they replaced.
+    pub fn rederive(&mut self, terms: bool, related: bool) -> Derived {
+        let taxonomies = terms.then(|| {
+            let taxonomies = taxonomies(&self.incidents, &self.config);
+            std::mem::replace(&mut self.taxonomies, taxonomies)
+        });
+        let related = related.then(|| {
+            let related = related_incidents(self);
+            std::mem::replace(&mut self.related, related)
+        });
         Derived {
             taxonomies,
             related,

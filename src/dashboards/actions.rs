@@ -551,6 +551,22 @@ impl<'a> Slugs<'a> {
         Slugs(map)
     }
 
+    /// The slugs of one incident's names: its teams, its severity and its
+    /// action items' owners.
+    pub(super) fn of_incident(incident: &'a Incident) -> Slugs<'a> {
+        let names = incident
+            .teams
+            .iter()
+            .chain(incident.severity.iter().map(|s| &s.name))
+            .chain(
+                incident
+                    .action_items
+                    .iter()
+                    .filter_map(|a| a.owner.as_ref()),
+            );
+        Slugs(names.map(|name| (name.as_str(), slugify(name))).collect())
+    }
+
     fn get(&self, name: &str) -> &str {
         self.0.get(name).map_or("", String::as_str)
     }
@@ -584,6 +600,11 @@ impl IncidentCells {
                 }
             })
             .collect()
+    }
+
+    /// The cells of one incident.
+    pub(super) fn of_incident(incident: &Incident, base: &str, slugs: &Slugs<'_>) -> IncidentCells {
+        IncidentCells::new(incident, base, slugs)
     }
 
     fn new(incident: &Incident, base: &str, slugs: &Slugs<'_>) -> IncidentCells {

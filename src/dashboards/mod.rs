@@ -54,20 +54,65 @@ pub fn write_pages_with(
     views: &Views,
     repeats: &Repeats,
 ) -> Result<usize> {
-    let mut base = Context::new();
-    base.insert("site", &views.site());
-    let pages = Pages {
-        archive,
-        theme,
-        staging,
-        views,
-        base,
-        repeats,
-    };
-    let mut files = pages.actions()?;
-    files += pages.metrics()?;
-    files += pages.repeats()?;
-    Ok(files)
+    let pages = Pages::new(archive, theme, staging, views, repeats);
+    pages.actions(false)?;
+    Ok(1 + pages.metrics(&|_| true)? + pages.repeats()?)
+}
+
+/// What serve keeps of the actions page to write it again after an edit
+/// of what its rows show of an incident (its title, say), rendering only
+/// that incident's rows: the page around the rows, and every row.
+pub struct KeptActions {
+    /// Each action item's row, in the page's order, with its incident's
+    /// index and its own among the incident's items.
+    rows: Vec<(usize, usize, String)>,
+    /// The page, with a marker where each section's rows go.
+    shell: String,
+    /// Each section's marker, and its rows (positions in `rows`).
+    sections: Vec<(String, Vec<usize>)>,
+}
+
+/// [`write_pages_with`], keeping what [`write_after_edit`] needs.
+pub fn write_pages_keeping(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    views: &Views,
+    repeats: &Repeats,
+) -> Result<(usize, Option<KeptActions>)> {
+    let pages = Pages::new(archive, theme, staging, views, repeats);
+    let kept = pages.actions(true)?;
+    Ok((1 + pages.metrics(&|_| true)? + pages.repeats()?, kept))
+}
+
+/// Writes the dashboards again after an edit of incident `edited` that
+/// left its action items as they were (and so the order of the actions
+/// page's rows). Unless `figures_moved` (an edit of what the actions
+/// page counts by: its severity), only its rows of the actions page are
+/// rendered anew, into what `kept` holds. Of the metrics pages, those of
+/// the scopes that hold an incident of `touched` (the edited one, and
+/// those whose likely repeats the edit moved: the pages count repeats).
+#[allow(clippy::too_many_arguments)]
+pub fn write_after_edit(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    views: &Views,
+    repeats: &Repeats,
+    edited: usize,
+    touched: &[usize],
+    figures_moved: bool,
+    kept: &mut Option<KeptActions>,
+) -> Result<()> {
+    let pages = Pages::new(archive, theme, staging, views, repeats);
+    match kept.as_mut() {
+        Some(actions) if !figures_moved => pages.actions_after_edit(actions, edited)?,
+        _ => *kept = pages.actions(true)?,
+    }
+    // A scope's incidents are in archive order.
+    pages.metrics(&|scope| touched.iter().any(|i| scope.binary_search(i).is_ok()))?;
+    pages.repeats()?;
+    Ok(())
 }
 
 struct Pages<'a> {
@@ -89,7 +134,26 @@ struct DashboardNav {
     repeats: String,
 }
 
-impl Pages<'_> {
+impl<'a> Pages<'a> {
+    fn new(
+        archive: &'a Archive,
+        theme: &'a Theme,
+        staging: &'a Staging,
+        views: &'a Views<'a>,
+        repeats: &'a Repeats,
+    ) -> Pages<'a> {
+        let mut base = Context::new();
+        base.insert("site", &views.site());
+        Pages {
+            archive,
+            theme,
+            staging,
+            views,
+            base,
+            repeats,
+        }
+    }
+
     fn nav(&self, current: &'static str) -> DashboardNav {
         let base = self.views.base();
         DashboardNav {
@@ -117,16 +181,16 @@ impl Pages<'_> {
             .with_context(|| format!("cannot write {path}"))
     }
 
-    fn actions(&self) -> Result<usize> {
+    /// Writes the actions page; with `keep`, returns what serve keeps of it.
+    fn actions(&self, keep: bool) -> Result<Option<KeptActions>> {
         let archive = self.archive;
         let entries = actions::entries(archive);
         let base = self.views.base();
         let slugs = actions::Slugs::of(archive, &entries);
         let cells = actions::IncidentCells::of_all(archive, base, &slugs);
         let section = |id: &'static str, title: &'static str, standings: &[Standing]| {
-            let list: Vec<&ActionEntry> = entries
-                .iter()
-                .filter(|e| standings.contains(&e.standing()))
+            let list: Vec<usize> = (0..entries.len())
+                .filter(|&n| standings.contains(&entries[n].standing()))
                 .collect();
             (
                 ActionSection {
@@ -174,7 +238,7 @@ impl Pages<'_> {
             by_team,
             sections: Vec::new(),
         };
-        let (sections, lists): (Vec<ActionSection>, Vec<Vec<&ActionEntry>>) = [
+        let (sections, lists): (Vec<ActionSection>, Vec<Vec<usize>>) = [
             section("overdue", "Overdue", &[Standing::Overdue]),
             section("open", "Open", &[Standing::Open, Standing::InProgress]),
             section("done", "Done", &[Standing::Done]),
@@ -189,28 +253,104 @@ impl Pages<'_> {
         context.insert("actions", &page);
         context.insert("dashboards", &self.nav("actions"));
         let shell = self.theme.render("actions.html", &context)?;
-        // Streamed into the file, the rows too: the whole page is as large
-        // as its rows again, and held at once it was the build's peak of
-        // memory; the rows alone, made before the page, were a spike of
-        // twice their size as their chunks were joined.
+        let sections: Vec<(String, Vec<usize>)> = page
+            .sections
+            .into_iter()
+            .map(|section| section.rows)
+            .zip(lists)
+            .collect();
+        if !keep {
+            // Streamed into the file, the rows too: the whole page is as
+            // large as its rows again, and held at once it was the build's
+            // peak of memory; the rows alone, made before the page, were a
+            // spike of twice their size as their chunks were joined.
+            return self
+                .write_actions(&shell, &sections, |out, list| {
+                    write_action_rows(out, list, &entries, &cells, &slugs)
+                })
+                .map(|()| None);
+        }
+        let rows = entries
+            .par_iter()
+            .map(|entry| {
+                let mut row = String::new();
+                actions::row_html(entry, &cells[entry.incident_index], &slugs, &mut row);
+                let incident = &archive.incidents[entry.incident_index];
+                let item = incident
+                    .action_items
+                    .iter()
+                    .position(|item| std::ptr::eq(item, entry.item))
+                    .unwrap_or_default();
+                (entry.incident_index, item, row)
+            })
+            .collect();
+        let kept = KeptActions {
+            rows,
+            shell,
+            sections,
+        };
+        self.write_kept_actions(&kept)?;
+        Ok(Some(kept))
+    }
+
+    /// Writes the actions page again from `kept` after an edit of incident
+    /// `edited` that left its action items and severity as they were (so
+    /// the page's figures and its rows' order): only its rows are rendered.
+    fn actions_after_edit(&self, kept: &mut KeptActions, edited: usize) -> Result<()> {
+        let archive = self.archive;
+        let Some(incident) = archive.incidents.get(edited) else {
+            anyhow::bail!("no incident {edited} in the archive");
+        };
+        let slugs = actions::Slugs::of_incident(incident);
+        let cells = actions::IncidentCells::of_incident(incident, self.views.base(), &slugs);
+        for (index, item, row) in &mut kept.rows {
+            if *index == edited
+                && let Some(item) = incident.action_items.get(*item)
+            {
+                let entry = ActionEntry::new(archive, edited, item, incident);
+                row.clear();
+                actions::row_html(&entry, &cells, &slugs, row);
+            }
+        }
+        self.write_kept_actions(kept)
+    }
+
+    fn write_kept_actions(&self, kept: &KeptActions) -> Result<()> {
+        self.write_actions(&kept.shell, &kept.sections, |out, list| {
+            for &n in list {
+                out.write_all(kept.rows[n].2.as_bytes())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Writes the actions page: `shell` with each section's marker replaced
+    /// by its rows, which `rows` writes from their positions in the page.
+    fn write_actions(
+        &self,
+        shell: &str,
+        sections: &[(String, Vec<usize>)],
+        rows: impl Fn(&mut dyn std::io::Write, &[usize]) -> Result<()>,
+    ) -> Result<()> {
         self.staging
             .write_with("actions/index.html", |out| {
-                let mut rest = shell.as_str();
-                for (section, list) in page.sections.iter().zip(&lists) {
-                    if let Some(at) = rest.find(&section.rows) {
+                let mut rest = shell;
+                for (marker, list) in sections {
+                    if let Some(at) = rest.find(marker.as_str()) {
                         out.write_all(&rest.as_bytes()[..at])?;
-                        write_action_rows(out, list, &cells, &slugs)?;
-                        rest = &rest[at + section.rows.len()..];
+                        rows(out, list)?;
+                        rest = &rest[at + marker.len()..];
                     }
                 }
                 out.write_all(rest.as_bytes())?;
                 Ok(())
             })
-            .context("cannot write actions/index.html")?;
-        Ok(1)
+            .context("cannot write actions/index.html")
     }
 
-    fn metrics(&self) -> Result<usize> {
+    /// Writes the metrics pages of the scopes (the whole archive, each
+    /// team) whose incidents `chosen` picks; returns how many there are.
+    fn metrics(&self, chosen: &(dyn Fn(&[usize]) -> bool + Sync)) -> Result<usize> {
         let archive = self.archive;
         let base = self.views.base();
         let all: Vec<usize> = (0..archive.incidents.len()).collect();
@@ -283,7 +423,8 @@ impl Pages<'_> {
             .par_iter()
             .map(|incident| metrics::missing_parts(incident).join(", "))
             .collect();
-        scopes.par_iter().try_for_each(|scope| {
+        let chosen_scopes = scopes.par_iter().filter(|scope| chosen(&scope.incidents));
+        chosen_scopes.try_for_each(|scope| {
             let figures = facts.metrics(archive, &scope.incidents);
             let suffix = match scope.kind {
                 "all" => String::new(),
@@ -471,7 +612,8 @@ const CHUNKS_PER_BATCH: usize = 16;
 /// of chunks at a time, in list order.
 fn write_action_rows(
     out: &mut dyn std::io::Write,
-    list: &[&ActionEntry],
+    list: &[usize],
+    entries: &[ActionEntry],
     cells: &[actions::IncidentCells],
     slugs: &actions::Slugs,
 ) -> Result<()> {
@@ -480,7 +622,8 @@ fn write_action_rows(
             .par_chunks(ROWS_PER_CHUNK)
             .map(|chunk| {
                 let mut html = String::with_capacity(chunk.len() * 700);
-                for entry in chunk {
+                for &n in chunk {
+                    let entry = &entries[n];
                     actions::row_html(entry, &cells[entry.incident_index], slugs, &mut html);
                 }
                 html

@@ -110,8 +110,48 @@ pub fn repeat_candidates(archive: &Archive) -> Vec<Vec<usize>> {
 
 /// Finds likely repeats in the archive.
 pub fn detect(archive: &Archive) -> Repeats {
+    detect_in(archive, &RepeatText::of(archive))
+}
+
+/// The words of each incident that repeat detection compares, read once
+/// and kept by serve: after an edit, only the edited incident is read
+/// again ([`RepeatText::update`]) before [`detect_in`].
+pub struct RepeatText {
+    /// Per incident: the terms of its title, and of its whole compared text.
+    counts: Vec<(TermCounts, TermCounts)>,
+}
+
+impl RepeatText {
+    pub fn of(archive: &Archive) -> RepeatText {
+        let excluded = service_words(archive);
+        let counts = archive
+            .incidents
+            .par_iter()
+            .map_init(
+                || Tokenizer::new(&excluded),
+                |tokenizer, incident| tokenizer.term_counts(incident),
+            )
+            .collect();
+        RepeatText { counts }
+    }
+
+    /// Reads incident `index` of `archive` again, after an edit that left
+    /// the archive's services as they were (their words are left out).
+    pub fn update(&mut self, archive: &Archive, index: usize) {
+        let (Some(incident), Some(counts)) =
+            (archive.incidents.get(index), self.counts.get_mut(index))
+        else {
+            return;
+        };
+        let excluded = service_words(archive);
+        *counts = Tokenizer::new(&excluded).term_counts(incident);
+    }
+}
+
+/// [`detect`] from the text of `archive` read before.
+pub fn detect_in(archive: &Archive, text: &RepeatText) -> Repeats {
     let count = archive.incidents.len();
-    let corpus = Corpus::new(archive);
+    let corpus = Corpus::new(archive, text);
     let labels = labels(archive);
 
     let mut pairs: HashMap<(usize, usize), RepeatPair> = similar_pairs(&corpus, &labels)
@@ -292,22 +332,14 @@ pub fn same_text(a: &Incident, b: &Incident) -> bool {
 }
 
 impl Corpus {
-    fn new(archive: &Archive) -> Corpus {
+    fn new(archive: &Archive, text: &RepeatText) -> Corpus {
         let incidents = &archive.incidents;
-        let excluded = service_words(archive);
-        let counts: Vec<(TermCounts, TermCounts)> = incidents
-            .par_iter()
-            .map_init(
-                || Tokenizer::new(&excluded),
-                |tokenizer, incident| tokenizer.term_counts(incident),
-            )
-            .collect();
         // Dense ids, in order of first appearance (deterministic).
         let mut vocabulary: TermMap<u32> = TermMap::default();
-        let mut intern = |list: TermCounts| -> Vec<(u32, u32)> {
+        let mut intern = |list: &TermCounts| -> Vec<(u32, u32)> {
             let mut ids: Vec<(u32, u32)> = list
-                .into_iter()
-                .map(|(hash, n)| {
+                .iter()
+                .map(|&(hash, n)| {
                     let next = vocabulary.len() as u32;
                     (*vocabulary.entry(hash).or_insert(next), n)
                 })
@@ -315,8 +347,9 @@ impl Corpus {
             ids.sort_unstable();
             ids
         };
-        let (titles, fulls): (Vec<_>, Vec<_>) = counts
-            .into_iter()
+        let (titles, fulls): (Vec<_>, Vec<_>) = text
+            .counts
+            .iter()
             .map(|(title, full)| (intern(title), intern(full)))
             .unzip();
         let size = vocabulary.len();

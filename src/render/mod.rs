@@ -21,7 +21,8 @@ use serde::Serialize;
 use tera::{Context, Value};
 
 use crate::archive::{Archive, Taxonomy, Term};
-use crate::dashboards::repeats::Repeats;
+use crate::dashboards::KeptActions;
+use crate::dashboards::repeats::{RepeatText, Repeats};
 use crate::digest::render::KeptDigests;
 use crate::incident::Incident;
 use crate::output::Staging;
@@ -52,6 +53,10 @@ pub struct Rendered {
     pub timings: Timings,
     cards: Vec<Value>,
     repeats: Repeats,
+    /// With `keep_for_edits`: the text repeat detection read, and the
+    /// rows of the actions page.
+    repeat_text: Option<RepeatText>,
+    actions: Option<KeptActions>,
     /// With `keep_for_edits`: what the digests and the JSON export keep
     /// for [`update_after_edit`].
     digests: Option<KeptDigests>,
@@ -77,9 +82,13 @@ pub fn render_site(
     let mut timings = Timings::new();
     let views = Views::new(archive);
     let renderer = Renderer::new(archive, theme, Some(staging), &views);
-    let (cards, repeats) = rayon::join(
+    let (cards, (repeats, repeat_text)) = rayon::join(
         || renderer.cards(),
-        || crate::dashboards::repeats::detect(archive),
+        || {
+            let text = RepeatText::of(archive);
+            let repeats = crate::dashboards::repeats::detect_in(archive, &text);
+            (repeats, keep_for_edits.then_some(text))
+        },
     );
     let cards = cards?;
     watch.lap("  cards", &mut timings);
@@ -116,8 +125,16 @@ pub fn render_site(
         *kept_json.lock().unwrap_or_else(PoisonError::into_inner) = json;
         Ok(files)
     };
-    let dashboards =
-        || crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats);
+    let kept_actions = Mutex::new(None);
+    let dashboards = || {
+        if !keep_for_edits {
+            return crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats);
+        }
+        let (files, kept) =
+            crate::dashboards::write_pages_keeping(archive, theme, staging, &views, &repeats)?;
+        *kept_actions.lock().unwrap_or_else(PoisonError::into_inner) = kept;
+        Ok(files)
+    };
     let kept_digests = Mutex::new(None);
     let digests = || {
         if !keep_for_edits {
@@ -150,6 +167,10 @@ pub fn render_site(
         timings,
         cards,
         repeats,
+        repeat_text,
+        actions: kept_actions
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner),
         digests: kept_digests
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner),

@@ -17,6 +17,7 @@
 //! (`crate::search::update`).
 
 use std::collections::{BTreeSet, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -53,8 +54,18 @@ pub fn reach(archive: &mut Archive, index: usize, old: &Incident) -> Option<Reac
         Extent::Own => Some(Reach::Own),
         Extent::Site => None,
         Extent::Listings => {
-            let before = archive.rederive();
-            same_terms(&before.taxonomies, &archive.taxonomies).then_some(Reach::Listings(before))
+            let new = &archive.incidents[index];
+            // Teams, services and dates are not among listing edits: tags
+            // and severity are the terms it can move between, and tags
+            // what relates it to others.
+            let terms = old.tags != new.tags || old.severity != new.severity;
+            let related = old.tags != new.tags;
+            let before = archive.rederive(terms, related);
+            let kept_terms = before
+                .taxonomies
+                .as_ref()
+                .is_none_or(|taxonomies| same_terms(taxonomies, &archive.taxonomies));
+            kept_terms.then_some(Reach::Listings(before))
         }
     }
 }
@@ -137,22 +148,40 @@ fn update_listings(
     let new = &archive.incidents[index];
     let renderer = Renderer::new(archive, theme, Some(staging), views);
     // Repeat detection reads the text and the services and tags of every
-    // incident (a term's size weighs it): detected again when they moved.
-    let earlier_before = (!repeats::same_text(old, new) || old.tags != new.tags)
-        .then(|| std::mem::replace(&mut rendered.repeats, repeats::detect(archive)).earlier);
+    // incident (a term's size weighs it): detected again when they moved,
+    // from the text it read before but this incident's.
+    let text_moved = !repeats::same_text(old, new);
+    let earlier_before = if text_moved || old.tags != new.tags {
+        let Some(text) = rendered.repeat_text.as_mut() else {
+            anyhow::bail!("the full render kept no text of repeat detection for edits");
+        };
+        if text_moved {
+            text.update(archive, index);
+        }
+        let repeats = repeats::detect_in(archive, text);
+        Some(std::mem::replace(&mut rendered.repeats, repeats).earlier)
+    } else {
+        None
+    };
     let earlier_before = earlier_before.as_ref().unwrap_or(&rendered.repeats.earlier);
     let card = renderer.card(new)?;
     let card_moved =
         card != rendered.cards[index] || views.card_value(old) != views.card_value(new);
     rendered.cards[index] = card;
+    // Taken for the dashboards, which run beside the other pages, and
+    // given back once they are written.
+    let kept_actions = Mutex::new(rendered.actions.take());
     let cards = &rendered.cards;
-    let earlier = &rendered.repeats.earlier;
+    let repeats = &rendered.repeats;
+    let earlier = &repeats.earlier;
+    let related_before = before.related.as_ref().unwrap_or(&archive.related);
+    let taxonomies_before = before.taxonomies.as_ref().unwrap_or(&archive.taxonomies);
 
     let shows_card = |list: &[usize]| card_moved && list.contains(&index);
     let mut pages: BTreeSet<usize> = (0..archive.incidents.len())
         .into_par_iter()
         .filter(|&j| {
-            archive.related[j] != before.related[j]
+            archive.related[j] != related_before[j]
                 || earlier[j] != earlier_before[j]
                 || shows_card(&archive.related[j])
                 || shows_card(&earlier[j])
@@ -164,7 +193,7 @@ fn update_listings(
         pages.extend(index.checked_sub(1));
         pages.extend(Some(index + 1).filter(|&i| i < archive.incidents.len()));
     }
-    let moved_terms = moved_terms(archive, before, views, |list| shows_card(list));
+    let moved_terms = moved_terms(archive, taxonomies_before, views, |list| shows_card(list));
 
     let incident_pages = || {
         pages
@@ -177,7 +206,7 @@ fn update_listings(
         archive
             .taxonomies
             .par_iter()
-            .zip(&before.taxonomies)
+            .zip(taxonomies_before)
             .try_for_each(|(taxonomy, was)| {
                 let counts_moved = taxonomy
                     .terms
@@ -199,25 +228,45 @@ fn update_listings(
         })
         .map(drop)
     };
+    // The metrics pages count likely repeats.
+    let touched: Vec<usize> = std::iter::once(index)
+        .chain(
+            (0..earlier.len()).filter(|&j| earlier[j].is_empty() != earlier_before[j].is_empty()),
+        )
+        .collect();
     let dashboards = || {
-        crate::dashboards::write_pages_with(archive, theme, staging, views, &rendered.repeats)
-            .map(drop)
+        let mut actions = kept_actions.lock().unwrap_or_else(PoisonError::into_inner);
+        crate::dashboards::write_after_edit(
+            archive,
+            theme,
+            staging,
+            views,
+            repeats,
+            index,
+            &touched,
+            old.severity != new.severity,
+            &mut actions,
+        )
     };
     let families: [&(dyn Fn() -> Result<()> + Sync); 4] =
         [&incident_pages, &listings, &feeds, &dashboards];
-    families.par_iter().try_for_each(|family| family())
+    let written = families.par_iter().try_for_each(|family| family());
+    rendered.actions = kept_actions
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    written
 }
 
 /// The URLs of the term pages whose incidents moved, or that list a card
 /// `shows_card` says moved.
 fn moved_terms(
     archive: &Archive,
-    before: &Derived,
+    before: &[Taxonomy],
     views: &Views,
     shows_card: impl Fn(&[usize]) -> bool,
 ) -> HashSet<String> {
     let mut moved = HashSet::new();
-    for (taxonomy, was) in archive.taxonomies.iter().zip(&before.taxonomies) {
+    for (taxonomy, was) in archive.taxonomies.iter().zip(before) {
         for (term, old_term) in taxonomy.terms.iter().zip(&was.terms) {
             if term.incidents != old_term.incidents || shows_card(&term.incidents) {
                 moved.insert(views.term_url(taxonomy.key, &term.name));
