@@ -85,32 +85,58 @@ pub fn write_pages_keeping(
     Ok((1 + pages.metrics(&|_| true)? + pages.repeats()?, kept))
 }
 
-/// Writes the dashboards again after an edit of incident `edited` that
-/// left its action items as they were (and so the order of the actions
-/// page's rows). Unless `figures_moved` (an edit of what the actions
-/// page counts by: its severity), only its rows of the actions page are
-/// rendered anew, into what `kept` holds. Of the metrics pages, those of
-/// the scopes that hold an incident of `touched` (the edited one, and
-/// those whose likely repeats the edit moved: the pages count repeats).
-#[allow(clippy::too_many_arguments)]
+/// What the dashboards are rendered from.
+pub struct Edit<'a> {
+    pub archive: &'a Archive,
+    pub theme: &'a Theme,
+    pub staging: &'a Staging,
+    pub views: &'a Views<'a>,
+    pub repeats: &'a Repeats,
+}
+
+/// Which dashboards an edit reaches.
+pub struct EditReach<'t> {
+    /// The edited incident's rows of the actions page.
+    pub rows: bool,
+    /// The actions page's figures (what it counts items by).
+    pub figures: bool,
+    /// The metrics pages of the scopes (the whole archive, each team)
+    /// that hold these incidents: the edited one, when the edit moved what
+    /// they read of it, and those whose likely repeats moved.
+    pub metrics: &'t [usize],
+}
+
+/// Writes the dashboards that `reach` says show an edit of incident
+/// `edited`, one that left its action items as they were (and so the
+/// order of the actions page's rows): the actions page from what `kept`
+/// holds, rendering only the edited incident's rows anew unless its
+/// figures moved, the metrics pages it reaches, and the repeats page.
 pub fn write_after_edit(
-    archive: &Archive,
-    theme: &Theme,
-    staging: &Staging,
-    views: &Views,
-    repeats: &Repeats,
+    edit: Edit,
     edited: usize,
-    touched: &[usize],
-    figures_moved: bool,
+    reach: EditReach,
     kept: &mut Option<KeptActions>,
 ) -> Result<()> {
-    let pages = Pages::new(archive, theme, staging, views, repeats);
+    let pages = Pages::new(
+        edit.archive,
+        edit.theme,
+        edit.staging,
+        edit.views,
+        edit.repeats,
+    );
     match kept.as_mut() {
-        Some(actions) if !figures_moved => pages.actions_after_edit(actions, edited)?,
+        Some(actions) if !reach.figures => {
+            if reach.rows {
+                pages.actions_after_edit(actions, edited)?;
+            }
+        }
         _ => *kept = pages.actions(true)?,
     }
-    // A scope's incidents are in archive order.
-    pages.metrics(&|scope| touched.iter().any(|i| scope.binary_search(i).is_ok()))?;
+    if !reach.metrics.is_empty() {
+        // A scope's incidents are in archive order.
+        let touched = reach.metrics;
+        pages.metrics(&|scope| touched.iter().any(|i| scope.binary_search(i).is_ok()))?;
+    }
     pages.repeats()?;
     Ok(())
 }

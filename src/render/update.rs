@@ -17,7 +17,6 @@
 //! (`crate::search::update`).
 
 use std::collections::{BTreeSet, HashSet};
-use std::sync::{Mutex, PoisonError};
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -91,41 +90,52 @@ pub fn update_after_edit(
         anyhow::bail!("no incident {index} in the archive");
     };
     let views = Views::new(archive);
-    let whole_periods = match reach {
-        Reach::Own => {
-            if old.updated != new.updated {
-                feeds::write_feeds(archive, &views, staging, theme, &|_, newest| {
-                    newest.contains(&index)
-                })?;
-            }
-            false
-        }
-        Reach::Listings(before) => {
-            update_listings(
-                archive, theme, &views, rendered, index, old, before, staging,
-            )?;
-            old.severity != new.severity
-                || old.customer_impact != new.customer_impact
-                || old.data_loss != new.data_loss
-                || old.durations != new.durations
-        }
-    };
     if feeds::sitemap_day(old) != feeds::sitemap_day(new) {
         feeds::write_sitemap_of(archive, theme, staging, sitemap_pages)?;
     }
-    let Some(digests) = rendered.digests.as_mut() else {
+    // Taken out, so the digests are written beside the other pages.
+    let Some(mut digests) = rendered.digests.take() else {
         anyhow::bail!("the full render kept no digests for edits");
     };
-    crate::digest::render::write_after_edit(
-        archive,
-        theme,
-        staging,
-        &views,
-        index,
-        whole_periods,
-        digests,
-    )?;
-    Ok(())
+    let whole_periods = old.severity != new.severity
+        || old.customer_impact != new.customer_impact
+        || old.data_loss != new.data_loss
+        || old.durations != new.durations;
+    let digested = || {
+        crate::digest::render::write_after_edit(
+            archive,
+            theme,
+            staging,
+            &views,
+            index,
+            whole_periods,
+            &mut digests,
+        )
+    };
+    let (others, digested) = match reach {
+        Reach::Own => {
+            let feeds = || {
+                if old.updated == new.updated {
+                    return Ok(());
+                }
+                feeds::write_feeds(archive, &views, staging, theme, &|_, newest| {
+                    newest.contains(&index)
+                })
+                .map(drop)
+            };
+            rayon::join(feeds, digested)
+        }
+        Reach::Listings(before) => rayon::join(
+            || {
+                update_listings(
+                    archive, theme, &views, rendered, index, old, before, staging,
+                )
+            },
+            digested,
+        ),
+    };
+    rendered.digests = Some(digests);
+    others.and(digested.map(drop))
 }
 
 /// The pages an edit that reaches listings changes, besides the digests
@@ -147,62 +157,25 @@ fn update_listings(
 ) -> Result<()> {
     let new = &archive.incidents[index];
     let renderer = Renderer::new(archive, theme, Some(staging), views);
-    // Repeat detection reads the text and the services and tags of every
-    // incident (a term's size weighs it): detected again when they moved,
-    // from the text it read before but this incident's.
-    let text_moved = !repeats::same_text(old, new);
-    let earlier_before = if text_moved || old.tags != new.tags {
-        let Some(text) = rendered.repeat_text.as_mut() else {
-            anyhow::bail!("the full render kept no text of repeat detection for edits");
-        };
-        if text_moved {
-            text.update(archive, index);
-        }
-        let repeats = repeats::detect_in(archive, text);
-        Some(std::mem::replace(&mut rendered.repeats, repeats).earlier)
-    } else {
-        None
-    };
-    let earlier_before = earlier_before.as_ref().unwrap_or(&rendered.repeats.earlier);
     let card = renderer.card(new)?;
     let card_moved =
         card != rendered.cards[index] || views.card_value(old) != views.card_value(new);
     rendered.cards[index] = card;
-    // Taken for the dashboards, which run beside the other pages, and
-    // given back once they are written.
-    let kept_actions = Mutex::new(rendered.actions.take());
-    let cards = &rendered.cards;
-    let repeats = &rendered.repeats;
-    let earlier = &repeats.earlier;
+    let Rendered {
+        cards,
+        repeats,
+        repeat_text,
+        actions,
+        ..
+    } = rendered;
+    let cards = &*cards;
     let related_before = before.related.as_ref().unwrap_or(&archive.related);
     let taxonomies_before = before.taxonomies.as_ref().unwrap_or(&archive.taxonomies);
-
     let shows_card = |list: &[usize]| card_moved && list.contains(&index);
-    let mut pages: BTreeSet<usize> = (0..archive.incidents.len())
-        .into_par_iter()
-        .filter(|&j| {
-            archive.related[j] != related_before[j]
-                || earlier[j] != earlier_before[j]
-                || shows_card(&archive.related[j])
-                || shows_card(&earlier[j])
-        })
-        .collect();
-    pages.insert(index);
-    if card_moved {
-        // Its neighbours' pages link to it by its title.
-        pages.extend(index.checked_sub(1));
-        pages.extend(Some(index + 1).filter(|&i| i < archive.incidents.len()));
-    }
-    let moved_terms = moved_terms(archive, taxonomies_before, views, |list| shows_card(list));
+    let moved_terms = moved_terms(archive, taxonomies_before, views, shows_card);
 
-    let incident_pages = || {
-        pages
-            .par_iter()
-            .try_for_each_init(RecentCards::default, |recent, &j| {
-                renderer.incident_page(j, cards, &earlier[j], recent)
-            })
-    };
-    let listings = || {
+    // What lists it, beside what shows its repeats (found again first).
+    let listings = || -> Result<()> {
         archive
             .taxonomies
             .par_iter()
@@ -220,41 +193,98 @@ fn update_listings(
                     .taxonomy_pages(taxonomy, cards, &chosen, counts_moved)
                     .map(drop)
             })?;
-        renderer.home(cards)
-    };
-    let feeds = || {
+        renderer.home(cards)?;
         feeds::write_feeds(archive, views, staging, theme, &|page, newest| {
             newest.contains(&index) || moved_terms.contains(page)
         })
         .map(drop)
     };
-    // The metrics pages count likely repeats.
-    let touched: Vec<usize> = std::iter::once(index)
-        .chain(
-            (0..earlier.len()).filter(|&j| earlier[j].is_empty() != earlier_before[j].is_empty()),
-        )
-        .collect();
-    let dashboards = || {
-        let mut actions = kept_actions.lock().unwrap_or_else(PoisonError::into_inner);
-        crate::dashboards::write_after_edit(
-            archive,
-            theme,
-            staging,
-            views,
-            repeats,
-            index,
-            &touched,
-            old.severity != new.severity,
-            &mut actions,
-        )
+    let repeated = || -> Result<()> {
+        // Repeat detection reads the text and the services and tags of
+        // every incident (a term's size weighs it): detected again when
+        // they moved, from the text it read before but this incident's.
+        let text_moved = !repeats::same_text(old, new);
+        let earlier_before = if text_moved || old.tags != new.tags {
+            let Some(text) = repeat_text.as_mut() else {
+                anyhow::bail!("the full render kept no text of repeat detection for edits");
+            };
+            if text_moved {
+                text.update(archive, index);
+            }
+            Some(std::mem::replace(repeats, repeats::detect_in(archive, text)).earlier)
+        } else {
+            None
+        };
+        let repeats = &*repeats;
+        let earlier = &repeats.earlier;
+        let earlier_before = earlier_before.as_ref().unwrap_or(earlier);
+        let mut pages: BTreeSet<usize> = (0..archive.incidents.len())
+            .into_par_iter()
+            .filter(|&j| {
+                archive.related[j] != related_before[j]
+                    || earlier[j] != earlier_before[j]
+                    || shows_card(&archive.related[j])
+                    || shows_card(&earlier[j])
+            })
+            .collect();
+        pages.insert(index);
+        if card_moved {
+            // Its neighbours' pages link to it by its title.
+            pages.extend(index.checked_sub(1));
+            pages.extend(Some(index + 1).filter(|&i| i < archive.incidents.len()));
+        }
+        let incident_pages = || {
+            pages
+                .par_iter()
+                .try_for_each_init(RecentCards::default, |recent, &j| {
+                    renderer.incident_page(j, cards, &earlier[j], recent)
+                })
+        };
+        // The metrics pages count likely repeats.
+        let repeat_moved =
+            (0..earlier.len()).filter(|&j| earlier[j].is_empty() != earlier_before[j].is_empty());
+        let touched: Vec<usize> = metrics_read_moved(old, new)
+            .then_some(index)
+            .into_iter()
+            .chain(repeat_moved)
+            .collect();
+        let dashboards = || {
+            crate::dashboards::write_after_edit(
+                crate::dashboards::Edit {
+                    archive,
+                    theme,
+                    staging,
+                    views,
+                    repeats,
+                },
+                index,
+                crate::dashboards::EditReach {
+                    // Its action items' rows show its title and severity,
+                    // and the page counts them by severity.
+                    rows: !new.action_items.is_empty()
+                        && (old.title != new.title || old.severity != new.severity),
+                    figures: !new.action_items.is_empty() && old.severity != new.severity,
+                    metrics: &touched,
+                },
+                actions,
+            )
+        };
+        let (pages, dashboards) = rayon::join(incident_pages, dashboards);
+        pages.and(dashboards)
     };
-    let families: [&(dyn Fn() -> Result<()> + Sync); 4] =
-        [&incident_pages, &listings, &feeds, &dashboards];
-    let written = families.par_iter().try_for_each(|family| family());
-    rendered.actions = kept_actions
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
-    written
+    let (listed, repeated) = rayon::join(listings, repeated);
+    listed.and(repeated)
+}
+
+/// Whether the metrics pages read what the edit from `old` to `new`
+/// changed: its severity, impact, durations or completeness, or the title
+/// an incomplete postmortem is listed by.
+fn metrics_read_moved(old: &Incident, new: &Incident) -> bool {
+    old.severity != new.severity
+        || old.customer_impact != new.customer_impact
+        || old.durations != new.durations
+        || missing_parts(old) != missing_parts(new)
+        || (old.title != new.title && !missing_parts(new).is_empty())
 }
 
 /// The URLs of the term pages whose incidents moved, or that list a card
