@@ -379,22 +379,30 @@ pub struct PlanMemo {
     slot_cards: FxHashMap<usize, (Vec<u32>, Vec<u8>)>,
     /// The card, facet and date files, which read no postings.
     documents: Option<Vec<(String, Vec<u8>)>>,
+    /// Card files (by number) whose cards an edit changed.
+    stale_cards: BTreeSet<usize>,
 }
 
 impl PlanMemo {
     /// Forgets what an edit of document `doc` changes: the entries of the
-    /// stems it had or has and, when its card, facets or date changed,
-    /// the cards it is among and the files of documents.
+    /// stems it had or has and, when its card changed, the cards it is
+    /// among and its card file, or all the files of documents when its
+    /// facets or date changed (`documents_changed`).
     pub fn forget<'a>(
         &mut self,
         doc: u32,
         stems: impl Iterator<Item = &'a String>,
+        card_changed: bool,
         documents_changed: bool,
     ) {
         self.stale.extend(stems.cloned());
-        if documents_changed {
+        if card_changed || documents_changed {
             self.slot_cards.retain(|_, (docs, _)| !docs.contains(&doc));
+        }
+        if documents_changed {
             self.documents = None;
+        } else if card_changed {
+            self.stale_cards.insert(doc as usize / CARD_CHUNK);
         }
     }
 
@@ -547,8 +555,15 @@ pub fn plan_files(
         .collect();
     files.extend(vocab_texts);
 
+    let stale_cards = std::mem::take(&mut memo.stale_cards);
     let documents = match memo.documents.take() {
-        Some(documents) => documents,
+        Some(mut documents) => {
+            // The card files come first, in order.
+            for n in stale_cards {
+                documents[n] = card_file(archive, n)?;
+            }
+            documents
+        }
         None => document_files(archive)?,
     };
     files.extend(documents.iter().cloned());
@@ -594,18 +609,21 @@ pub fn plan_files(
 /// The taxonomies the facet columns are of, in display order.
 const FACET_KEYS: [&str; 4] = ["severity", "teams", "services", "tags"];
 
+/// Card file `n`: the result cards of documents n×C … n×C+C−1.
+fn card_file(archive: &Archive, n: usize) -> Result<(String, Vec<u8>)> {
+    let start = n * CARD_CHUNK;
+    let chunk = &archive.incidents[start..(start + CARD_CHUNK).min(archive.incidents.len())];
+    let cards: Vec<serde_json::Value> = chunk.iter().map(cards::card).collect();
+    Ok((format!("c/{n}.dat"), serde_json::to_vec(&cards)?))
+}
+
 /// The files of the documents themselves, which read no postings: their
 /// result cards, facet values and dates.
 fn document_files(archive: &Archive) -> Result<Vec<(String, Vec<u8>)>> {
     // Cards.
-    let mut files: Vec<(String, Vec<u8>)> = archive
-        .incidents
-        .par_chunks(CARD_CHUNK)
-        .enumerate()
-        .map(|(n, chunk)| {
-            let cards: Vec<serde_json::Value> = chunk.iter().map(cards::card).collect();
-            Ok((format!("c/{n}.dat"), serde_json::to_vec(&cards)?))
-        })
+    let mut files: Vec<(String, Vec<u8>)> = (0..archive.incidents.len().div_ceil(CARD_CHUNK))
+        .into_par_iter()
+        .map(|n| card_file(archive, n))
         .collect::<Result<_>>()?;
 
     // Facet columns.

@@ -158,13 +158,11 @@ pub fn update_after_edit(
         .surface_docs
         .get_or_insert_with(|| count_surfaces(archive, Some((index, old))));
     update_vocabulary(&mut kept.analysis, surface_docs, &before, &after);
-    let documents_changed = cards::card(old) != cards::card(new)
-        || facet_values(old) != facet_values(new)
-        || old.date != new.date;
     kept.memo.forget(
         doc,
         before.all_stems().chain(after.all_stems()),
-        documents_changed,
+        cards::card(old) != cards::card(new),
+        facet_values(old) != facet_values(new) || old.date != new.date,
     );
 
     let planned = export::plan_files(archive, &kept.analysis, &mut kept.memo)?;
