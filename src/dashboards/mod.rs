@@ -91,54 +91,52 @@ pub struct Edit<'a> {
     pub theme: &'a Theme,
     pub staging: &'a Staging,
     pub views: &'a Views<'a>,
-    pub repeats: &'a Repeats,
 }
 
-/// Which dashboards an edit reaches.
-pub struct EditReach<'t> {
-    /// The edited incident's rows of the actions page.
-    pub rows: bool,
-    /// The actions page's figures (what it counts items by).
-    pub figures: bool,
-    /// The metrics pages of the scopes (the whole archive, each team)
-    /// that hold these incidents: the edited one, when the edit moved what
-    /// they read of it, and those whose likely repeats moved.
-    pub metrics: &'t [usize],
-}
-
-/// Writes the dashboards that `reach` says show an edit of incident
-/// `edited`, one that left its action items as they were (and so the
-/// order of the actions page's rows): the actions page from what `kept`
-/// holds, rendering only the edited incident's rows anew unless its
-/// figures moved, the metrics pages it reaches, and the repeats page.
-pub fn write_after_edit(
+/// Writes the actions page again after an edit of incident `edited` that
+/// left its action items as they were (and so the order of the page's
+/// rows), from what `kept` holds: only the edited incident's rows are
+/// rendered anew, unless `figures_moved` (an edit of what the page counts
+/// items by, its severity) and the whole page is.
+pub fn write_actions_after_edit(
     edit: Edit,
     edited: usize,
-    reach: EditReach,
+    figures_moved: bool,
     kept: &mut Option<KeptActions>,
 ) -> Result<()> {
+    // The actions page reads no repeats.
+    let no_repeats = Repeats::default();
     let pages = Pages::new(
         edit.archive,
         edit.theme,
         edit.staging,
         edit.views,
-        edit.repeats,
+        &no_repeats,
     );
     match kept.as_mut() {
-        Some(actions) if !reach.figures => {
-            if reach.rows {
-                pages.actions_after_edit(actions, edited)?;
-            }
+        Some(actions) if !figures_moved => pages.actions_after_edit(actions, edited),
+        _ => {
+            *kept = pages.actions(true)?;
+            Ok(())
         }
-        _ => *kept = pages.actions(true)?,
     }
-    if !reach.metrics.is_empty() {
+}
+
+/// Writes the repeats page again after an edit, and the metrics pages of
+/// the scopes (the whole archive, each team) that hold an incident of
+/// `touched`: the edited one when the edit moved what they read of it,
+/// and those whose likely repeats moved (the pages count them).
+pub fn write_repeats_and_metrics_after_edit(
+    edit: Edit,
+    repeats: &Repeats,
+    touched: &[usize],
+) -> Result<()> {
+    let pages = Pages::new(edit.archive, edit.theme, edit.staging, edit.views, repeats);
+    if !touched.is_empty() {
         // A scope's incidents are in archive order.
-        let touched = reach.metrics;
         pages.metrics(&|scope| touched.iter().any(|i| scope.binary_search(i).is_ok()))?;
     }
-    pages.repeats()?;
-    Ok(())
+    pages.repeats().map(drop)
 }
 
 struct Pages<'a> {

@@ -199,6 +199,23 @@ fn update_listings(
         })
         .map(drop)
     };
+    let edit = || crate::dashboards::Edit {
+        archive,
+        theme,
+        staging,
+        views,
+    };
+    // Its action items' rows show its title and severity, and the page
+    // counts them by severity; it reads no repeats, so it is written
+    // while they are found again.
+    let actions_page = || {
+        let rows_moved = old.title != new.title || old.severity != new.severity;
+        if new.action_items.is_empty() || !rows_moved {
+            return Ok(());
+        }
+        let figures_moved = old.severity != new.severity;
+        crate::dashboards::write_actions_after_edit(edit(), index, figures_moved, actions)
+    };
     let repeated = || -> Result<()> {
         // Repeat detection reads the text and the services and tags of
         // every incident (a term's size weighs it): detected again when
@@ -240,7 +257,6 @@ fn update_listings(
                     renderer.incident_page(j, cards, &earlier[j], recent)
                 })
         };
-        // The metrics pages count likely repeats.
         let repeat_moved =
             (0..earlier.len()).filter(|&j| earlier[j].is_empty() != earlier_before[j].is_empty());
         let touched: Vec<usize> = metrics_read_moved(old, new)
@@ -248,32 +264,14 @@ fn update_listings(
             .into_iter()
             .chain(repeat_moved)
             .collect();
-        let dashboards = || {
-            crate::dashboards::write_after_edit(
-                crate::dashboards::Edit {
-                    archive,
-                    theme,
-                    staging,
-                    views,
-                    repeats,
-                },
-                index,
-                crate::dashboards::EditReach {
-                    // Its action items' rows show its title and severity,
-                    // and the page counts them by severity.
-                    rows: !new.action_items.is_empty()
-                        && (old.title != new.title || old.severity != new.severity),
-                    figures: !new.action_items.is_empty() && old.severity != new.severity,
-                    metrics: &touched,
-                },
-                actions,
-            )
-        };
+        let dashboards =
+            || crate::dashboards::write_repeats_and_metrics_after_edit(edit(), repeats, &touched);
         let (pages, dashboards) = rayon::join(incident_pages, dashboards);
         pages.and(dashboards)
     };
-    let (listed, repeated) = rayon::join(listings, repeated);
-    listed.and(repeated)
+    let ((listed, actions_written), repeated) =
+        rayon::join(|| rayon::join(listings, actions_page), repeated);
+    listed.and(actions_written).and(repeated)
 }
 
 /// Whether the metrics pages read what the edit from `old` to `new`
