@@ -442,11 +442,6 @@ impl<'a> Pages<'a> {
                 format!("{base}services/{slug}/")
             }),
         ];
-        let missing: Vec<String> = archive
-            .incidents
-            .par_iter()
-            .map(|incident| metrics::missing_parts(incident).join(", "))
-            .collect();
         let chosen_scopes = scopes.par_iter().filter(|scope| chosen(&scope.incidents));
         chosen_scopes.try_for_each(|scope| {
             let figures = facts.metrics(archive, &scope.incidents);
@@ -458,7 +453,8 @@ impl<'a> Pages<'a> {
             let mut incomplete: Vec<IncompleteView> = Vec::new();
             let mut incomplete_total = 0;
             for &index in &scope.incidents {
-                if missing[index].is_empty() {
+                let missing = facts.missing(index);
+                if missing.is_empty() {
                     continue;
                 }
                 incomplete_total += 1;
@@ -468,7 +464,7 @@ impl<'a> Pages<'a> {
                         title: incident.title.clone(),
                         url: archive.incident_url(incident),
                         date: incident.date.to_string(),
-                        missing: missing[index].clone(),
+                        missing: missing.to_string(),
                     });
                 }
             }

@@ -133,7 +133,8 @@ pub struct IncidentFacts {
     actions: Completion,
     /// Days from the incident to each done item's `closed` date.
     days_to_done: Vec<f64>,
-    complete: bool,
+    /// The parts of [`REQUIRED_PARTS`] it lacks, joined by `, `; empty when complete.
+    missing: String,
     repeat: bool,
 }
 
@@ -178,12 +179,18 @@ impl Facts {
                             .iter()
                             .filter_map(|e| e.days_to_done.map(f64::from))
                             .collect(),
-                        complete: missing_parts(incident).is_empty(),
+                        missing: missing_parts(incident).join(", "),
                         repeat: repeats.is_repeat(index),
                     }
                 })
                 .collect(),
         )
+    }
+
+    /// The parts incident `index` lacks, joined by `, `; empty when it is
+    /// complete or not in the archive.
+    pub fn missing(&self, index: usize) -> &str {
+        self.0.get(index).map_or("", |f| f.missing.as_str())
     }
 
     /// The metrics of the incidents at `subset` (indexes into
@@ -285,7 +292,7 @@ fn period_stats(facts: &[&IncidentFacts]) -> PeriodStats {
         mitigate: minutes(|f| f.mitigate),
         resolve: minutes(|f| f.resolve),
         actions,
-        complete: facts.iter().filter(|f| f.complete).count(),
+        complete: facts.iter().filter(|f| f.missing.is_empty()).count(),
         repeats: facts.iter().filter(|f| f.repeat).count(),
     }
 }
