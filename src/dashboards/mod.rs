@@ -63,9 +63,13 @@ pub fn write_pages_with(
 /// of what its rows show of an incident (its title, say), rendering only
 /// that incident's rows: the page around the rows, and every row.
 pub struct KeptActions {
-    /// Each action item's row, in the page's order, with its incident's
-    /// index and its own among the incident's items.
-    rows: Vec<(usize, usize, String)>,
+    /// Every action item's row, one after another in the page's order (one
+    /// string: 26 MB at 10,000 postmortems, where a string per row took
+    /// half as much again).
+    rows: String,
+    /// Per row: where it ends in `rows`, its incident's index and its
+    /// item's index among the incident's items.
+    ends: Vec<(usize, u32, u32)>,
     /// The page, with a marker where each section's rows go.
     shell: String,
     /// Each section's marker, and its rows (positions in `rows`).
@@ -294,25 +298,31 @@ impl<'a> Pages<'a> {
                 })
                 .map(|()| None);
         }
-        let rows = entries
+        let rows: Vec<String> = entries
             .par_iter()
             .map(|entry| {
                 let mut row = String::new();
                 actions::row_html(entry, &cells[entry.incident_index], &slugs, &mut row);
-                let incident = &archive.incidents[entry.incident_index];
-                let item = incident
-                    .action_items
-                    .iter()
-                    .position(|item| std::ptr::eq(item, entry.item))
-                    .unwrap_or_default();
-                (entry.incident_index, item, row)
+                row
             })
             .collect();
-        let kept = KeptActions {
-            rows,
+        let mut kept = KeptActions {
+            rows: String::with_capacity(rows.iter().map(String::len).sum()),
+            ends: Vec::with_capacity(rows.len()),
             shell,
             sections,
         };
+        for (entry, row) in entries.iter().zip(rows) {
+            let incident = &archive.incidents[entry.incident_index];
+            let item = incident
+                .action_items
+                .iter()
+                .position(|item| std::ptr::eq(item, entry.item))
+                .unwrap_or_default();
+            kept.rows.push_str(&row);
+            kept.ends
+                .push((kept.rows.len(), entry.incident_index as u32, item as u32));
+        }
         self.write_kept_actions(&kept)?;
         Ok(Some(kept))
     }
@@ -327,22 +337,36 @@ impl<'a> Pages<'a> {
         };
         let slugs = actions::Slugs::of_incident(incident);
         let cells = actions::IncidentCells::of_incident(incident, self.views.base(), &slugs);
-        for (index, item, row) in &mut kept.rows {
-            if *index == edited
-                && let Some(item) = incident.action_items.get(*item)
-            {
-                let entry = ActionEntry::new(archive, edited, item, incident);
-                row.clear();
-                actions::row_html(&entry, &cells, &slugs, row);
+        let mut rows = String::with_capacity(kept.rows.len() + 4096);
+        let mut start = 0;
+        for (end, index, item) in &mut kept.ends {
+            match incident.action_items.get(*item as usize) {
+                Some(item) if *index as usize == edited => {
+                    let entry = ActionEntry::new(archive, edited, item, incident);
+                    actions::row_html(&entry, &cells, &slugs, &mut rows);
+                }
+                _ => rows.push_str(&kept.rows[start..*end]),
             }
+            start = *end;
+            *end = rows.len();
         }
+        kept.rows = rows;
         self.write_kept_actions(kept)
     }
 
     fn write_kept_actions(&self, kept: &KeptActions) -> Result<()> {
+        let start = |n: usize| n.checked_sub(1).map_or(0, |p| kept.ends[p].0);
         self.write_actions(&kept.shell, &kept.sections, |out, list| {
-            for &n in list {
-                out.write_all(kept.rows[n].2.as_bytes())?;
+            // Consecutive rows in one write.
+            let mut n = 0;
+            while n < list.len() {
+                let mut last = n;
+                while list.get(last + 1) == Some(&(list[last] + 1)) {
+                    last += 1;
+                }
+                let (from, to) = (start(list[n]), kept.ends[list[last]].0);
+                out.write_all(&kept.rows.as_bytes()[from..to])?;
+                n = last + 1;
             }
             Ok(())
         })

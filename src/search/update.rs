@@ -1,4 +1,4 @@
-//! Serve's update of the static search index after a prose edit, so a
+//! Serve's update of the static search index after an edit, so a
 //! search in the preview finds the words just written without waiting for
 //! the full rebuild.
 //!

@@ -80,10 +80,12 @@ pub enum Written {
 }
 
 /// After [`preview_page`]: the other pages that show the edit (its
-/// digests and feeds, the sitemap) and the static search index, side by
-/// side, then `incidents.json`, each renamed into the site. `written`
-/// hears of each as soon as its files are in the site. None (and nothing
-/// written) when the edit reaches pages only a full build renders.
+/// digests and feeds and the sitemap, and for an edit of what listings
+/// show, the listings, neighbours' and related pages and dashboards; see
+/// [`crate::render::reach`]) and the static search index, side by side,
+/// then `incidents.json`, each renamed into the site. `written` hears of
+/// each as soon as its files are in the site. None (and nothing written)
+/// when the edit reaches pages only a full build renders.
 pub fn update_affected(
     kept: &mut Kept,
     site_dir: &Path,
