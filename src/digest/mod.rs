@@ -216,7 +216,6 @@ impl<'a> Digester<'a> {
             || rayon::join(|| selection::Routing::new(archive), || owners(archive)),
         );
         let mut periods: BTreeMap<Period, Vec<usize>> = BTreeMap::new();
-        let mut completed: BTreeMap<Period, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
         for (index, incident) in archive.incidents.iter().enumerate() {
             if selection::is_listed(incident) {
                 for kind in PeriodKind::ALL {
@@ -226,43 +225,8 @@ impl<'a> Digester<'a> {
                         .push(index);
                 }
             }
-            for (n, item) in incident.action_items.iter().enumerate() {
-                if item.status != ActionStatus::Done {
-                    continue;
-                }
-                let Some(day) = item.closed.or(item.due) else {
-                    continue;
-                };
-                // The teams it concerns: those the incident touches, and
-                // those its owner names.
-                let mut teams: BTreeSet<&str> = routing.touches[index]
-                    .iter()
-                    .map(|(slug, _)| slug.as_str())
-                    .collect();
-                if let Some(owner) = owners[index][n].as_deref() {
-                    teams.extend(
-                        routing
-                            .team_names
-                            .keys()
-                            .filter(|slug| names_team(owner, slug))
-                            .map(String::as_str),
-                    );
-                }
-                for kind in PeriodKind::ALL {
-                    let (org, by_team) =
-                        completed.entry(Period::containing(kind, day)).or_default();
-                    *org += 1;
-                    for &team in &teams {
-                        match by_team.get_mut(team) {
-                            Some(count) => *count += 1,
-                            None => {
-                                by_team.insert(team.to_string(), 1);
-                            }
-                        }
-                    }
-                }
-            }
         }
+        let completed = completed(archive, &routing, &owners);
         let n = archive.incidents.len();
         let work = Prepared {
             routing,
@@ -298,7 +262,18 @@ impl<'a> Digester<'a> {
     /// own text that digests read: its date, status, teams, services,
     /// authors, action items and digest hints (serve checks). The
     /// incident's own spoken text is worked out again.
-    pub fn after_edit(archive: &'a Archive, mut work: Prepared, edited: usize) -> Digester<'a> {
+    ///
+    /// With `actions_moved` (an edit of its action items that left their
+    /// owners as they were), the completed items are counted again.
+    pub fn after_edit(
+        archive: &'a Archive,
+        mut work: Prepared,
+        edited: usize,
+        actions_moved: bool,
+    ) -> Digester<'a> {
+        if actions_moved {
+            work.completed = completed(archive, &work.routing, &work.owners);
+        }
         if edited < work.stories.len() {
             work.sentences[edited] = compose::Sentences::default();
             work.stories[edited] = OnceLock::new();
@@ -497,6 +472,55 @@ impl<'a> Digester<'a> {
 }
 
 /// Each incident's action item owners as `-slug-`, for matching team names.
+/// Completed action items by period (of their closing day, else their due
+/// day): org-wide, and per team slug (the teams the incident touches, and
+/// those its owner names).
+fn completed(
+    archive: &Archive,
+    routing: &selection::Routing,
+    owners: &[Vec<Option<String>>],
+) -> BTreeMap<Period, (usize, BTreeMap<String, usize>)> {
+    let mut completed: BTreeMap<Period, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
+    for (index, incident) in archive.incidents.iter().enumerate() {
+        for (n, item) in incident.action_items.iter().enumerate() {
+            if item.status != ActionStatus::Done {
+                continue;
+            }
+            let Some(day) = item.closed.or(item.due) else {
+                continue;
+            };
+            // The teams it concerns: those the incident touches, and
+            // those its owner names.
+            let mut teams: BTreeSet<&str> = routing.touches[index]
+                .iter()
+                .map(|(slug, _)| slug.as_str())
+                .collect();
+            if let Some(owner) = owners[index][n].as_deref() {
+                teams.extend(
+                    routing
+                        .team_names
+                        .keys()
+                        .filter(|slug| names_team(owner, slug))
+                        .map(String::as_str),
+                );
+            }
+            for kind in PeriodKind::ALL {
+                let (org, by_team) = completed.entry(Period::containing(kind, day)).or_default();
+                *org += 1;
+                for &team in &teams {
+                    match by_team.get_mut(team) {
+                        Some(count) => *count += 1,
+                        None => {
+                            by_team.insert(team.to_string(), 1);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    completed
+}
+
 fn owners(archive: &Archive) -> Vec<Vec<Option<String>>> {
     archive
         .incidents

@@ -250,7 +250,11 @@ pub fn write_pages_keeping(
 /// [`Digester::after_edit`] for the edits this is right for): those that
 /// read or list it, or with `whole_periods` (an edit of what digests
 /// count, pick and order by: its severity, impact or duration) every
-/// digest of its periods. Returns the file count.
+/// digest of its periods. `action_days` are the days its completed action
+/// items count on, before and after an edit of them (empty when they did
+/// not change): every digest of their periods is written too, with the
+/// completed items counted again. Returns the file count.
+#[allow(clippy::too_many_arguments)]
 pub fn write_after_edit(
     archive: &Archive,
     theme: &Theme,
@@ -258,6 +262,7 @@ pub fn write_after_edit(
     views: &Views,
     edited: usize,
     whole_periods: bool,
+    action_days: &[jiff::civil::Date],
     kept: &mut KeptDigests,
 ) -> Result<usize> {
     let (Some(prepared), Some(incident)) = (kept.prepared.take(), archive.incidents.get(edited))
@@ -265,15 +270,20 @@ pub fn write_after_edit(
         bail!("no digests kept for incident {edited}");
     };
     let periods = PeriodKind::ALL.map(|kind| Period::containing(kind, incident.date));
-    let digester = Digester::after_edit(archive, prepared, edited);
+    let counted: Vec<Period> = action_days
+        .iter()
+        .flat_map(|&day| PeriodKind::ALL.map(|kind| Period::containing(kind, day)))
+        .collect();
+    let digester = Digester::after_edit(archive, prepared, edited, !action_days.is_empty());
     // Otherwise the edit reaches a digest only through the incident's own
     // text, read aloud or listed: counts, trends and the rest stay as they were.
     let chosen = |period: Period, audience: &Audience| {
-        periods.contains(&period)
-            && (whole_periods
-                || digester.select(period, audience).is_some_and(|s| {
-                    s.picks.iter().any(|p| p.index == edited) || s.more.contains(&edited)
-                }))
+        counted.contains(&period)
+            || periods.contains(&period)
+                && (whole_periods
+                    || digester.select(period, audience).is_some_and(|s| {
+                        s.picks.iter().any(|p| p.index == edited) || s.more.contains(&edited)
+                    }))
     };
     let files = write_periods(&digester, theme, staging, views, &chosen, &mut kept.entries)?;
     kept.prepared = Some(digester.into_prepared());

@@ -6,13 +6,15 @@
 //! the digest index and feed), the feeds that list it (their entries carry
 //! its last-updated time) and `incidents.json` show
 //! ([`update_export_after_edit`]). An edit of its title, summary, tags,
-//! severity, impact or times also reaches the listings that show it, the
-//! pages of its neighbours and related incidents, the dashboards and every
-//! digest of its periods: the taxonomies, related incidents and repeats
-//! are derived again and compared with the kept ones, and only the pages
-//! whose inputs moved are rendered. An edit of what routes digests or
-//! counts action items, or one that adds or removes a term, fans out
-//! further: [`reach`] declines it, and serve's full rebuild does the work.
+//! severity, impact, times or action items (keeping their owners) also
+//! reaches the listings that show it, the pages of its neighbours and
+//! related incidents, the dashboards and digests of its periods (and of
+//! its completed items' days): the taxonomies, related incidents and
+//! repeats are derived again and compared with the kept ones, and only the
+//! pages whose inputs moved are rendered. An edit of what routes or names
+//! digests (teams, services, authors, owners), or one that adds or removes
+//! a term, fans out further: [`reach`] declines it, and serve's full
+//! rebuild does the work.
 //! The static search index has an update of its own
 //! (`crate::search::update`).
 
@@ -46,8 +48,9 @@ pub enum Reach {
 /// (after [`Archive::patch`]); for one that reaches listings, derives the
 /// archive's taxonomies and related incidents again. None when only a
 /// full render shows it: an edit of what routes or names digests (teams,
-/// services, authors, sharing), of its action items or links, or one that
-/// adds or removes a term (a page of its own, in the sitemap).
+/// services, authors, sharing, action items' owners), of its date,
+/// status or links, or one that adds or removes a term (a page of its
+/// own, in the sitemap).
 pub fn reach(archive: &mut Archive, index: usize, old: &Incident) -> Option<Reach> {
     match extent(old, archive.incidents.get(index)?) {
         Extent::Own => Some(Reach::Own),
@@ -101,6 +104,18 @@ pub fn update_after_edit(
         || old.customer_impact != new.customer_impact
         || old.data_loss != new.data_loss
         || old.durations != new.durations;
+    // The days its completed action items count on, before and after.
+    let action_days: Vec<jiff::civil::Date> = if same_actions(&old.action_items, &new.action_items)
+    {
+        Vec::new()
+    } else {
+        old.action_items
+            .iter()
+            .chain(&new.action_items)
+            .filter(|item| item.status == crate::incident::ActionStatus::Done)
+            .filter_map(|item| item.closed.or(item.due))
+            .collect()
+    };
     let digested = || {
         crate::digest::render::write_after_edit(
             archive,
@@ -109,6 +124,7 @@ pub fn update_after_edit(
             &views,
             index,
             whole_periods,
+            &action_days,
             &mut digests,
         )
     };
@@ -209,11 +225,13 @@ fn update_listings(
     // counts them by severity; it reads no repeats, so it is written
     // while they are found again.
     let actions_page = || {
-        let rows_moved = old.title != new.title || old.severity != new.severity;
+        let items_moved = !same_actions(&old.action_items, &new.action_items);
+        let rows_moved = old.title != new.title || old.severity != new.severity || items_moved;
         if new.action_items.is_empty() || !rows_moved {
             return Ok(());
         }
-        let figures_moved = old.severity != new.severity;
+        // An item's standing orders the page and its figures count it.
+        let figures_moved = old.severity != new.severity || items_moved;
         crate::dashboards::write_actions_after_edit(edit(), index, figures_moved, actions)
     };
     let repeated = || -> Result<()> {
@@ -278,7 +296,8 @@ fn update_listings(
 /// changed: its severity, impact, durations or completeness, or the title
 /// an incomplete postmortem is listed by.
 fn metrics_read_moved(old: &Incident, new: &Incident) -> bool {
-    old.severity != new.severity
+    !same_actions(&old.action_items, &new.action_items)
+        || old.severity != new.severity
         || old.customer_impact != new.customer_impact
         || old.durations != new.durations
         || missing_parts(old) != missing_parts(new)
@@ -347,10 +366,10 @@ enum Extent {
 
 /// How far the edit from `old` to `new` reaches: beyond the incident's
 /// own page, its digests, its feeds, the sitemap and the JSON export
-/// (its prose), to the pages that show its card, terms, severity, impact
-/// or times and what repeat detection and the dashboards read of it
-/// (listings), or to what routes or names digests, counts action items
-/// or links incidents (the whole site).
+/// (its prose), to the pages that show its card, terms, severity, impact,
+/// times or action items and what repeat detection and the dashboards
+/// read of it (listings), or to what routes or names digests or links
+/// incidents (the whole site).
 fn extent(old: &Incident, new: &Incident) -> Extent {
     // Every field named, without `..`: a new field is a compile error here
     // until it is sorted into what other pages show or what they do not.
@@ -396,8 +415,10 @@ fn extent(old: &Incident, new: &Incident) -> Extent {
         || old.recurrence_of != *recurrence_of
         || old.share_with != *share_with
         || old.digest != *digest
-        || !same_actions(&old.action_items, action_items);
-    let listings = old.title != *title
+        // Owners name people digests read aloud and teams they route to.
+        || !same_owners(&old.action_items, action_items);
+    let listings = !same_actions(&old.action_items, action_items)
+        || old.title != *title
         || old.severity != *severity
         || old.summary != *summary
         || old.tags != *tags
@@ -416,6 +437,11 @@ fn extent(old: &Incident, new: &Incident) -> Extent {
     } else {
         Extent::Own
     }
+}
+
+/// Whether two lists of action items have the same owners, in order.
+fn same_owners(old: &[ActionItem], new: &[ActionItem]) -> bool {
+    old.len() == new.len() && old.iter().zip(new).all(|(a, b)| a.owner == b.owner)
 }
 
 /// Whether two lists of action items read the same on every page (their

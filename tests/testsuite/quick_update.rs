@@ -337,6 +337,14 @@ fn edits_that_show_on_listings_update_the_site_as_a_full_build_would() {
         summaries[1],
         summaries[0],
     );
+    // An action item done: the actions page, home page, metrics and the
+    // digests that count completed items.
+    step(
+        stampede,
+        "an action item done",
+        "- [ ] Add request coalescing",
+        "- [x] Add request coalescing",
+    );
 }
 
 #[test]
@@ -599,4 +607,18 @@ fn listing_edits_in_a_generated_archive_update_the_site_as_a_full_build_would() 
         &format!("{heading}{factors}"),
         heading,
     );
+    // An open action item done.
+    let (file, item) = files
+        .iter()
+        .find_map(|f| {
+            let text = fs::read_to_string(archive.root().join(f)).unwrap();
+            let item = text
+                .lines()
+                .find(|line| line.starts_with('|') && line.ends_with("| open |"))?
+                .to_string();
+            Some((f, item))
+        })
+        .expect("a postmortem with an open action item");
+    let done = item.replace("| open |", "| done |");
+    step(file, "an action item done", &item, &done);
 }
