@@ -76,7 +76,7 @@ pub struct KeptActions {
     sections: Vec<(String, Vec<usize>)>,
 }
 
-/// [`write_pages_with`], keeping what [`write_after_edit`] needs.
+/// [`write_pages_with`], keeping what [`write_actions_after_edit`] needs.
 pub fn write_pages_keeping(
     archive: &Archive,
     theme: &Theme,
@@ -97,11 +97,11 @@ pub struct Edit<'a> {
     pub views: &'a Views<'a>,
 }
 
-/// Writes the actions page again after an edit of incident `edited` that
-/// left its action items as they were (and so the order of the page's
-/// rows), from what `kept` holds: only the edited incident's rows are
-/// rendered anew, unless `figures_moved` (an edit of what the page counts
-/// items by, its severity) and the whole page is.
+/// Writes the actions page again after an edit of incident `edited`, from
+/// what `kept` holds: only the edited incident's rows are rendered anew,
+/// unless `figures_moved` (an edit of what the page counts or orders its
+/// items by: their incident's severity, or the items themselves), when the
+/// whole page is.
 pub fn write_actions_after_edit(
     edit: Edit,
     edited: usize,
