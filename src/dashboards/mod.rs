@@ -99,13 +99,14 @@ pub struct Edit<'a> {
 
 /// Writes the actions page again after an edit of incident `edited`, from
 /// what `kept` holds: only the edited incident's rows are rendered anew,
-/// unless `figures_moved` (an edit of what the page counts or orders its
-/// items by: their incident's severity, or the items themselves), when the
-/// whole page is.
+/// with the frame around them when `figures_moved` (its severity, which
+/// the page counts items by), unless `items_moved` (its action items,
+/// whose standing orders the rows), when the whole page is.
 pub fn write_actions_after_edit(
     edit: Edit,
     edited: usize,
     figures_moved: bool,
+    items_moved: bool,
     kept: &mut Option<KeptActions>,
 ) -> Result<()> {
     // The actions page reads no repeats.
@@ -118,7 +119,7 @@ pub fn write_actions_after_edit(
         &no_repeats,
     );
     match kept.as_mut() {
-        Some(actions) if !figures_moved => pages.actions_after_edit(actions, edited),
+        Some(actions) if !items_moved => pages.actions_after_edit(actions, edited, figures_moved),
         _ => {
             *kept = pages.actions(true)?;
             Ok(())
@@ -216,77 +217,7 @@ impl<'a> Pages<'a> {
         let base = self.views.base();
         let slugs = actions::Slugs::of(archive, &entries);
         let cells = actions::IncidentCells::of_all(archive, base, &slugs);
-        let section = |id: &'static str, title: &'static str, standings: &[Standing]| {
-            let list: Vec<usize> = (0..entries.len())
-                .filter(|&n| standings.contains(&entries[n].standing()))
-                .collect();
-            (
-                ActionSection {
-                    id,
-                    title,
-                    count: list.len(),
-                    rows: format!("{ROWS_MARKER}{id}-->"),
-                },
-                list,
-            )
-        };
-        let overall = Completion::of(&entries);
-        let by_owner = actions::by_owner(&entries);
-        let by_team = actions::by_team(&entries);
-        let page = ActionsPage {
-            today: archive.today.to_string(),
-            summary: GroupCompletion {
-                name: "All action items".to_string(),
-                slug: String::new(),
-                rate_text: stats::format_percent(overall.rate),
-                median_text: actions::days_text(overall.median_days_to_done),
-                completion: overall,
-            },
-            by_severity: actions::by_severity(archive, &entries),
-            severities: archive
-                .config
-                .severities
-                .iter()
-                .map(|s| Choice {
-                    slug: slugify(&s.name),
-                    name: s.name.clone(),
-                })
-                .collect(),
-            owners: by_owner
-                .iter()
-                .filter(|g| !g.slug.is_empty())
-                .map(Choice::from)
-                .collect(),
-            teams: by_team
-                .iter()
-                .filter(|g| !g.slug.is_empty())
-                .map(Choice::from)
-                .collect(),
-            by_owner,
-            by_team,
-            sections: Vec::new(),
-        };
-        let (sections, lists): (Vec<ActionSection>, Vec<Vec<usize>>) = [
-            section("overdue", "Overdue", &[Standing::Overdue]),
-            section("open", "Open", &[Standing::Open, Standing::InProgress]),
-            section("done", "Done", &[Standing::Done]),
-            section("wont-do", "Won’t do", &[Standing::WontDo]),
-        ]
-        .into_iter()
-        .unzip();
-        let page = ActionsPage { sections, ..page };
-        // The rows (megabytes in a big archive) go in after Tera has rendered
-        // the page around them, rather than being copied through its context.
-        let mut context = self.base.clone();
-        context.insert("actions", &page);
-        context.insert("dashboards", &self.nav("actions"));
-        let shell = self.theme.render("actions.html", &context)?;
-        let sections: Vec<(String, Vec<usize>)> = page
-            .sections
-            .into_iter()
-            .map(|section| section.rows)
-            .zip(lists)
-            .collect();
+        let (shell, sections) = self.actions_frame(&entries)?;
         if !keep {
             // Streamed into the file, the rows too: the whole page is as
             // large as its rows again, and held at once it was the build's
@@ -327,11 +258,103 @@ impl<'a> Pages<'a> {
         Ok(Some(kept))
     }
 
-    /// Writes the actions page again from `kept` after an edit of incident
-    /// `edited` that left its action items and severity as they were (so
-    /// the page's figures and its rows' order): only its rows are rendered.
-    fn actions_after_edit(&self, kept: &mut KeptActions, edited: usize) -> Result<()> {
+    /// The actions page around its rows, with a marker where each
+    /// section's rows go, and each section's marker and rows (positions
+    /// in `entries`).
+    #[allow(clippy::type_complexity)]
+    fn actions_frame(
+        &self,
+        entries: &[ActionEntry],
+    ) -> Result<(String, Vec<(String, Vec<usize>)>)> {
         let archive = self.archive;
+        let section = |id: &'static str, title: &'static str, standings: &[Standing]| {
+            let list: Vec<usize> = (0..entries.len())
+                .filter(|&n| standings.contains(&entries[n].standing()))
+                .collect();
+            (
+                ActionSection {
+                    id,
+                    title,
+                    count: list.len(),
+                    rows: format!("{ROWS_MARKER}{id}-->"),
+                },
+                list,
+            )
+        };
+        let overall = Completion::of(entries);
+        let by_owner = actions::by_owner(entries);
+        let by_team = actions::by_team(entries);
+        let page = ActionsPage {
+            today: archive.today.to_string(),
+            summary: GroupCompletion {
+                name: "All action items".to_string(),
+                slug: String::new(),
+                rate_text: stats::format_percent(overall.rate),
+                median_text: actions::days_text(overall.median_days_to_done),
+                completion: overall,
+            },
+            by_severity: actions::by_severity(archive, entries),
+            severities: archive
+                .config
+                .severities
+                .iter()
+                .map(|s| Choice {
+                    slug: slugify(&s.name),
+                    name: s.name.clone(),
+                })
+                .collect(),
+            owners: by_owner
+                .iter()
+                .filter(|g| !g.slug.is_empty())
+                .map(Choice::from)
+                .collect(),
+            teams: by_team
+                .iter()
+                .filter(|g| !g.slug.is_empty())
+                .map(Choice::from)
+                .collect(),
+            by_owner,
+            by_team,
+            sections: Vec::new(),
+        };
+        let (sections, lists): (Vec<ActionSection>, Vec<Vec<usize>>) = [
+            section("overdue", "Overdue", &[Standing::Overdue]),
+            section("open", "Open", &[Standing::Open, Standing::InProgress]),
+            section("done", "Done", &[Standing::Done]),
+            section("wont-do", "Won’t do", &[Standing::WontDo]),
+        ]
+        .into_iter()
+        .unzip();
+        let page = ActionsPage { sections, ..page };
+        // The rows (megabytes in a big archive) go in after Tera has rendered
+        // the page around them, rather than being copied through its context.
+        let mut context = self.base.clone();
+        context.insert("actions", &page);
+        context.insert("dashboards", &self.nav("actions"));
+        let shell = self.theme.render("actions.html", &context)?;
+        let sections = page
+            .sections
+            .into_iter()
+            .map(|section| section.rows)
+            .zip(lists)
+            .collect();
+        Ok((shell, sections))
+    }
+
+    /// Writes the actions page again from `kept` after an edit of incident
+    /// `edited` that left its action items as they were (and so the rows'
+    /// order): only its rows are rendered, and with `figures_moved` (its
+    /// severity, which the page counts items by) the frame around them.
+    fn actions_after_edit(
+        &self,
+        kept: &mut KeptActions,
+        edited: usize,
+        figures_moved: bool,
+    ) -> Result<()> {
+        let archive = self.archive;
+        if figures_moved {
+            (kept.shell, kept.sections) = self.actions_frame(&actions::entries(archive))?;
+        }
         let Some(incident) = archive.incidents.get(edited) else {
             anyhow::bail!("no incident {edited} in the archive");
         };

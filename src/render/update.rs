@@ -230,9 +230,14 @@ fn update_listings(
         if new.action_items.is_empty() || !rows_moved {
             return Ok(());
         }
-        // An item's standing orders the page and its figures count it.
-        let figures_moved = old.severity != new.severity || items_moved;
-        crate::dashboards::write_actions_after_edit(edit(), index, figures_moved, actions)
+        let figures_moved = old.severity != new.severity;
+        crate::dashboards::write_actions_after_edit(
+            edit(),
+            index,
+            figures_moved,
+            items_moved,
+            actions,
+        )
     };
     let repeated = || -> Result<()> {
         // Repeat detection reads the text and the services and tags of
