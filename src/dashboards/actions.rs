@@ -603,11 +603,7 @@ impl IncidentCells {
     }
 
     /// The cells of one incident.
-    pub(super) fn of_incident(incident: &Incident, base: &str, slugs: &Slugs<'_>) -> IncidentCells {
-        IncidentCells::new(incident, base, slugs)
-    }
-
-    fn new(incident: &Incident, base: &str, slugs: &Slugs<'_>) -> IncidentCells {
+    pub(super) fn new(incident: &Incident, base: &str, slugs: &Slugs<'_>) -> IncidentCells {
         let mut data_teams = String::new();
         for (n, team) in incident.teams.iter().enumerate() {
             if n > 0 {

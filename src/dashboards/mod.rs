@@ -42,21 +42,31 @@ pub fn write_pages(
     staging: &Staging,
     views: &Views,
 ) -> Result<usize> {
-    write_pages_with(archive, theme, staging, views, &repeats::detect(archive))
+    write_pages_with(
+        archive,
+        theme,
+        staging,
+        views,
+        &repeats::detect(archive),
+        false,
+    )
+    .map(|(files, _)| files)
 }
 
 /// [`write_pages`] with repeats already detected, for a renderer that also
-/// shows them on incident pages and should detect them only once.
+/// shows them on incident pages and should detect them only once; with
+/// `keep` (serve), also what [`write_actions_after_edit`] needs.
 pub fn write_pages_with(
     archive: &Archive,
     theme: &Theme,
     staging: &Staging,
     views: &Views,
     repeats: &Repeats,
-) -> Result<usize> {
+    keep: bool,
+) -> Result<(usize, Option<KeptActions>)> {
     let pages = Pages::new(archive, theme, staging, views, repeats);
-    pages.actions(false)?;
-    Ok(1 + pages.metrics(&|_| true)? + pages.repeats()?)
+    let kept = pages.actions(keep)?;
+    Ok((1 + pages.metrics(&|_| true)? + pages.repeats()?, kept))
 }
 
 /// What serve keeps of the actions page to write it again after an edit
@@ -74,19 +84,6 @@ pub struct KeptActions {
     shell: String,
     /// Each section's marker, and its rows (positions in `rows`).
     sections: Vec<(String, Vec<usize>)>,
-}
-
-/// [`write_pages_with`], keeping what [`write_actions_after_edit`] needs.
-pub fn write_pages_keeping(
-    archive: &Archive,
-    theme: &Theme,
-    staging: &Staging,
-    views: &Views,
-    repeats: &Repeats,
-) -> Result<(usize, Option<KeptActions>)> {
-    let pages = Pages::new(archive, theme, staging, views, repeats);
-    let kept = pages.actions(true)?;
-    Ok((1 + pages.metrics(&|_| true)? + pages.repeats()?, kept))
 }
 
 /// What the dashboards are rendered from.
@@ -359,7 +356,7 @@ impl<'a> Pages<'a> {
             anyhow::bail!("no incident {edited} in the archive");
         };
         let slugs = actions::Slugs::of_incident(incident);
-        let cells = actions::IncidentCells::of_incident(incident, self.views.base(), &slugs);
+        let cells = actions::IncidentCells::new(incident, self.views.base(), &slugs);
         let mut rows = String::with_capacity(kept.rows.len() + 4096);
         let mut start = 0;
         for (end, index, item) in &mut kept.ends {

@@ -127,11 +127,14 @@ pub fn render_site(
     };
     let kept_actions = Mutex::new(None);
     let dashboards = || {
-        if !keep_for_edits {
-            return crate::dashboards::write_pages_with(archive, theme, staging, &views, &repeats);
-        }
-        let (files, kept) =
-            crate::dashboards::write_pages_keeping(archive, theme, staging, &views, &repeats)?;
+        let (files, kept) = crate::dashboards::write_pages_with(
+            archive,
+            theme,
+            staging,
+            &views,
+            &repeats,
+            keep_for_edits,
+        )?;
         *kept_actions.lock().unwrap_or_else(PoisonError::into_inner) = kept;
         Ok(files)
     };

@@ -4,7 +4,7 @@
 //! that shows on pages it does not render is left to the full rebuild.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -47,6 +47,14 @@ fn build_keeping_unprepared(archive: &TestArchive, output: &Path) -> Kept {
         build_and_keep(&options(archive, output), false, None).expect("the build runs");
     assert!(!report.has_errors(), "{:?}", report.diagnostics);
     kept.expect("the model is kept")
+}
+
+/// The fixture archive, built into its `site` with the model kept.
+fn fixture_built() -> (TestArchive, PathBuf, Kept) {
+    let archive = TestArchive::fixture("archive");
+    let site = archive.temp().join("site");
+    let kept = build_keeping(&archive, &site);
+    (archive, site, kept)
 }
 
 /// Writes `text` to the postmortem at `relative`, dated `later` after the
@@ -138,9 +146,7 @@ fn assert_same_as_full_build(archive: &TestArchive, site: &Path) {
 
 #[test]
 fn a_prose_edit_updates_its_page_digests_feeds_and_export_as_a_full_build_would() {
-    let archive = TestArchive::fixture("archive");
-    let site = archive.temp().join("site");
-    let mut kept = build_keeping(&archive, &site);
+    let (archive, site, mut kept) = fixture_built();
     let relative = "content/2024/cache-stampede.md";
     let text = fs::read_to_string(archive.root().join(relative)).unwrap();
 
@@ -176,9 +182,7 @@ fn a_prose_edit_updates_its_page_digests_feeds_and_export_as_a_full_build_would(
 
 #[test]
 fn a_prose_edit_updates_the_search_index_as_a_full_build_would() {
-    let archive = TestArchive::fixture("archive");
-    let site = archive.temp().join("site");
-    let mut kept = build_keeping(&archive, &site);
+    let (archive, site, mut kept) = fixture_built();
     let relative = "content/2024/cache-stampede.md";
     let text = fs::read_to_string(archive.root().join(relative)).unwrap();
 
@@ -205,13 +209,10 @@ fn a_prose_edit_updates_the_search_index_as_a_full_build_would() {
     assert_same_as_full_build(&archive, &site);
 }
 
-/// Real postmortems, in their own formats (no front matter: dates, times
-/// and summaries read from the text).
-#[test]
-fn a_prose_edit_in_a_real_corpus_updates_the_site_as_a_full_build_would() {
-    let Some(corpora) = crate::support::shared("corpora") else {
-        return;
-    };
+/// An archive of two real corpora (dfds, PostHog); None when the shared
+/// corpora are missing outside CI.
+fn real_corpora() -> Option<TestArchive> {
+    let corpora = crate::support::shared("corpora")?;
     let archive = TestArchive::empty();
     for name in ["dfds-postmortems", "PostHog-post-mortems"] {
         crate::support::copy_dir(
@@ -219,6 +220,16 @@ fn a_prose_edit_in_a_real_corpus_updates_the_site_as_a_full_build_would() {
             &archive.root().join("content").join(name),
         );
     }
+    Some(archive)
+}
+
+/// Real postmortems, in their own formats (no front matter: dates, times
+/// and summaries read from the text).
+#[test]
+fn a_prose_edit_in_a_real_corpus_updates_the_site_as_a_full_build_would() {
+    let Some(archive) = real_corpora() else {
+        return;
+    };
     let site = archive.temp().join("site");
     let mut kept = build_keeping(&archive, &site);
     let relative = "content/dfds-postmortems/PM2020-004 - CoreDNS upgrade issue.md";
@@ -235,6 +246,44 @@ fn a_prose_edit_in_a_real_corpus_updates_the_site_as_a_full_build_would() {
     assert_same_as_full_build(&archive, &site);
 }
 
+/// Edits made one after another from one kept model, as when serve's
+/// rebuild lags behind the writer, each saved an hour after the last.
+struct EditsInARow<'a> {
+    archive: &'a TestArchive,
+    site: PathBuf,
+    kept: Kept,
+    later: Duration,
+}
+
+impl<'a> EditsInARow<'a> {
+    /// Builds `archive` into its `site`, keeping the model.
+    fn new(archive: &'a TestArchive) -> Self {
+        let site = archive.temp().join("site");
+        let kept = build_keeping(archive, &site);
+        EditsInARow {
+            archive,
+            site,
+            kept,
+            later: Duration::ZERO,
+        }
+    }
+
+    /// Replaces `from` with `to` in the postmortem at `relative` (`what`
+    /// names the edit); the quick path must take the edit and leave the
+    /// site as a full build would.
+    fn step(&mut self, relative: &str, what: &str, from: &str, to: &str) {
+        let archive = self.archive;
+        let text = fs::read_to_string(archive.root().join(relative)).unwrap();
+        let edited = text.replacen(from, to, 1);
+        assert_ne!(edited, text, "{what}: {from:?} is in {relative}");
+        self.later += Duration::from_secs(3600);
+        edit(archive, relative, &edited, self.later);
+        let files = quick_update(&mut self.kept, archive, &self.site, relative);
+        assert!(files.is_some(), "{what}: a quick update");
+        assert_same_as_full_build(archive, &self.site);
+    }
+}
+
 /// Edits of what listings show (title, summary, terms, severity, times),
 /// each from the model the one before left, as when serve's rebuild lags
 /// behind the writer: every page that shows the incident, its terms'
@@ -243,62 +292,50 @@ fn a_prose_edit_in_a_real_corpus_updates_the_site_as_a_full_build_would() {
 #[test]
 fn edits_that_show_on_listings_update_the_site_as_a_full_build_would() {
     let archive = TestArchive::fixture("archive");
-    let site = archive.temp().join("site");
-    let mut kept = build_keeping(&archive, &site);
-    let mut later = Duration::ZERO;
-    let mut step = |relative: &str, what: &str, from: &str, to: &str| {
-        let text = fs::read_to_string(archive.root().join(relative)).unwrap();
-        let edited = text.replacen(from, to, 1);
-        assert_ne!(edited, text, "{what}: {from:?} is in {relative}");
-        later += Duration::from_secs(3600);
-        edit(&archive, relative, &edited, later);
-        let files = quick_update(&mut kept, &archive, &site, relative);
-        assert!(files.is_some(), "{what}: a quick update");
-        assert_same_as_full_build(&archive, &site);
-    };
+    let mut edits = EditsInARow::new(&archive);
     let stampede = "content/2024/cache-stampede.md";
-    step(
+    edits.step(
         stampede,
         "a new title",
         "title: \"Cache stampede after a product-catalog deploy\"",
         "title: \"Cache stampede after a catalog deploy\"",
     );
-    let page = fs::read_to_string(site.join("tags/cache/index.html")).unwrap();
+    let page = fs::read_to_string(edits.site.join("tags/cache/index.html")).unwrap();
     assert!(
         page.contains("Cache stampede after a catalog deploy"),
         "its term's page lists it by its new title"
     );
-    step(
+    edits.step(
         stampede,
         "a new summary",
         "A deploy flushed the catalog cache",
         "A deploy emptied the catalog cache",
     );
-    step(
+    edits.step(
         stampede,
         "a tag other postmortems have",
         "tags: [cache, deploy]",
         "tags: [cache, deploy, database]",
     );
-    step(
+    edits.step(
         stampede,
         "a tag that relates it to another postmortem",
         "tags: [cache, deploy, database]",
         "tags: [cache, deploy, database, failover]",
     );
-    step(
+    edits.step(
         stampede,
         "longer to resolve",
         "time_to_resolve: 45m",
         "time_to_resolve: 3h",
     );
-    step(
+    edits.step(
         stampede,
         "contributing factors that repeat detection reads",
         "The cache had no request coalescing.",
         "The cache had no request coalescing, and the database connection pool was exhausted.",
     );
-    step(
+    edits.step(
         "content/2025/kafka-consumer-lag.md",
         "a severity other postmortems have",
         "severity: sev2",
@@ -317,21 +354,25 @@ fn edits_that_show_on_listings_update_the_site_as_a_full_build_would() {
         "A rebalance loop in the order-email consumer group delayed confirmation e-mails\n\
          by up to ninety minutes.",
     ];
-    step(stampede, "a later one's title", titles[0], titles[1]);
-    step(
+    edits.step(stampede, "a later one's title", titles[0], titles[1]);
+    edits.step(
         stampede,
         "a later one's summary",
         summaries[0],
         summaries[1],
     );
-    let page =
-        fs::read_to_string(site.join("incidents/2025/kafka-consumer-lag/index.html")).unwrap();
+    let page = fs::read_to_string(
+        edits
+            .site
+            .join("incidents/2025/kafka-consumer-lag/index.html"),
+    )
+    .unwrap();
     assert!(
         page.contains("incidents/2024/cache-stampede/"),
         "the later one shows it as a likely earlier occurrence"
     );
-    step(stampede, "its own title again", titles[1], titles[0]);
-    step(
+    edits.step(stampede, "its own title again", titles[1], titles[0]);
+    edits.step(
         stampede,
         "its own summary again",
         summaries[1],
@@ -339,7 +380,7 @@ fn edits_that_show_on_listings_update_the_site_as_a_full_build_would() {
     );
     // An action item done: the actions page, home page, metrics and the
     // digests that count completed items.
-    step(
+    edits.step(
         stampede,
         "an action item done",
         "- [ ] Add request coalescing",
@@ -349,9 +390,7 @@ fn edits_that_show_on_listings_update_the_site_as_a_full_build_would() {
 
 #[test]
 fn an_edit_that_routes_digests_anew_is_left_to_the_full_rebuild() {
-    let archive = TestArchive::fixture("archive");
-    let site = archive.temp().join("site");
-    let mut kept = build_keeping(&archive, &site);
+    let (archive, site, mut kept) = fixture_built();
     let relative = "content/2024/cache-stampede.md";
     let text = fs::read_to_string(archive.root().join(relative)).unwrap();
     let retitled = text
@@ -393,9 +432,7 @@ fn an_edit_that_routes_digests_anew_is_left_to_the_full_rebuild() {
 /// is left to the full rebuild.
 #[test]
 fn an_edit_that_adds_a_term_is_left_to_the_full_rebuild() {
-    let archive = TestArchive::fixture("archive");
-    let site = archive.temp().join("site");
-    let mut kept = build_keeping(&archive, &site);
+    let (archive, site, mut kept) = fixture_built();
     let relative = "content/2024/cache-stampede.md";
     let text = fs::read_to_string(archive.root().join(relative)).unwrap();
     let tagged = text.replacen(
@@ -506,6 +543,28 @@ fn an_edit_that_makes_a_word_common_reshapes_the_search_index_as_a_full_build_wo
     assert_same_as_full_build(&archive, &site);
 }
 
+/// Listing edits in real postmortems, in their own formats: a title read
+/// from the first heading, and a summary read from the text.
+#[test]
+fn listing_edits_in_a_real_corpus_update_the_site_as_a_full_build_would() {
+    let Some(archive) = real_corpora() else {
+        return;
+    };
+    let mut edits = EditsInARow::new(&archive);
+    edits.step(
+        "content/dfds-postmortems/PM2020-004 - CoreDNS upgrade issue.md",
+        "a new title",
+        "# CoreDNS upgrade issue",
+        "# CoreDNS upgrade broke cluster DNS",
+    );
+    edits.step(
+        "content/PostHog-post-mortems/2025-09-29-flags-is-down.md",
+        "a new summary",
+        "approximately 78% of flag evaluation requests",
+        "most flag evaluation requests",
+    );
+}
+
 /// Listing edits in a generated archive of a few hundred postmortems,
 /// where terms are shared widely and related incidents and repeats are
 /// many: each edit moves some of them, and the site ends as a full build
@@ -526,8 +585,7 @@ fn listing_edits_in_a_generated_archive_update_the_site_as_a_full_build_would() 
         })
         .collect();
     files.sort();
-    let site = archive.temp().join("site");
-    let mut kept = build_keeping(&archive, &site);
+    let mut edits = EditsInARow::new(&archive);
     let line_of = |relative: &str, key: &str| -> String {
         fs::read_to_string(archive.root().join(relative))
             .unwrap()
@@ -535,17 +593,6 @@ fn listing_edits_in_a_generated_archive_update_the_site_as_a_full_build_would() 
             .find(|line| line.starts_with(key))
             .unwrap_or_else(|| panic!("{relative} has a {key} line"))
             .to_string()
-    };
-    let mut later = Duration::ZERO;
-    let mut step = |relative: &str, what: &str, from: &str, to: &str| {
-        let text = fs::read_to_string(archive.root().join(relative)).unwrap();
-        let edited = text.replacen(from, to, 1);
-        assert_ne!(edited, text, "{what}: {from:?} is in {relative}");
-        later += Duration::from_secs(3600);
-        edit(&archive, relative, &edited, later);
-        let files = quick_update(&mut kept, &archive, &site, relative);
-        assert!(files.is_some(), "{what}: a quick update");
-        assert_same_as_full_build(&archive, &site);
     };
     // In date order, `a` and `c` share a service (repeat detection asks
     // that of a pair): `c` is the later.
@@ -574,25 +621,25 @@ fn listing_edits_in_a_generated_archive_update_the_site_as_a_full_build_would() 
         "{}\n",
         &factors[..factors.find("\n## ").expect("a section after")]
     );
-    step(
+    edits.step(
         a,
         "the contributing factors of a later postmortem",
         heading,
         &format!("{heading}{factors}"),
     );
     let (title, later_title) = (line_of(a, "title:"), line_of(c, "title:"));
-    step(a, "the title of a later postmortem", &title, &later_title);
+    edits.step(a, "the title of a later postmortem", &title, &later_title);
     let (tags, others) = (line_of(a, "tags:"), line_of(b, "tags:"));
-    step(a, "the tags of another postmortem", &tags, &others);
+    edits.step(a, "the tags of another postmortem", &tags, &others);
     let severity = line_of(b, "severity:");
     let other = if severity.contains("SEV-2") {
         "severity: SEV-3"
     } else {
         "severity: SEV-2"
     };
-    step(b, "another severity", &severity, other);
+    edits.step(b, "another severity", &severity, other);
     let summary = line_of(b, "summary:");
-    step(
+    edits.step(
         b,
         "a new summary",
         &summary,
@@ -600,8 +647,8 @@ fn listing_edits_in_a_generated_archive_update_the_site_as_a_full_build_would() 
     );
     // Its own title and factors again: no longer a likely repeat, it leaves
     // the later one's page.
-    step(a, "its own title again", &later_title, &title);
-    step(
+    edits.step(a, "its own title again", &later_title, &title);
+    edits.step(
         a,
         "its own contributing factors again",
         &format!("{heading}{factors}"),
@@ -620,5 +667,5 @@ fn listing_edits_in_a_generated_archive_update_the_site_as_a_full_build_would() 
         })
         .expect("a postmortem with an open action item");
     let done = item.replace("| open |", "| done |");
-    step(file, "an action item done", &item, &done);
+    edits.step(file, "an action item done", &item, &done);
 }
