@@ -16,10 +16,10 @@
 //! - *time to done*: days from the incident's date to the item's `closed`
 //!   date, for done items that record one.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::stats::{self, format_percent};
@@ -254,8 +254,8 @@ where
     I: IntoIterator<Item = &'b String>,
 {
     // Name as written → group; spellings with the same slug share a group.
-    let mut by_name: HashMap<&'b str, Option<usize>> = HashMap::new();
-    let mut by_slug: HashMap<String, usize> = HashMap::new();
+    let mut by_name: FxHashMap<&'b str, Option<usize>> = FxHashMap::default();
+    let mut by_slug: FxHashMap<String, usize> = FxHashMap::default();
     let mut groups: Vec<(String, &'b str, Vec<&'a ActionEntry<'b>>)> = Vec::new();
     let mut none: Vec<&ActionEntry> = Vec::new();
     for entry in entries {
@@ -533,11 +533,11 @@ fn csv_field(text: &str) -> String {
 
 /// Slugs of the owners, teams and severities of a list of action items,
 /// worked out once for all its rows.
-pub(super) struct Slugs<'a>(HashMap<&'a str, String>);
+pub(super) struct Slugs<'a>(FxHashMap<&'a str, String>);
 
 impl<'a> Slugs<'a> {
     pub(super) fn of(archive: &'a Archive, entries: &[ActionEntry<'a>]) -> Slugs<'a> {
-        let mut map: HashMap<&'a str, String> = HashMap::new();
+        let mut map: FxHashMap<&'a str, String> = FxHashMap::default();
         let mut add = |name: &'a String| {
             map.entry(name.as_str()).or_insert_with(|| slugify(name));
         };

@@ -15,9 +15,11 @@ pub mod repeats;
 mod stats;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tera::Context;
 
@@ -86,6 +88,18 @@ pub struct KeptActions {
     sections: Vec<(String, Vec<usize>)>,
 }
 
+/// Which row of [`KeptActions`] an entry is: its incident's index and its
+/// item's index among the incident's items.
+fn row_key(entry: &ActionEntry) -> (u32, u32) {
+    let item = entry
+        .incident
+        .action_items
+        .iter()
+        .position(|item| std::ptr::eq(item, entry.item))
+        .unwrap_or_default();
+    (entry.incident_index as u32, item as u32)
+}
+
 /// What the dashboards are rendered from.
 pub struct Edit<'a> {
     pub archive: &'a Archive,
@@ -97,8 +111,9 @@ pub struct Edit<'a> {
 /// Writes the actions page again after an edit of incident `edited`, from
 /// what `kept` holds: only the edited incident's rows are rendered anew,
 /// with the frame around them when `figures_moved` (its severity, which
-/// the page counts items by), unless `items_moved` (its action items,
-/// whose standing orders the rows), when the whole page is.
+/// the page counts items by) or `items_moved` (its action items, whose
+/// standing orders the rows: the other rows are then put in their new
+/// places as they were).
 pub fn write_actions_after_edit(
     edit: Edit,
     edited: usize,
@@ -116,8 +131,8 @@ pub fn write_actions_after_edit(
         &no_repeats,
     );
     match kept.as_mut() {
-        Some(actions) if !items_moved => pages.actions_after_edit(actions, edited, figures_moved),
-        _ => {
+        Some(actions) => pages.actions_after_edit(actions, edited, figures_moved, items_moved),
+        None => {
             *kept = pages.actions(true)?;
             Ok(())
         }
@@ -241,15 +256,9 @@ impl<'a> Pages<'a> {
             sections,
         };
         for (entry, row) in entries.iter().zip(rows) {
-            let incident = &archive.incidents[entry.incident_index];
-            let item = incident
-                .action_items
-                .iter()
-                .position(|item| std::ptr::eq(item, entry.item))
-                .unwrap_or_default();
             kept.rows.push_str(&row);
-            kept.ends
-                .push((kept.rows.len(), entry.incident_index as u32, item as u32));
+            let (incident, item) = row_key(entry);
+            kept.ends.push((kept.rows.len(), incident, item));
         }
         self.write_kept_actions(&kept)?;
         Ok(Some(kept))
@@ -339,36 +348,72 @@ impl<'a> Pages<'a> {
     }
 
     /// Writes the actions page again from `kept` after an edit of incident
-    /// `edited` that left its action items as they were (and so the rows'
-    /// order): only its rows are rendered, and with `figures_moved` (its
+    /// `edited`: only its rows are rendered, and with `figures_moved` (its
     /// severity, which the page counts items by) the frame around them.
+    /// With `items_moved` (its action items' standing, which orders the
+    /// rows) the frame is rendered too, and every other row is copied as it
+    /// was into its new place.
     fn actions_after_edit(
         &self,
         kept: &mut KeptActions,
         edited: usize,
         figures_moved: bool,
+        items_moved: bool,
     ) -> Result<()> {
         let archive = self.archive;
-        if figures_moved {
-            (kept.shell, kept.sections) = self.actions_frame(&actions::entries(archive))?;
-        }
         let Some(incident) = archive.incidents.get(edited) else {
             anyhow::bail!("no incident {edited} in the archive");
         };
+        let base = self.views.base();
         let slugs = actions::Slugs::of_incident(incident);
-        let cells = actions::IncidentCells::new(incident, self.views.base(), &slugs);
+        let cells = actions::IncidentCells::new(incident, base, &slugs);
         let mut rows = String::with_capacity(kept.rows.len() + 4096);
-        let mut start = 0;
-        for (end, index, item) in &mut kept.ends {
-            match incident.action_items.get(*item as usize) {
-                Some(item) if *index as usize == edited => {
-                    let entry = ActionEntry::new(archive, edited, item, incident);
-                    actions::row_html(&entry, &cells, &slugs, &mut rows);
+        if items_moved {
+            let entries = actions::entries(archive);
+            (kept.shell, kept.sections) = self.actions_frame(&entries)?;
+            let mut kept_rows: FxHashMap<(u32, u32), Range<usize>> = FxHashMap::default();
+            let mut start = 0;
+            for &(end, index, item) in &kept.ends {
+                if index as usize != edited {
+                    kept_rows.insert((index, item), start..end);
                 }
-                _ => rows.push_str(&kept.rows[start..*end]),
+                start = end;
             }
-            start = *end;
-            *end = rows.len();
+            let mut ends = Vec::with_capacity(entries.len());
+            for entry in &entries {
+                let key = row_key(entry);
+                match kept_rows.get(&key) {
+                    Some(range) => rows.push_str(&kept.rows[range.clone()]),
+                    None if entry.incident_index == edited => {
+                        actions::row_html(entry, &cells, &slugs, &mut rows);
+                    }
+                    // Not kept (never so after a full build's render), so
+                    // made as the full render makes it.
+                    None => {
+                        let slugs = actions::Slugs::of_incident(entry.incident);
+                        let cells = actions::IncidentCells::new(entry.incident, base, &slugs);
+                        actions::row_html(entry, &cells, &slugs, &mut rows);
+                    }
+                }
+                ends.push((rows.len(), key.0, key.1));
+            }
+            kept.ends = ends;
+        } else {
+            if figures_moved {
+                (kept.shell, kept.sections) = self.actions_frame(&actions::entries(archive))?;
+            }
+            let mut start = 0;
+            for (end, index, item) in &mut kept.ends {
+                match incident.action_items.get(*item as usize) {
+                    Some(item) if *index as usize == edited => {
+                        let entry = ActionEntry::new(archive, edited, item, incident);
+                        actions::row_html(&entry, &cells, &slugs, &mut rows);
+                    }
+                    _ => rows.push_str(&kept.rows[start..*end]),
+                }
+                start = *end;
+                *end = rows.len();
+            }
         }
         kept.rows = rows;
         self.write_kept_actions(kept)
