@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use jiff::civil::Date;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::archive::Archive;
@@ -481,6 +482,9 @@ fn completed(
     owners: &[Vec<Option<String>>],
 ) -> BTreeMap<Period, (usize, BTreeMap<String, usize>)> {
     let mut completed: BTreeMap<Period, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
+    // The teams each owner names, worked out once per owner: a few dozen
+    // owners own tens of thousands of items.
+    let mut named: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
     for (index, incident) in archive.incidents.iter().enumerate() {
         for (n, item) in incident.action_items.iter().enumerate() {
             if item.status != ActionStatus::Done {
@@ -496,13 +500,15 @@ fn completed(
                 .map(|(slug, _)| slug.as_str())
                 .collect();
             if let Some(owner) = owners[index][n].as_deref() {
-                teams.extend(
+                let names = named.entry(owner).or_insert_with(|| {
                     routing
                         .team_names
                         .keys()
                         .filter(|slug| names_team(owner, slug))
-                        .map(String::as_str),
-                );
+                        .map(String::as_str)
+                        .collect()
+                });
+                teams.extend(names.iter().copied());
             }
             for kind in PeriodKind::ALL {
                 let (org, by_team) = completed.entry(Period::containing(kind, day)).or_default();

@@ -35,6 +35,10 @@ use views::{TermView, Views};
 const FEED_ENTRIES: usize = 30;
 /// The largest page buffer a rendering thread keeps between pages.
 const KEPT_PAGE_BUFFER: usize = 1 << 20;
+
+/// About what a listing page holds besides its cards: the head, header,
+/// navigation and footer.
+const PAGE_FRAME_BYTES: usize = 8 << 10;
 /// How many open action items the home page lists.
 const HOME_ACTIONS: usize = 8;
 
@@ -236,6 +240,19 @@ impl<'a> Renderer<'a> {
     /// copied into a string of its own, and the largest (a term page of
     /// thousands of cards) do not grow a fresh buffer each.
     fn write_page(&self, relative: &str, template: &str, context: &Context) -> Result<()> {
+        self.write_page_sized(relative, template, context, 0)
+    }
+
+    /// [`Self::write_page`] for a page of about `expected` bytes, made room
+    /// for at once: a term page of thousands of cards (megabytes) otherwise
+    /// grows its buffer a dozen times, copying what it holds each time.
+    fn write_page_sized(
+        &self,
+        relative: &str,
+        template: &str,
+        context: &Context,
+        expected: usize,
+    ) -> Result<()> {
         thread_local! {
             static PAGE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
@@ -244,6 +261,7 @@ impl<'a> Renderer<'a> {
         };
         PAGE.with_borrow_mut(|page| {
             page.clear();
+            page.reserve(expected);
             self.theme.render_into(template, context, page)?;
             let written = staging.write(relative, page);
             // A buffer grown by one of the few huge pages (a term with
@@ -379,13 +397,22 @@ impl<'a> Renderer<'a> {
             .zip(terms)
             .filter(|(term, _)| chosen(term))
             .try_for_each(|(term, view)| {
+                let listed = card_list(cards, &term.incidents);
+                // The cards, each in a list item, and the page around them.
+                let expected = term
+                    .incidents
+                    .iter()
+                    .filter_map(|&i| cards.get(i)?.as_str())
+                    .map(|card| card.len() + 9)
+                    .sum::<usize>()
+                    + PAGE_FRAME_BYTES;
                 let context = self.context([
                     ("term", Value::from_serializable(&view)),
                     ("taxonomy", info.clone()),
-                    ("cards", card_list(cards, &term.incidents)),
+                    ("cards", listed),
                 ]);
                 let path = format!("{}/{}/index.html", taxonomy.key, term.slug);
-                self.write_page(&path, "term.html", &context)
+                self.write_page_sized(&path, "term.html", &context, expected)
             })?;
         Ok(1 + taxonomy.terms.len())
     }
