@@ -377,33 +377,35 @@ pub struct PlanMemo {
     stale: FxHashSet<String>,
     /// Slot of common stems → their best documents and those cards' JSON.
     slot_cards: FxHashMap<usize, (Vec<u32>, Vec<u8>)>,
-    /// The card, facet and date files, which read no postings.
+    /// The card, facet and date files, which read no postings: the card
+    /// files first, by number.
     documents: Option<Vec<(String, Vec<u8>)>>,
     /// Card files (by number) whose cards an edit changed.
     stale_cards: BTreeSet<usize>,
+    /// Whether an edit changed the facet and date files.
+    stale_columns: bool,
 }
 
 impl PlanMemo {
     /// Forgets what an edit of document `doc` changes: the entries of the
-    /// stems it had or has and, when its card changed, the cards it is
-    /// among and its card file, or all the files of documents when its
-    /// facets or date changed (`documents_changed`).
+    /// stems it had or has; when its card changed, the cards it is among
+    /// and its card file; and the facet and date files when its facets or
+    /// date changed (`columns_changed`).
     pub fn forget<'a>(
         &mut self,
         doc: u32,
         stems: impl Iterator<Item = &'a String>,
         card_changed: bool,
-        documents_changed: bool,
+        columns_changed: bool,
     ) {
         self.stale.extend(stems.cloned());
-        if card_changed || documents_changed {
+        if card_changed || columns_changed {
             self.slot_cards.retain(|_, (docs, _)| !docs.contains(&doc));
         }
-        if documents_changed {
-            self.documents = None;
-        } else if card_changed {
+        if card_changed {
             self.stale_cards.insert(doc as usize / CARD_CHUNK);
         }
+        self.stale_columns |= columns_changed;
     }
 
     /// Encodes the entries of every stem at first, then those of stale stems.
@@ -556,15 +558,24 @@ pub fn plan_files(
     files.extend(vocab_texts);
 
     let stale_cards = std::mem::take(&mut memo.stale_cards);
+    let stale_columns = std::mem::take(&mut memo.stale_columns);
     let documents = match memo.documents.take() {
         Some(mut documents) => {
             // The card files come first, in order.
             for n in stale_cards {
                 documents[n] = card_file(archive, n)?;
             }
+            if stale_columns {
+                documents.truncate(card_files_count(archive));
+                documents.extend(column_files(archive)?);
+            }
             documents
         }
-        None => document_files(archive)?,
+        None => {
+            let mut documents = card_files(archive)?;
+            documents.extend(column_files(archive)?);
+            documents
+        }
     };
     files.extend(documents.iter().cloned());
     memo.documents = Some(documents);
@@ -617,15 +628,23 @@ fn card_file(archive: &Archive, n: usize) -> Result<(String, Vec<u8>)> {
     Ok((format!("c/{n}.dat"), serde_json::to_vec(&cards)?))
 }
 
-/// The files of the documents themselves, which read no postings: their
-/// result cards, facet values and dates.
-fn document_files(archive: &Archive) -> Result<Vec<(String, Vec<u8>)>> {
-    // Cards.
-    let mut files: Vec<(String, Vec<u8>)> = (0..archive.incidents.len().div_ceil(CARD_CHUNK))
+/// How many card files the documents fill.
+fn card_files_count(archive: &Archive) -> usize {
+    archive.incidents.len().div_ceil(CARD_CHUNK)
+}
+
+/// The documents' result cards, by card file number.
+fn card_files(archive: &Archive) -> Result<Vec<(String, Vec<u8>)>> {
+    (0..card_files_count(archive))
         .into_par_iter()
         .map(|n| card_file(archive, n))
-        .collect::<Result<_>>()?;
+        .collect()
+}
 
+/// The documents' facet values and dates, which read neither postings nor
+/// cards.
+fn column_files(archive: &Archive) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
     // Facet columns.
     for key in FACET_KEYS {
         let Some(taxonomy) = archive.taxonomy(key) else {
