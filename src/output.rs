@@ -516,7 +516,13 @@ impl Staging {
         written
             .par_iter()
             .filter(|(relative, record)| {
-                !record.staged && (differs.contains(*relative) || disturbed.contains(*relative))
+                !record.staged
+                    && (differs.contains(*relative)
+                        || disturbed.contains(*relative)
+                        // Not of the site the spare was swapped out for
+                        // (put there since, by serve's quick path): the
+                        // spare has no copy of it.
+                        || !self.previous.contains_key(*relative))
             })
             .try_for_each(|(relative, _)| {
                 let _ = fs::remove_file(self.dir.join(relative));
@@ -1031,6 +1037,20 @@ mod tests {
         assert_eq!(build_during(&five, &rename_in), tree(&five));
         assert_eq!(build_during(&five, &|| {}), tree(&five));
         assert_eq!(build_during(&five, &|| {}), tree(&five));
+        // A file serve's quick path added to the site between builds (a new
+        // search vocabulary file, say), which the next build makes with the
+        // same bytes: the spare never had it.
+        let update = Staging::for_update(&target, Outputs::new()).unwrap();
+        update.write("v/ag.dat", b"again").unwrap();
+        update.commit_in_place().unwrap();
+        let six = [
+            ("index.html", "home 5"),
+            ("a/index.html", "a"),
+            ("b/x/index.html", "x"),
+            ("v/ag.dat", "again"),
+        ];
+        assert_eq!(build_during(&six, &|| {}), tree(&six));
+        assert_eq!(build_during(&six, &|| {}), tree(&six));
     }
 
     fn read_tree(dir: &Path) -> Vec<(String, String)> {
