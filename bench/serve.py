@@ -6,9 +6,12 @@
 Copies `gen-corpus N` into an archive, starts `casebook serve`, and reports:
 startup (launch until the server answers, and until the site is served,
 without and then with a fresh build cache), the time until serve has the model in memory for
-instant previews, then for EDITS edits of one postmortem each of two kinds
+instant previews, then for EDITS edits of one postmortem each of four kinds
 (a paragraph appended, which only its own page, digests, feeds and search
-index show; and a new title, which every listing of it shows too): the time
+index show; a new title, which every listing of it shows too; an open
+action item marked done, which reorders the actions page; and a new
+severity, which moves it between severity pages and changes the figures
+of dashboards and digests; the last two with a paragraph appended): the time
 from the save until the edited page on disk shows the edit, until the first
 live reload (the page), until serve logs that the other pages that show the
 edit, the search index files and incidents.json are in the site (its quick
@@ -18,6 +21,7 @@ milliseconds, per kind of edit.
 """
 import http.client
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -33,8 +37,11 @@ SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 WORK = os.environ.get("BENCH_DIR", "/tmp/casebook-bench")
 PORT = int(os.environ.get("PORT", "18111"))
 CASEBOOK = os.path.join(ROOT, "target", "release", "casebook")
-KINDS = ("prose", "title")
-KIND_NAMES = {"prose": "prose edit", "title": "new title"}
+KINDS = ("prose", "title", "action", "severity")
+KIND_NAMES = {"prose": "prose edit", "title": "new title", "action": "action item done",
+              "severity": "new severity"}
+OPEN_ITEM = re.compile(r"^(\|.*\| )(open|in-progress)( \|\s*)$", re.MULTILINE)
+SEVERITY = re.compile(r"^severity: SEV-(\d)\s*$", re.MULTILINE)
 
 
 def ms(seconds):
@@ -67,6 +74,9 @@ def main():
         for n in range(EDITS * len(KINDS)):
             kind = KINDS[n % len(KINDS)]
             path = posts[(n * 7919) % len(posts)]
+            # An action item to mark done needs an open one.
+            while kind == "action" and not OPEN_ITEM.search(read(path)):
+                path = posts[(posts.index(path) + 1) % len(posts)]
             incident = os.path.relpath(path, os.path.join(archive, "content"))[:-3]
             page = os.path.join(site, "incidents", incident, "index.html")
             marker = f"Benchmark edit number {n} of the preview"
@@ -74,11 +84,18 @@ def main():
             log = read(log_path)
             declined_before = log.count(declined)
             text = read(path)
-            if kind == "prose":
-                text += f"\n\n{marker}.\n"
-            else:
+            if kind == "title":
                 title = next(line for line in text.splitlines() if line.startswith("title:"))
                 text = text.replace(title, f'title: "{marker}"', 1)
+            else:
+                # The marker shows when the page is on disk; an action item
+                # done or a new severity beside it is what listings show.
+                if kind == "action":
+                    text = OPEN_ITEM.sub(r"\1done\3", text, count=1)
+                elif kind == "severity":
+                    text = SEVERITY.sub(lambda m: f"severity: SEV-{int(m.group(1)) % 4 + 1}",
+                                        text, count=1)
+                text += f"\n\n{marker}.\n"
             with open(path, "w") as f:
                 f.write(text)
             saved = time.monotonic()
