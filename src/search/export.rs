@@ -29,7 +29,6 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::BuildHasher;
 
 use anyhow::{Context, Result};
 use libdeflater::{CompressionLvl, Compressor};
@@ -362,7 +361,7 @@ pub type PlanHashes = BTreeMap<String, u64>;
 pub fn plan_hashes(planned: &[(String, Vec<u8>)]) -> PlanHashes {
     planned
         .par_iter()
-        .map(|(path, bytes)| (path.clone(), rustc_hash::FxBuildHasher.hash_one(bytes)))
+        .map(|(path, bytes)| (path.clone(), xxhash_rust::xxh3::xxh3_64(bytes)))
         .collect()
 }
 
@@ -384,6 +383,17 @@ pub struct PlanMemo {
     stale_cards: BTreeSet<usize>,
     /// Whether an edit changed the facet and date files.
     stale_columns: bool,
+    /// The vocabulary files, while the vocabulary holds the same words.
+    vocab: Option<VocabFiles>,
+    /// Words whose document counts an edit changed.
+    stale_words: FxHashSet<String>,
+}
+
+/// The vocabulary files as planned: each file's key, members (indexes into
+/// the vocabulary's words, in order) and text; and each word's file.
+struct VocabFiles {
+    files: Vec<(String, Vec<usize>, Vec<u8>)>,
+    file_of_word: Vec<u32>,
 }
 
 impl PlanMemo {
@@ -406,6 +416,71 @@ impl PlanMemo {
             self.stale_cards.insert(doc as usize / CARD_CHUNK);
         }
         self.stale_columns |= columns_changed;
+    }
+
+    /// Forgets the vocabulary files of `words`, whose document counts an
+    /// edit changed, or all of them when it added or removed a word (the
+    /// files split the words by prefix, so their grouping may move).
+    pub fn forget_words<'a>(&mut self, words: impl Iterator<Item = &'a String>, regrouped: bool) {
+        if regrouped {
+            self.vocab = None;
+            self.stale_words.clear();
+        } else if self.vocab.is_some() {
+            self.stale_words.extend(words.cloned());
+        }
+    }
+
+    /// The vocabulary files' keys and texts: those of stale words made
+    /// again, or all when the words changed.
+    fn update_vocabulary(&mut self, analysis: &Analysis) -> &[(String, Vec<usize>, Vec<u8>)] {
+        let words: Vec<&str> = analysis.vocabulary.keys().map(String::as_str).collect();
+        let text = |members: &[usize]| {
+            let mut text = String::new();
+            for &w in members {
+                let (stem, df) = &analysis.vocabulary[words[w]];
+                text.push_str(&format!(
+                    "{}\t{}\t{df}\n",
+                    words[w],
+                    stem_edit(words[w], stem)
+                ));
+            }
+            text.into_bytes()
+        };
+        let stale = std::mem::take(&mut self.stale_words);
+        let vocab = match self.vocab.take() {
+            Some(mut vocab) if vocab.file_of_word.len() == words.len() => {
+                let files: BTreeSet<usize> = stale
+                    .iter()
+                    .filter_map(|word| words.binary_search(&word.as_str()).ok())
+                    .map(|w| vocab.file_of_word[w] as usize)
+                    .collect();
+                for n in files {
+                    let (_, members, bytes) = &mut vocab.files[n];
+                    *bytes = text(members);
+                }
+                vocab
+            }
+            _ => {
+                let files: Vec<(String, Vec<usize>, Vec<u8>)> = vocabulary_files(&words)
+                    .into_par_iter()
+                    .map(|(key, members)| {
+                        let bytes = text(&members);
+                        (key, members, bytes)
+                    })
+                    .collect();
+                let mut file_of_word = vec![0; words.len()];
+                for (n, (_, members, _)) in files.iter().enumerate() {
+                    for &w in members {
+                        file_of_word[w] = n as u32;
+                    }
+                }
+                VocabFiles {
+                    files,
+                    file_of_word,
+                }
+            }
+        };
+        &self.vocab.insert(vocab).files
     }
 
     /// Encodes the entries of every stem at first, then those of stale stems.
@@ -538,24 +613,13 @@ pub fn plan_files(
     }
 
     // Vocabulary.
-    let words: Vec<&str> = analysis.vocabulary.keys().map(String::as_str).collect();
-    let vocab_files = vocabulary_files(&words);
-    let vocab_texts: Vec<(String, Vec<u8>)> = vocab_files
-        .par_iter()
-        .map(|(key, members)| {
-            let mut text = String::new();
-            for &w in members {
-                let (stem, df) = &analysis.vocabulary[words[w]];
-                text.push_str(&format!(
-                    "{}\t{}\t{df}\n",
-                    words[w],
-                    stem_edit(words[w], stem)
-                ));
-            }
-            (format!("v/{}.dat", key_file_name(key)), text.into_bytes())
-        })
-        .collect();
-    files.extend(vocab_texts);
+    let vocab_files = memo.update_vocabulary(analysis);
+    let vocab_keys: Vec<String> = vocab_files.iter().map(|(key, ..)| key.clone()).collect();
+    files.extend(
+        vocab_files
+            .iter()
+            .map(|(key, _, text)| (format!("v/{}.dat", key_file_name(key)), text.clone())),
+    );
 
     let stale_cards = std::mem::take(&mut memo.stale_cards);
     let stale_columns = std::mem::take(&mut memo.stale_columns);
@@ -608,7 +672,7 @@ pub fn plan_files(
             })
             .collect(),
         chunk: CARD_CHUNK,
-        vocab: vocab_files.keys().map(String::as_str).collect(),
+        vocab: vocab_keys.iter().map(String::as_str).collect(),
         stop: &index::STOP_WORDS,
         facets,
     };

@@ -157,7 +157,9 @@ pub fn update_after_edit(
     let surface_docs = kept
         .surface_docs
         .get_or_insert_with(|| count_surfaces(archive, Some((index, old))));
-    update_vocabulary(&mut kept.analysis, surface_docs, &before, &after);
+    let vocabulary = update_vocabulary(&mut kept.analysis, surface_docs, &before, &after);
+    kept.memo
+        .forget_words(vocabulary.counted.iter(), vocabulary.regrouped);
     kept.memo.forget(
         doc,
         before.all_stems().chain(after.all_stems()),
@@ -269,13 +271,16 @@ fn update_vocabulary(
     surface_docs: &mut FxHashMap<String, u32>,
     before: &DocTerms,
     after: &DocTerms,
-) {
+) -> VocabularyChanges {
+    let mut changes = VocabularyChanges::default();
     for (surface, stem) in &after.surfaces {
         *surface_docs.entry(surface.clone()).or_default() += 1;
-        analysis
-            .vocabulary
-            .entry(surface.clone())
-            .or_insert_with(|| (stem.clone(), 0));
+        if !analysis.vocabulary.contains_key(surface) {
+            analysis
+                .vocabulary
+                .insert(surface.clone(), (stem.clone(), 0));
+            changes.regrouped = true;
+        }
     }
     for surface in before.surfaces.keys() {
         let Some(count) = surface_docs.get_mut(surface) else {
@@ -285,15 +290,30 @@ fn update_vocabulary(
         if *count == 0 {
             surface_docs.remove(surface);
             analysis.vocabulary.remove(surface);
+            changes.regrouped = true;
         }
     }
     let touched: FxHashSet<&String> = before.all_stems().chain(after.all_stems()).collect();
     let mut counts: FxHashMap<&String, u32> = FxHashMap::default();
-    for (stem, df) in analysis.vocabulary.values_mut() {
+    for (surface, (stem, df)) in analysis.vocabulary.iter_mut() {
         if let Some(&stem) = touched.get(stem) {
-            *df = *counts
+            let count = *counts
                 .entry(stem)
                 .or_insert_with(|| analysis.terms.get(stem).map_or(0, export::documents_with));
+            if *df != count {
+                *df = count;
+                changes.counted.push(surface.clone());
+            }
         }
     }
+    changes
+}
+
+/// What [`update_vocabulary`] changed.
+#[derive(Default)]
+struct VocabularyChanges {
+    /// A word came into the vocabulary or left it.
+    regrouped: bool,
+    /// Words whose document counts moved.
+    counted: Vec<String>,
 }
