@@ -24,6 +24,7 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::archive::Archive;
+use crate::incident::Incident;
 use crate::output::Staging;
 use crate::render::views::{SeverityView, Views};
 use crate::slug::slugify;
@@ -86,6 +87,63 @@ pub struct KeptActions {
     shell: String,
     /// Each section's marker, and its rows (positions in `rows`).
     sections: Vec<(String, Vec<usize>)>,
+}
+
+impl KeptActions {
+    /// Puts the rows in the order of `entries`: each kept row of another
+    /// incident than `edited` as it was, `edited`'s made by `render` (and
+    /// any row not kept, which a full render always keeps).
+    fn reorder(
+        &mut self,
+        entries: &[ActionEntry],
+        edited: usize,
+        render: impl Fn(&ActionEntry, &mut String),
+    ) {
+        let mut kept_rows: FxHashMap<(u32, u32), Range<usize>> = FxHashMap::default();
+        let mut start = 0;
+        for &(end, index, item) in &self.ends {
+            if index as usize != edited {
+                kept_rows.insert((index, item), start..end);
+            }
+            start = end;
+        }
+        let mut rows = String::with_capacity(self.rows.len() + 4096);
+        let mut ends = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let key = row_key(entry);
+            match kept_rows.get(&key) {
+                Some(range) => rows.push_str(&self.rows[range.clone()]),
+                None => render(entry, &mut rows),
+            }
+            ends.push((rows.len(), key.0, key.1));
+        }
+        self.rows = rows;
+        self.ends = ends;
+    }
+
+    /// Makes the rows of `incident`, at `edited`, again with `render`, in
+    /// their places.
+    fn render_again(
+        &mut self,
+        archive: &Archive,
+        edited: usize,
+        incident: &Incident,
+        render: impl Fn(&ActionEntry, &mut String),
+    ) {
+        let mut rows = String::with_capacity(self.rows.len() + 4096);
+        let mut start = 0;
+        for (end, index, item) in &mut self.ends {
+            match incident.action_items.get(*item as usize) {
+                Some(item) if *index as usize == edited => {
+                    render(&ActionEntry::new(archive, edited, item, incident), &mut rows);
+                }
+                _ => rows.push_str(&self.rows[start..*end]),
+            }
+            start = *end;
+            *end = rows.len();
+        }
+        self.rows = rows;
+    }
 }
 
 /// Which row of [`KeptActions`] an entry is: its incident's index and its
@@ -367,55 +425,25 @@ impl<'a> Pages<'a> {
         let base = self.views.base();
         let slugs = actions::Slugs::of_incident(incident);
         let cells = actions::IncidentCells::new(incident, base, &slugs);
-        let mut rows = String::with_capacity(kept.rows.len() + 4096);
+        let render = |entry: &ActionEntry, out: &mut String| {
+            if entry.incident_index == edited {
+                actions::row_html(entry, &cells, &slugs, out);
+            } else {
+                let slugs = actions::Slugs::of_incident(entry.incident);
+                let cells = actions::IncidentCells::new(entry.incident, base, &slugs);
+                actions::row_html(entry, &cells, &slugs, out);
+            }
+        };
         if items_moved {
             let entries = actions::entries(archive);
             (kept.shell, kept.sections) = self.actions_frame(&entries)?;
-            let mut kept_rows: FxHashMap<(u32, u32), Range<usize>> = FxHashMap::default();
-            let mut start = 0;
-            for &(end, index, item) in &kept.ends {
-                if index as usize != edited {
-                    kept_rows.insert((index, item), start..end);
-                }
-                start = end;
-            }
-            let mut ends = Vec::with_capacity(entries.len());
-            for entry in &entries {
-                let key = row_key(entry);
-                match kept_rows.get(&key) {
-                    Some(range) => rows.push_str(&kept.rows[range.clone()]),
-                    None if entry.incident_index == edited => {
-                        actions::row_html(entry, &cells, &slugs, &mut rows);
-                    }
-                    // Not kept (never so after a full build's render), so
-                    // made as the full render makes it.
-                    None => {
-                        let slugs = actions::Slugs::of_incident(entry.incident);
-                        let cells = actions::IncidentCells::new(entry.incident, base, &slugs);
-                        actions::row_html(entry, &cells, &slugs, &mut rows);
-                    }
-                }
-                ends.push((rows.len(), key.0, key.1));
-            }
-            kept.ends = ends;
+            kept.reorder(&entries, edited, render);
         } else {
             if figures_moved {
                 (kept.shell, kept.sections) = self.actions_frame(&actions::entries(archive))?;
             }
-            let mut start = 0;
-            for (end, index, item) in &mut kept.ends {
-                match incident.action_items.get(*item as usize) {
-                    Some(item) if *index as usize == edited => {
-                        let entry = ActionEntry::new(archive, edited, item, incident);
-                        actions::row_html(&entry, &cells, &slugs, &mut rows);
-                    }
-                    _ => rows.push_str(&kept.rows[start..*end]),
-                }
-                start = *end;
-                *end = rows.len();
-            }
+            kept.render_again(archive, edited, incident, render);
         }
-        kept.rows = rows;
         self.write_kept_actions(kept)
     }
 
