@@ -135,7 +135,10 @@ impl KeptActions {
         for (end, index, item) in &mut self.ends {
             match incident.action_items.get(*item as usize) {
                 Some(item) if *index as usize == edited => {
-                    render(&ActionEntry::new(archive, edited, item, incident), &mut rows);
+                    render(
+                        &ActionEntry::new(archive, edited, item, incident),
+                        &mut rows,
+                    );
                 }
                 _ => rows.push_str(&self.rows[start..*end]),
             }

@@ -403,7 +403,7 @@ impl<'a> Renderer<'a> {
                     .incidents
                     .iter()
                     .filter_map(|&i| cards.get(i)?.as_str())
-                    .map(|card| card.len() + 9)
+                    .map(|card| card.len() + "<li></li>".len())
                     .sum::<usize>()
                     + PAGE_FRAME_BYTES;
                 let context = self.context([

@@ -389,11 +389,18 @@ pub struct PlanMemo {
     stale_words: FxHashSet<String>,
 }
 
-/// The vocabulary files as planned: each file's key, members (indexes into
-/// the vocabulary's words, in order) and text; and each word's file.
+/// The vocabulary files as planned, and each word's file (by index).
 struct VocabFiles {
-    files: Vec<(String, Vec<usize>, Vec<u8>)>,
+    files: Vec<VocabFile>,
     file_of_word: Vec<u32>,
+}
+
+/// One vocabulary file as planned.
+struct VocabFile {
+    key: String,
+    /// Its words, as indexes into the vocabulary's words, in order.
+    members: Vec<usize>,
+    text: Vec<u8>,
 }
 
 impl PlanMemo {
@@ -432,7 +439,7 @@ impl PlanMemo {
 
     /// The vocabulary files' keys and texts: those of stale words made
     /// again, or all when the words changed.
-    fn update_vocabulary(&mut self, analysis: &Analysis) -> &[(String, Vec<usize>, Vec<u8>)] {
+    fn vocab_files(&mut self, analysis: &Analysis) -> &[VocabFile] {
         let words: Vec<&str> = analysis.vocabulary.keys().map(String::as_str).collect();
         let text = |members: &[usize]| {
             let mut text = String::new();
@@ -455,22 +462,23 @@ impl PlanMemo {
                     .map(|w| vocab.file_of_word[w] as usize)
                     .collect();
                 for n in files {
-                    let (_, members, bytes) = &mut vocab.files[n];
-                    *bytes = text(members);
+                    let file = &mut vocab.files[n];
+                    file.text = text(&file.members);
                 }
                 vocab
             }
             _ => {
-                let files: Vec<(String, Vec<usize>, Vec<u8>)> = vocabulary_files(&words)
+                let files: Vec<VocabFile> = vocabulary_files(&words)
                     .into_par_iter()
-                    .map(|(key, members)| {
-                        let bytes = text(&members);
-                        (key, members, bytes)
+                    .map(|(key, members)| VocabFile {
+                        text: text(&members),
+                        key,
+                        members,
                     })
                     .collect();
                 let mut file_of_word = vec![0; words.len()];
-                for (n, (_, members, _)) in files.iter().enumerate() {
-                    for &w in members {
+                for (n, file) in files.iter().enumerate() {
+                    for &w in &file.members {
                         file_of_word[w] = n as u32;
                     }
                 }
@@ -613,13 +621,14 @@ pub fn plan_files(
     }
 
     // Vocabulary.
-    let vocab_files = memo.update_vocabulary(analysis);
-    let vocab_keys: Vec<String> = vocab_files.iter().map(|(key, ..)| key.clone()).collect();
-    files.extend(
-        vocab_files
-            .iter()
-            .map(|(key, _, text)| (format!("v/{}.dat", key_file_name(key)), text.clone())),
-    );
+    let vocab_files = memo.vocab_files(analysis);
+    let vocab_keys: Vec<String> = vocab_files.iter().map(|file| file.key.clone()).collect();
+    files.extend(vocab_files.iter().map(|file| {
+        (
+            format!("v/{}.dat", key_file_name(&file.key)),
+            file.text.clone(),
+        )
+    }));
 
     let stale_cards = std::mem::take(&mut memo.stale_cards);
     let stale_columns = std::mem::take(&mut memo.stale_columns);
