@@ -23,6 +23,8 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::stats::{self, format_percent};
+pub use super::tally::ActionFigures;
+use super::tally::{ItemFacts, Tally};
 use crate::archive::Archive;
 use crate::incident::{ActionItem, ActionStatus, Incident};
 use crate::slug::slugify;
@@ -106,7 +108,7 @@ impl<'a> ActionEntry<'a> {
 
     /// Display order: most overdue first, then open by due date, then done
     /// and won't do, newest incident first.
-    fn sort_key(&self) -> (u8, i64, usize, &'a str) {
+    pub(super) fn sort_key(&self) -> (u8, i64, usize, &'a str) {
         let due = self.item.due.map_or(i64::MAX, |d| {
             i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
         });
@@ -139,6 +141,13 @@ pub fn entries(archive: &Archive) -> Vec<ActionEntry<'_>> {
         .collect();
     list.sort_by_cached_key(ActionEntry::sort_key);
     list
+}
+
+/// The actions page's figures over `entries`, in the page's order.
+pub fn figures(archive: &Archive, entries: &[ActionEntry]) -> ActionFigures {
+    let mut tally = Tally::new(archive);
+    let items: Vec<ItemFacts> = entries.iter().map(|entry| tally.item(entry)).collect();
+    tally.figures(archive, items.iter())
 }
 
 /// Which action items `casebook actions` prints.
@@ -185,25 +194,50 @@ pub struct Completion {
 
 impl Completion {
     pub fn of<'a, 'b: 'a>(entries: impl IntoIterator<Item = &'a ActionEntry<'b>>) -> Completion {
-        let mut c = Completion::default();
-        let mut days_to_done = Vec::new();
+        let mut counter = CompletionCounter::default();
         for entry in entries {
-            c.total += 1;
-            match entry.item.status {
-                ActionStatus::Open | ActionStatus::InProgress => c.open += 1,
-                ActionStatus::Done => c.done += 1,
-                ActionStatus::WontDo => c.wont_do += 1,
-            }
-            if entry.overdue_days.is_some() {
+            counter.count(entry.standing(), entry.days_to_done);
+        }
+        counter.finish()
+    }
+}
+
+/// [`Completion`], counted one item at a time.
+#[derive(Debug, Clone, Default)]
+pub struct CompletionCounter {
+    counts: Completion,
+    days_to_done: Vec<f64>,
+}
+
+impl CompletionCounter {
+    /// Counts an item standing as `standing`, done in `days_to_done` days.
+    pub fn count(&mut self, standing: Standing, days_to_done: Option<i32>) {
+        let c = &mut self.counts;
+        c.total += 1;
+        match standing {
+            Standing::Overdue => {
+                c.open += 1;
                 c.overdue += 1;
             }
-            if let Some(days) = entry.days_to_done {
-                days_to_done.push(f64::from(days));
-            }
+            Standing::Open | Standing::InProgress => c.open += 1,
+            Standing::Done => c.done += 1,
+            Standing::WontDo => c.wont_do += 1,
         }
+        if let Some(days) = days_to_done {
+            self.days_to_done.push(f64::from(days));
+        }
+    }
+
+    /// How many items it has counted.
+    pub fn total(&self) -> usize {
+        self.counts.total
+    }
+
+    pub fn finish(mut self) -> Completion {
+        let mut c = self.counts;
         c.rate = stats::percent(c.done, c.total - c.wont_do);
-        c.with_closed_date = days_to_done.len();
-        c.median_days_to_done = stats::median(&mut days_to_done);
+        c.with_closed_date = self.days_to_done.len();
+        c.median_days_to_done = stats::median(&mut self.days_to_done);
         c
     }
 }
@@ -223,7 +257,7 @@ pub struct GroupCompletion {
 }
 
 impl GroupCompletion {
-    fn new(name: String, slug: String, completion: Completion) -> GroupCompletion {
+    pub(super) fn new(name: String, slug: String, completion: Completion) -> GroupCompletion {
         GroupCompletion {
             rate_text: format_percent(completion.rate),
             median_text: days_text(completion.median_days_to_done),
@@ -241,108 +275,6 @@ pub fn days_text(days: Option<f64>) -> String {
         Some(d) if d.fract().abs() < 0.05 => format!("{} d", d.round()),
         Some(d) => format!("{d:.1} d"),
     }
-}
-
-/// Groups entries by names (owners, teams) compared as slugs, in slug
-/// order; entries without a name go last under `none_name`.
-fn grouped<'a, 'b: 'a, I>(
-    entries: &'a [ActionEntry<'b>],
-    names: impl Fn(&ActionEntry<'b>) -> I,
-    none_name: &str,
-) -> Vec<GroupCompletion>
-where
-    I: IntoIterator<Item = &'b String>,
-{
-    // Name as written → group; spellings with the same slug share a group.
-    let mut by_name: FxHashMap<&'b str, Option<usize>> = FxHashMap::default();
-    let mut by_slug: FxHashMap<String, usize> = FxHashMap::default();
-    let mut groups: Vec<(String, &'b str, Vec<&'a ActionEntry<'b>>)> = Vec::new();
-    let mut none: Vec<&ActionEntry> = Vec::new();
-    for entry in entries {
-        let mut named = false;
-        for name in names(entry) {
-            let group = *by_name.entry(name.as_str()).or_insert_with(|| {
-                let slug = slugify(name);
-                (!slug.is_empty()).then(|| {
-                    *by_slug.entry(slug.clone()).or_insert_with(|| {
-                        groups.push((slug, name.as_str(), Vec::new()));
-                        groups.len() - 1
-                    })
-                })
-            });
-            if let Some(group) = group {
-                let list = &mut groups[group].2;
-                if list.last().is_none_or(|last| !std::ptr::eq(*last, entry)) {
-                    list.push(entry);
-                }
-                named = true;
-            }
-        }
-        if !named {
-            none.push(entry);
-        }
-    }
-    groups.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut rows: Vec<GroupCompletion> = groups
-        .into_iter()
-        .map(|(slug, name, list)| {
-            GroupCompletion::new(name.to_string(), slug, Completion::of(list))
-        })
-        .collect();
-    if !none.is_empty() {
-        rows.push(GroupCompletion::new(
-            none_name.to_string(),
-            String::new(),
-            Completion::of(none),
-        ));
-    }
-    rows
-}
-
-/// Completion per team of the incident (an item counts for each of its
-/// incident's teams).
-pub fn by_team(entries: &[ActionEntry]) -> Vec<GroupCompletion> {
-    grouped(entries, |e| &e.incident.teams, "No team")
-}
-
-/// Completion per owner, owners compared as slugs.
-pub fn by_owner(entries: &[ActionEntry]) -> Vec<GroupCompletion> {
-    grouped(entries, |e| &e.item.owner, "Unassigned")
-}
-
-/// Completion per severity of the incident, worst first, unrated last.
-pub fn by_severity(archive: &Archive, entries: &[ActionEntry]) -> Vec<GroupCompletion> {
-    let mut rows = Vec::new();
-    for level in &archive.config.severities {
-        let list: Vec<&ActionEntry> = entries
-            .iter()
-            .filter(|e| {
-                e.incident
-                    .severity
-                    .as_ref()
-                    .is_some_and(|s| s.name == level.name)
-            })
-            .collect();
-        if !list.is_empty() {
-            rows.push(GroupCompletion::new(
-                level.name.clone(),
-                slugify(&level.name),
-                Completion::of(list),
-            ));
-        }
-    }
-    let unrated: Vec<&ActionEntry> = entries
-        .iter()
-        .filter(|e| e.incident.severity.is_none())
-        .collect();
-    if !unrated.is_empty() {
-        rows.push(GroupCompletion::new(
-            "Unrated".to_string(),
-            String::new(),
-            Completion::of(unrated),
-        ));
-    }
-    rows
 }
 
 /// An action item as `casebook actions --format json` prints it.

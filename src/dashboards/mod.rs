@@ -13,13 +13,12 @@ pub mod charts;
 pub mod metrics;
 pub mod repeats;
 mod stats;
+mod tally;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Range;
 
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tera::Context;
 
@@ -29,9 +28,10 @@ use crate::output::Staging;
 use crate::render::views::{SeverityView, Views};
 use crate::slug::slugify;
 use crate::templates::Theme;
-use actions::{ActionEntry, Completion, GroupCompletion, Standing};
+use actions::{ActionEntry, GroupCompletion, Standing};
 use metrics::{ChartView, duration_text};
 use repeats::Repeats;
+use tally::{ActionFigures, ItemFacts, Tally};
 
 pub use repeats::repeat_candidates;
 
@@ -74,15 +74,19 @@ pub fn write_pages_with(
 
 /// What serve keeps of the actions page to write it again after an edit
 /// of what its rows show of an incident (its title, say), rendering only
-/// that incident's rows: the page around the rows, and every row.
+/// that incident's rows: the page around the rows, every row, and what
+/// the page's figures read of each row's item.
 pub struct KeptActions {
     /// Every action item's row, one after another in the page's order (one
     /// string: 26 MB at 10,000 postmortems, where a string per row took
     /// half as much again).
     rows: String,
-    /// Per row: where it ends in `rows`, its incident's index and its
-    /// item's index among the incident's items.
-    ends: Vec<(usize, u32, u32)>,
+    /// Per row: where it ends in `rows`.
+    ends: Vec<usize>,
+    /// Per row: its item, as the figures read it.
+    items: Vec<ItemFacts>,
+    /// The names the figures group items by.
+    tally: Tally,
     /// The page, with a marker where each section's rows go.
     shell: String,
     /// Each section's marker, and its rows (positions in `rows`).
@@ -90,35 +94,71 @@ pub struct KeptActions {
 }
 
 impl KeptActions {
-    /// Puts the rows in the order of `entries`: each kept row of another
-    /// incident than `edited` as it was, `edited`'s made by `render` (and
-    /// any row not kept, which a full render always keeps).
+    /// Puts incident `edited`'s rows, made by `render`, where their items
+    /// now stand in the page's order, among every other row as it was
+    /// (their order is the page's already). False, with nothing changed,
+    /// when a kept row's item is no longer in the archive.
     fn reorder(
         &mut self,
-        entries: &[ActionEntry],
+        archive: &Archive,
         edited: usize,
+        incident: &Incident,
         render: impl Fn(&ActionEntry, &mut String),
-    ) {
-        let mut kept_rows: FxHashMap<(u32, u32), Range<usize>> = FxHashMap::default();
-        let mut start = 0;
-        for &(end, index, item) in &self.ends {
-            if index as usize != edited {
-                kept_rows.insert((index, item), start..end);
-            }
-            start = end;
+    ) -> bool {
+        let entry_of = |facts: &ItemFacts| {
+            let incident = archive.incidents.get(facts.incident as usize)?;
+            let item = incident.action_items.get(facts.item as usize)?;
+            Some(ActionEntry::new(
+                archive,
+                facts.incident as usize,
+                item,
+                incident,
+            ))
+        };
+        let others: Vec<usize> = (0..self.items.len())
+            .filter(|&n| self.items[n].incident as usize != edited)
+            .collect();
+        if others.iter().any(|&n| entry_of(&self.items[n]).is_none()) {
+            return false;
         }
+        let mut new: Vec<ActionEntry> = (incident.action_items.iter())
+            .map(|item| ActionEntry::new(archive, edited, item, incident))
+            .collect();
+        new.sort_by_cached_key(ActionEntry::sort_key);
+        // Where each goes among the others: before the first that sorts after it.
+        let places: Vec<usize> = new
+            .iter()
+            .map(|entry| {
+                let key = entry.sort_key();
+                others.partition_point(|&n| {
+                    entry_of(&self.items[n]).is_some_and(|other| other.sort_key() < key)
+                })
+            })
+            .collect();
         let mut rows = String::with_capacity(self.rows.len() + 4096);
-        let mut ends = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let key = row_key(entry);
-            match kept_rows.get(&key) {
-                Some(range) => rows.push_str(&self.rows[range.clone()]),
-                None => render(entry, &mut rows),
+        let mut ends = Vec::with_capacity(others.len() + new.len());
+        let mut items = Vec::with_capacity(others.len() + new.len());
+        let mut new = new.iter().zip(places).peekable();
+        for (place, &n) in others.iter().enumerate() {
+            while let Some((entry, _)) = new.next_if(|(_, at)| *at == place) {
+                render(entry, &mut rows);
+                ends.push(rows.len());
+                items.push(self.tally.item(entry));
             }
-            ends.push((rows.len(), key.0, key.1));
+            let start = n.checked_sub(1).map_or(0, |p| self.ends[p]);
+            rows.push_str(&self.rows[start..self.ends[n]]);
+            ends.push(rows.len());
+            items.push(self.items[n]);
+        }
+        for (entry, _) in new {
+            render(entry, &mut rows);
+            ends.push(rows.len());
+            items.push(self.tally.item(entry));
         }
         self.rows = rows;
         self.ends = ends;
+        self.items = items;
+        true
     }
 
     /// Makes the rows of `incident`, at `edited`, again with `render`, in
@@ -132,9 +172,9 @@ impl KeptActions {
     ) {
         let mut rows = String::with_capacity(self.rows.len() + 4096);
         let mut start = 0;
-        for (end, index, item) in &mut self.ends {
-            match incident.action_items.get(*item as usize) {
-                Some(item) if *index as usize == edited => {
+        for (end, facts) in self.ends.iter_mut().zip(&self.items) {
+            match incident.action_items.get(facts.item as usize) {
+                Some(item) if facts.incident as usize == edited => {
                     render(
                         &ActionEntry::new(archive, edited, item, incident),
                         &mut rows,
@@ -147,18 +187,6 @@ impl KeptActions {
         }
         self.rows = rows;
     }
-}
-
-/// Which row of [`KeptActions`] an entry is: its incident's index and its
-/// item's index among the incident's items.
-fn row_key(entry: &ActionEntry) -> (u32, u32) {
-    let item = entry
-        .incident
-        .action_items
-        .iter()
-        .position(|item| std::ptr::eq(item, entry.item))
-        .unwrap_or_default();
-    (entry.incident_index as u32, item as u32)
 }
 
 /// What the dashboards are rendered from.
@@ -191,13 +219,14 @@ pub fn write_actions_after_edit(
         edit.views,
         &no_repeats,
     );
-    match kept.as_mut() {
-        Some(actions) => pages.actions_after_edit(actions, edited, figures_moved, items_moved),
-        None => {
-            *kept = pages.actions(true)?;
-            Ok(())
-        }
+    if let Some(actions) = kept.as_mut()
+        && pages.actions_after_edit(actions, edited, figures_moved, items_moved)?
+    {
+        return Ok(());
     }
+    // Nothing kept, or what was no longer matches the model: every row.
+    *kept = pages.actions(true)?;
+    Ok(())
 }
 
 /// Writes the repeats page again after an edit, and the metrics pages of
@@ -290,7 +319,9 @@ impl<'a> Pages<'a> {
         let base = self.views.base();
         let slugs = actions::Slugs::of(archive, &entries);
         let cells = actions::IncidentCells::of_all(archive, base, &slugs);
-        let (shell, sections) = self.actions_frame(&entries)?;
+        let mut tally = Tally::new(archive);
+        let items: Vec<ItemFacts> = entries.iter().map(|entry| tally.item(entry)).collect();
+        let (shell, sections) = self.actions_frame(&tally, &items)?;
         if !keep {
             // Streamed into the file, the rows too: the whole page is as
             // large as its rows again, and held at once it was the build's
@@ -313,13 +344,14 @@ impl<'a> Pages<'a> {
         let mut kept = KeptActions {
             rows: String::with_capacity(rows.iter().map(String::len).sum()),
             ends: Vec::with_capacity(rows.len()),
+            items,
+            tally,
             shell,
             sections,
         };
-        for (entry, row) in entries.iter().zip(rows) {
+        for row in rows {
             kept.rows.push_str(&row);
-            let (incident, item) = row_key(entry);
-            kept.ends.push((kept.rows.len(), incident, item));
+            kept.ends.push(kept.rows.len());
         }
         self.write_kept_actions(&kept)?;
         Ok(Some(kept))
@@ -331,12 +363,13 @@ impl<'a> Pages<'a> {
     #[allow(clippy::type_complexity)]
     fn actions_frame(
         &self,
-        entries: &[ActionEntry],
+        tally: &Tally,
+        items: &[ItemFacts],
     ) -> Result<(String, Vec<(String, Vec<usize>)>)> {
         let archive = self.archive;
         let section = |id: &'static str, title: &'static str, standings: &[Standing]| {
-            let list: Vec<usize> = (0..entries.len())
-                .filter(|&n| standings.contains(&entries[n].standing()))
+            let list: Vec<usize> = (0..items.len())
+                .filter(|&n| standings.contains(&items[n].standing))
                 .collect();
             (
                 ActionSection {
@@ -348,9 +381,12 @@ impl<'a> Pages<'a> {
                 list,
             )
         };
-        let overall = Completion::of(entries);
-        let by_owner = actions::by_owner(entries);
-        let by_team = actions::by_team(entries);
+        let ActionFigures {
+            overall,
+            by_severity,
+            by_team,
+            by_owner,
+        } = tally.figures(archive, items.iter());
         let page = ActionsPage {
             today: archive.today.to_string(),
             summary: GroupCompletion {
@@ -360,7 +396,7 @@ impl<'a> Pages<'a> {
                 median_text: actions::days_text(overall.median_days_to_done),
                 completion: overall,
             },
-            by_severity: actions::by_severity(archive, entries),
+            by_severity,
             severities: archive
                 .config
                 .severities
@@ -412,46 +448,41 @@ impl<'a> Pages<'a> {
     /// `edited`: only its rows are rendered, and with `figures_moved` (its
     /// severity, which the page counts items by) the frame around them.
     /// With `items_moved` (its action items' standing, which orders the
-    /// rows) the frame is rendered too, and every other row is copied as it
-    /// was into its new place.
+    /// rows) the frame is rendered too, and its rows go where they now
+    /// stand among the others. False, with nothing written, when `kept`
+    /// no longer matches the model.
     fn actions_after_edit(
         &self,
         kept: &mut KeptActions,
         edited: usize,
         figures_moved: bool,
         items_moved: bool,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let archive = self.archive;
         let Some(incident) = archive.incidents.get(edited) else {
             anyhow::bail!("no incident {edited} in the archive");
         };
-        let base = self.views.base();
         let slugs = actions::Slugs::of_incident(incident);
-        let cells = actions::IncidentCells::new(incident, base, &slugs);
+        let cells = actions::IncidentCells::new(incident, self.views.base(), &slugs);
         let render = |entry: &ActionEntry, out: &mut String| {
-            if entry.incident_index == edited {
-                actions::row_html(entry, &cells, &slugs, out);
-            } else {
-                let slugs = actions::Slugs::of_incident(entry.incident);
-                let cells = actions::IncidentCells::new(entry.incident, base, &slugs);
-                actions::row_html(entry, &cells, &slugs, out);
-            }
+            actions::row_html(entry, &cells, &slugs, out);
         };
         if items_moved {
-            let entries = actions::entries(archive);
-            (kept.shell, kept.sections) = self.actions_frame(&entries)?;
-            kept.reorder(&entries, edited, render);
-        } else {
-            if figures_moved {
-                (kept.shell, kept.sections) = self.actions_frame(&actions::entries(archive))?;
+            if !kept.reorder(archive, edited, incident, render) {
+                return Ok(false);
             }
+        } else {
             kept.render_again(archive, edited, incident, render);
         }
-        self.write_kept_actions(kept)
+        if figures_moved || items_moved {
+            kept.tally.set_incident(edited, incident);
+            (kept.shell, kept.sections) = self.actions_frame(&kept.tally, &kept.items)?;
+        }
+        self.write_kept_actions(kept).map(|()| true)
     }
 
     fn write_kept_actions(&self, kept: &KeptActions) -> Result<()> {
-        let start = |n: usize| n.checked_sub(1).map_or(0, |p| kept.ends[p].0);
+        let start = |n: usize| n.checked_sub(1).map_or(0, |p| kept.ends[p]);
         self.write_actions(&kept.shell, &kept.sections, |out, list| {
             // Consecutive rows in one write.
             let mut n = 0;
@@ -460,7 +491,7 @@ impl<'a> Pages<'a> {
                 while list.get(last + 1) == Some(&(list[last] + 1)) {
                     last += 1;
                 }
-                let (from, to) = (start(list[n]), kept.ends[list[last]].0);
+                let (from, to) = (start(list[n]), kept.ends[list[last]]);
                 out.write_all(&kept.rows.as_bytes()[from..to])?;
                 n = last + 1;
             }

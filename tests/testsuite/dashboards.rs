@@ -73,9 +73,11 @@ fn action_item_counts_and_rates() {
     assert_eq!(all.with_closed_date, 4); // 10, 10, 18 and 39 days
     approx(all.median_days_to_done, 14.0);
 
+    let figures = actions::figures(&archive, &entries);
     let team = |name: &str| {
-        actions::by_team(&entries)
-            .into_iter()
+        figures
+            .by_team
+            .iter()
             .find(|g| g.name == name)
             .unwrap_or_else(|| panic!("no team {name}"))
     };
@@ -94,7 +96,7 @@ fn action_item_counts_and_rates() {
     approx(team("identity").completion.rate, 100.0 / 3.0);
     approx(team("platform").completion.rate, 0.0);
 
-    let severity = actions::by_severity(&archive, &entries);
+    let severity = &figures.by_severity;
     let names: Vec<&str> = severity.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(
         names,
@@ -105,7 +107,7 @@ fn action_item_counts_and_rates() {
     approx(severity[1].completion.rate, 60.0);
     approx(severity[2].completion.rate, 50.0);
 
-    let owners = actions::by_owner(&entries);
+    let owners = &figures.by_owner;
     let bob = owners.iter().find(|g| g.name == "Bob").expect("Bob");
     assert_eq!(
         (

@@ -543,6 +543,44 @@ fn an_edit_that_makes_a_word_common_reshapes_the_search_index_as_a_full_build_wo
     assert_same_as_full_build(&archive, &site);
 }
 
+/// The actions page counts items per owner, owners compared as slugs, and
+/// names an owner's row as the first of its items in the page writes it:
+/// an edit that moves an item of another spelling to the top renames the
+/// row, as a full build would.
+#[test]
+fn an_action_item_moved_to_the_top_names_its_owners_row() {
+    let archive = TestArchive::fixture("archive");
+    let stampede = "content/2024/cache-stampede.md";
+    let path = archive.root().join(stampede);
+    let text = fs::read_to_string(&path).unwrap();
+    let spelled = text.replace("(platform, 2025-12-01)", "(PLATFORM, 2025-12-01)");
+    assert_ne!(spelled, text, "the fixture's item is owned by platform");
+    fs::write(&path, spelled).unwrap();
+    let option = |edits: &EditsInARow| {
+        let page = fs::read_to_string(edits.site.join("actions/index.html")).unwrap();
+        let at = page
+            .find("<option value=\"platform\">")
+            .expect("platform's option");
+        page[at..][..page[at..].find("</option>").unwrap()].to_string()
+    };
+    let mut edits = EditsInARow::new(&archive);
+    assert!(option(&edits).ends_with(">platform"), "{}", option(&edits));
+    edits.step(
+        stampede,
+        "the item due long ago, so the most overdue",
+        "(PLATFORM, 2025-12-01)",
+        "(PLATFORM, 2020-01-01)",
+    );
+    assert!(option(&edits).ends_with(">PLATFORM"), "{}", option(&edits));
+    edits.step(
+        stampede,
+        "the item done",
+        "- [ ] Add request coalescing",
+        "- [x] Add request coalescing",
+    );
+    assert!(option(&edits).ends_with(">platform"), "{}", option(&edits));
+}
+
 /// Listing edits in real postmortems, in their own formats: a title read
 /// from the first heading, and a summary read from the text.
 #[test]
