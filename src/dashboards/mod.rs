@@ -56,9 +56,17 @@ pub fn write_pages(
     .map(|(files, _)| files)
 }
 
+/// What serve keeps of the dashboards for [`write_actions_after_edit`] and
+/// [`write_repeats_and_metrics_after_edit`].
+pub struct KeptDashboards {
+    pub actions: KeptActions,
+    /// What the metrics pages read of each incident.
+    pub metrics: metrics::Facts,
+}
+
 /// [`write_pages`] with repeats already detected, for a renderer that also
 /// shows them on incident pages and should detect them only once; with
-/// `keep` (serve), also what [`write_actions_after_edit`] needs.
+/// `keep` (serve), also what the updates after an edit need.
 pub fn write_pages_with(
     archive: &Archive,
     theme: &Theme,
@@ -66,10 +74,16 @@ pub fn write_pages_with(
     views: &Views,
     repeats: &Repeats,
     keep: bool,
-) -> Result<(usize, Option<KeptActions>)> {
+) -> Result<(usize, Option<KeptDashboards>)> {
     let pages = Pages::new(archive, theme, staging, views, repeats);
-    let kept = pages.actions(keep)?;
-    Ok((1 + pages.metrics(&|_| true)? + pages.repeats()?, kept))
+    let actions = pages.actions(keep)?;
+    let facts = metrics::Facts::new(archive, repeats);
+    let files = 1 + pages.metrics(&facts, &|_| true)? + pages.repeats()?;
+    let kept = actions.map(|actions| KeptDashboards {
+        actions,
+        metrics: facts,
+    });
+    Ok((files, kept))
 }
 
 /// What serve keeps of the actions page to write it again after an edit
@@ -208,7 +222,7 @@ pub fn write_actions_after_edit(
     edited: usize,
     figures_moved: bool,
     items_moved: bool,
-    kept: &mut Option<KeptActions>,
+    kept: &mut KeptActions,
 ) -> Result<()> {
     // The actions page reads no repeats.
     let no_repeats = Repeats::default();
@@ -219,29 +233,33 @@ pub fn write_actions_after_edit(
         edit.views,
         &no_repeats,
     );
-    if let Some(actions) = kept.as_mut()
-        && pages.actions_after_edit(actions, edited, figures_moved, items_moved)?
-    {
-        return Ok(());
+    if !pages.actions_after_edit(kept, edited, figures_moved, items_moved)? {
+        // What was kept no longer matches the model: every row.
+        *kept = pages
+            .actions(true)?
+            .context("the actions page kept nothing")?;
     }
-    // Nothing kept, or what was no longer matches the model: every row.
-    *kept = pages.actions(true)?;
     Ok(())
 }
 
 /// Writes the repeats page again after an edit, and the metrics pages of
 /// the scopes (the whole archive, each team) that hold an incident of
 /// `touched`: the edited one when the edit moved what they read of it,
-/// and those whose likely repeats moved (the pages count them).
+/// and those whose likely repeats moved (the pages count them). `facts`,
+/// kept from the build, is brought up to date for those incidents.
 pub fn write_repeats_and_metrics_after_edit(
     edit: Edit,
     repeats: &Repeats,
     touched: &[usize],
+    facts: &mut metrics::Facts,
 ) -> Result<()> {
     let pages = Pages::new(edit.archive, edit.theme, edit.staging, edit.views, repeats);
     if !touched.is_empty() {
+        facts.update(edit.archive, repeats, touched);
         // A scope's incidents are in archive order.
-        pages.metrics(&|scope| touched.iter().any(|i| scope.binary_search(i).is_ok()))?;
+        pages.metrics(facts, &|scope| {
+            touched.iter().any(|i| scope.binary_search(i).is_ok())
+        })?;
     }
     pages.repeats().map(drop)
 }
@@ -525,7 +543,11 @@ impl<'a> Pages<'a> {
 
     /// Writes the metrics pages of the scopes (the whole archive, each
     /// team) whose incidents `chosen` picks; returns how many there are.
-    fn metrics(&self, chosen: &(dyn Fn(&[usize]) -> bool + Sync)) -> Result<usize> {
+    fn metrics(
+        &self,
+        facts: &metrics::Facts,
+        chosen: &(dyn Fn(&[usize]) -> bool + Sync),
+    ) -> Result<usize> {
         let archive = self.archive;
         let base = self.views.base();
         let all: Vec<usize> = (0..archive.incidents.len()).collect();
@@ -543,7 +565,6 @@ impl<'a> Pages<'a> {
                 incidents: term.incidents.clone(),
             }));
         }
-        let facts = metrics::Facts::new(archive, self.repeats);
         let team_url = |slug: &str| format!("{base}metrics/teams/{slug}/");
         let filters = {
             let teams: Vec<FilterLink> = archive

@@ -21,7 +21,7 @@ use serde::Serialize;
 use tera::{Context, Value};
 
 use crate::archive::{Archive, Taxonomy, Term};
-use crate::dashboards::KeptActions;
+use crate::dashboards::KeptDashboards;
 use crate::dashboards::repeats::{RepeatText, Repeats};
 use crate::digest::render::KeptDigests;
 use crate::incident::Incident;
@@ -57,10 +57,10 @@ pub struct Rendered {
     pub timings: Timings,
     cards: Vec<Value>,
     repeats: Repeats,
-    /// With `keep_for_edits`: the text repeat detection read, and the
-    /// rows of the actions page.
+    /// With `keep_for_edits`: the text repeat detection read, and what the
+    /// dashboards keep (the rows of the actions page, the metrics' facts).
     repeat_text: Option<RepeatText>,
-    actions: Option<KeptActions>,
+    dashboards: Option<KeptDashboards>,
     /// With `keep_for_edits`: what the digests and the JSON export keep
     /// for [`update_after_edit`].
     digests: Option<KeptDigests>,
@@ -129,7 +129,7 @@ pub fn render_site(
         *kept_json.lock().unwrap_or_else(PoisonError::into_inner) = json;
         Ok(files)
     };
-    let kept_actions = Mutex::new(None);
+    let kept_dashboards = Mutex::new(None);
     let dashboards = || {
         let (files, kept) = crate::dashboards::write_pages_with(
             archive,
@@ -139,7 +139,9 @@ pub fn render_site(
             &repeats,
             keep_for_edits,
         )?;
-        *kept_actions.lock().unwrap_or_else(PoisonError::into_inner) = kept;
+        *kept_dashboards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = kept;
         Ok(files)
     };
     let kept_digests = Mutex::new(None);
@@ -175,7 +177,7 @@ pub fn render_site(
         cards,
         repeats,
         repeat_text,
-        actions: kept_actions
+        dashboards: kept_dashboards
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner),
         digests: kept_digests

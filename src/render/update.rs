@@ -181,9 +181,16 @@ fn update_listings(
         cards,
         repeats,
         repeat_text,
-        actions,
+        dashboards,
         ..
     } = rendered;
+    let Some(crate::dashboards::KeptDashboards {
+        actions,
+        metrics: facts,
+    }) = dashboards.as_mut()
+    else {
+        anyhow::bail!("the full render kept no dashboards for edits");
+    };
     let cards = &*cards;
     let related_before = before.related.as_ref().unwrap_or(&archive.related);
     let taxonomies_before = before.taxonomies.as_ref().unwrap_or(&archive.taxonomies);
@@ -287,8 +294,14 @@ fn update_listings(
             .into_iter()
             .chain(repeat_moved)
             .collect();
-        let dashboards =
-            || crate::dashboards::write_repeats_and_metrics_after_edit(edit(), repeats, &touched);
+        let dashboards = || {
+            crate::dashboards::write_repeats_and_metrics_after_edit(
+                edit(),
+                repeats,
+                &touched,
+                facts,
+            )
+        };
         let (pages, dashboards) = rayon::join(incident_pages, dashboards);
         pages.and(dashboards)
     };

@@ -138,53 +138,69 @@ pub struct IncidentFacts {
     repeat: bool,
 }
 
+impl IncidentFacts {
+    /// The facts of incident `index` of `archive`.
+    fn of(archive: &Archive, repeats: &Repeats, index: usize) -> IncidentFacts {
+        let incident = &archive.incidents[index];
+        let minutes = |d: Option<jiff::SignedDuration>| {
+            d.filter(|d| !d.is_negative())
+                .map(|d| d.as_secs_f64() / 60.0)
+        };
+        let entries: Vec<ActionEntry> = incident
+            .action_items
+            .iter()
+            .map(|item| ActionEntry::new(archive, index, item, incident))
+            .collect();
+        let mut actions = Completion::of(&entries);
+        actions.rate = None;
+        actions.median_days_to_done = None;
+        IncidentFacts {
+            month: month_number(incident.date),
+            severity: incident.severity.as_ref().and_then(|s| {
+                archive
+                    .config
+                    .severities
+                    .iter()
+                    .position(|l| l.name == s.name)
+            }),
+            customer_impact: incident.customer_impact == Some(true),
+            detect: minutes(incident.durations.to_detect),
+            mitigate: minutes(incident.durations.to_mitigate),
+            resolve: minutes(incident.durations.to_resolve),
+            actions,
+            days_to_done: entries
+                .iter()
+                .filter_map(|e| e.days_to_done.map(f64::from))
+                .collect(),
+            missing: missing_parts(incident).join(", "),
+            repeat: repeats.is_repeat(index),
+        }
+    }
+}
+
 /// The facts of every incident in the archive, by index.
 pub struct Facts(Vec<IncidentFacts>);
 
 impl Facts {
     pub fn new(archive: &Archive, repeats: &Repeats) -> Facts {
-        let minutes = |d: Option<jiff::SignedDuration>| {
-            d.filter(|d| !d.is_negative())
-                .map(|d| d.as_secs_f64() / 60.0)
-        };
         Facts(
-            archive
-                .incidents
-                .par_iter()
-                .enumerate()
-                .map(|(index, incident)| {
-                    let entries: Vec<ActionEntry> = incident
-                        .action_items
-                        .iter()
-                        .map(|item| ActionEntry::new(archive, index, item, incident))
-                        .collect();
-                    let mut actions = Completion::of(&entries);
-                    actions.rate = None;
-                    actions.median_days_to_done = None;
-                    IncidentFacts {
-                        month: month_number(incident.date),
-                        severity: incident.severity.as_ref().and_then(|s| {
-                            archive
-                                .config
-                                .severities
-                                .iter()
-                                .position(|l| l.name == s.name)
-                        }),
-                        customer_impact: incident.customer_impact == Some(true),
-                        detect: minutes(incident.durations.to_detect),
-                        mitigate: minutes(incident.durations.to_mitigate),
-                        resolve: minutes(incident.durations.to_resolve),
-                        actions,
-                        days_to_done: entries
-                            .iter()
-                            .filter_map(|e| e.days_to_done.map(f64::from))
-                            .collect(),
-                        missing: missing_parts(incident).join(", "),
-                        repeat: repeats.is_repeat(index),
-                    }
-                })
+            (0..archive.incidents.len())
+                .into_par_iter()
+                .map(|index| IncidentFacts::of(archive, repeats, index))
                 .collect(),
         )
+    }
+
+    /// Works out the facts of the incidents at `indexes` again, after an
+    /// edit (serve keeps the rest).
+    pub fn update(&mut self, archive: &Archive, repeats: &Repeats, indexes: &[usize]) {
+        for &index in indexes {
+            if index < archive.incidents.len()
+                && let Some(facts) = self.0.get_mut(index)
+            {
+                *facts = IncidentFacts::of(archive, repeats, index);
+            }
+        }
     }
 
     /// The parts incident `index` lacks, joined by `, `; empty when it is
