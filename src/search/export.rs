@@ -387,6 +387,11 @@ pub struct PlanMemo {
     vocab: Option<VocabFiles>,
     /// Words whose document counts an edit changed.
     stale_words: FxHashSet<String>,
+    /// Common stem → its best documents, scored with the document count
+    /// and field lengths of `best_scored_with`: an edit that leaves those
+    /// alone (a new severity, an item done) scores only its changed stems.
+    best: FxHashMap<String, Vec<u32>>,
+    best_scored_with: Option<(u64, [u64; FIELDS])>,
 }
 
 /// The vocabulary files as planned, and each word's file (by index).
@@ -504,6 +509,7 @@ impl PlanMemo {
                 .collect();
         } else {
             for stem in std::mem::take(&mut self.stale) {
+                self.best.remove(&stem);
                 match analysis.terms.get(&stem) {
                     Some(lists) => {
                         let entry = encode(lists, &stem);
@@ -535,15 +541,30 @@ pub fn plan_files(
         "the search export's memo is out of step with its analysis"
     );
     let rows: Vec<_> = analysis.terms.iter().zip(memo.entries.values()).collect();
-    // (stem, has a file of its own, encoded entry, its best documents when common)
-    let entries: Vec<(&String, bool, &[u8], Vec<u32>)> = rows
+    // The best documents of common stems, scored anew where the memo has
+    // none that still hold.
+    let scored_with = (analysis.num_docs, analysis.total_tokens);
+    if memo.best_scored_with != Some(scored_with) {
+        memo.best.clear();
+        memo.best_scored_with = Some(scored_with);
+    }
+    let scored: Vec<(String, Vec<u32>)> = rows
         .par_iter()
-        .map(|&((stem, lists), (entry, docs))| {
+        .filter(|((stem, _), (_, docs))| *docs >= OWN_FILE_DOCS && !memo.best.contains_key(*stem))
+        .map(|((stem, lists), _)| {
+            let best = cards::best_documents(lists, analysis, BEST_PER_STEM);
+            ((*stem).clone(), best)
+        })
+        .collect();
+    memo.best.extend(scored);
+    // (stem, has a file of its own, encoded entry, its best documents when common)
+    let entries: Vec<(&String, bool, &[u8], &[u32])> = rows
+        .iter()
+        .map(|&((stem, _), (entry, docs))| {
             let own_file = *docs >= OWN_FILE_DOCS;
-            let best = if own_file {
-                cards::best_documents(lists, analysis, BEST_PER_STEM)
-            } else {
-                Vec::new()
+            let best = match memo.best.get(stem) {
+                Some(best) if own_file => best.as_slice(),
+                _ => &[],
             };
             (stem, own_file, entry.as_slice(), best)
         })

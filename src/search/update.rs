@@ -162,7 +162,7 @@ pub fn update_after_edit(
         .forget_words(vocabulary.counted.iter(), vocabulary.regrouped);
     kept.memo.forget(
         doc,
-        before.all_stems().chain(after.all_stems()),
+        changed_stems(&before, &after).into_iter(),
         cards::card(old) != cards::card(new),
         facet_values(old) != facet_values(new) || old.date != new.date,
     );
@@ -226,6 +226,27 @@ impl DocTerms {
     fn all_stems(&self) -> impl Iterator<Item = &String> {
         self.stems.iter().flat_map(|field| field.keys())
     }
+}
+
+/// The stems whose postings the edit from `before` to `after` changed: in
+/// a field whose length (as its field norm) moved, every stem the document
+/// had or has there; in the others, those whose count in it moved.
+fn changed_stems<'a>(before: &'a DocTerms, after: &'a DocTerms) -> FxHashSet<&'a String> {
+    let mut changed = FxHashSet::default();
+    for slot in 0..FIELDS {
+        let (was, now) = (&before.stems[slot], &after.stems[slot]);
+        let norm = |tokens: u32| FieldNormReader::fieldnorm_to_id(tokens);
+        let length_moved = norm(before.tokens[slot]) != norm(after.tokens[slot]);
+        for (stems, other) in [(was, now), (now, was)] {
+            changed.extend(
+                stems
+                    .iter()
+                    .filter(|&(stem, tf)| length_moved || other.get(stem) != Some(tf))
+                    .map(|(stem, _)| stem),
+            );
+        }
+    }
+    changed
 }
 
 /// Replaces document `doc`'s postings, field lengths and token totals.

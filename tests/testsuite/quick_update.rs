@@ -502,6 +502,41 @@ fn generated_postmortem(n: usize, note: &str) -> String {
     )
 }
 
+/// An edit that swaps one word for another leaves every field's length
+/// and so every other word's scores alone: the common words it took and
+/// gave are scored again, and the document the edit made the best for a
+/// common word is among that word's cards, as a full build would have it.
+#[test]
+fn a_word_swapped_for_a_common_one_makes_its_postmortem_that_words_best() {
+    let own_file_docs = casebook::search::export::OWN_FILE_DOCS as usize;
+    let archive = TestArchive::empty();
+    let with_word = |n: usize| {
+        if n < own_file_docs + 8 {
+            " Zephyrs paused it."
+        } else {
+            ""
+        }
+    };
+    let count = own_file_docs + 16;
+    for n in 0..count {
+        archive.write(
+            &format!("content/stall-{n:03}.md"),
+            &generated_postmortem(n, with_word(n)),
+        );
+    }
+    let site = archive.temp().join("site");
+    let mut kept = build_keeping(&archive, &site);
+    // The shortest notes with the word: the best document for it.
+    let last = count - 1;
+    let relative = format!("content/stall-{last:03}.md");
+    let before = generated_postmortem(last, "");
+    let after = before.replace("restarted after", "zephyrs after");
+    assert_ne!(after, before);
+    edit(&archive, &relative, &after, Duration::from_secs(3600));
+    assert!(quick_update(&mut kept, &archive, &site, &relative).is_some());
+    assert_same_as_full_build(&archive, &site);
+}
+
 /// An edit that makes a word common (in as many postmortems as earn it a
 /// term file of its own) changes which files the index has: every file
 /// is planned again, new ones written and those gone removed, as a full
