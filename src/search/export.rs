@@ -557,27 +557,27 @@ pub fn plan_files(
         })
         .collect();
     memo.best.extend(scored);
-    // (stem, has a file of its own, encoded entry, its best documents when common)
-    let entries: Vec<(&String, bool, &[u8], &[u32])> = rows
-        .iter()
+    // (hash of the stem, has a file of its own, encoded entry, its best
+    // documents when common)
+    let entries: Vec<(u32, bool, &[u8], &[u32])> = rows
+        .par_iter()
         .map(|&((stem, _), (entry, docs))| {
             let own_file = *docs >= OWN_FILE_DOCS;
-            let best = match memo.best.get(stem) {
-                Some(best) if own_file => best.as_slice(),
-                _ => &[],
+            let best = match own_file {
+                true => memo.best.get(stem).map_or(&[][..], Vec::as_slice),
+                false => &[],
             };
-            (stem, own_file, entry.as_slice(), best)
+            (fnv1a(stem), own_file, entry.as_slice(), best)
         })
         .collect();
     let own_count = entries.iter().filter(|e| e.1).count();
     let slots = (own_count * SLOTS_PER_OWN_FILE).next_power_of_two().max(64);
-    let slot_of = |stem: &str| fnv1a(stem) as usize % slots;
-    let owned: BTreeSet<usize> = entries
-        .iter()
-        .filter(|e| e.1)
-        .map(|e| slot_of(e.0))
-        .collect();
-    let in_slot = |stem: &str| owned.contains(&slot_of(stem));
+    let slot_of = |hash: u32| hash as usize % slots;
+    let mut owned = vec![false; slots];
+    for entry in entries.iter().filter(|e| e.1) {
+        owned[slot_of(entry.0)] = true;
+    }
+    let in_slot = |hash: u32| owned[slot_of(hash)];
     let bucketed: usize = entries
         .iter()
         .filter(|e| !in_slot(e.0))
@@ -585,26 +585,29 @@ pub fn plan_files(
         .sum();
     let shards = bucketed.div_ceil(SHARD_TARGET_BYTES).max(1);
     let mut buckets: Vec<Vec<u8>> = vec![Vec::new(); shards];
-    let mut slot_files: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
-    let mut slot_best: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
-    for (stem, _, entry, best) in &entries {
-        if in_slot(stem) {
-            slot_files
-                .entry(slot_of(stem))
-                .or_default()
-                .extend_from_slice(entry);
-            slot_best
-                .entry(slot_of(stem))
-                .or_default()
-                .extend_from_slice(best);
+    // Per slot (those no stem owns stay empty): its entries, its best documents.
+    let mut slot_files: Vec<(Vec<u8>, Vec<u32>)> = vec![Default::default(); slots];
+    for &(hash, _, entry, best) in &entries {
+        if in_slot(hash) {
+            let (bytes, slot_best) = &mut slot_files[slot_of(hash)];
+            bytes.extend_from_slice(entry);
+            slot_best.extend_from_slice(best);
         } else {
-            buckets[fnv1a(stem) as usize % shards].extend_from_slice(entry);
+            buckets[hash as usize % shards].extend_from_slice(entry);
         }
     }
+    let owned: Vec<usize> = (0..slots).filter(|&slot| owned[slot]).collect();
+    let mut slot_files: Vec<(usize, Vec<u8>, Vec<u32>)> = owned
+        .iter()
+        .map(|&slot| {
+            let (bytes, best) = std::mem::take(&mut slot_files[slot]);
+            (slot, bytes, best)
+        })
+        .collect();
     // After a slot's entries, an empty stem, then its best documents' cards
     // as JSON: [[document, ...card]], by document.
-    for (slot, bytes) in &mut slot_files {
-        let mut best = slot_best.remove(slot).unwrap_or_default();
+    for (slot, bytes, best) in &mut slot_files {
+        let mut best = std::mem::take(best);
         best.sort_unstable();
         best.dedup();
         let json = match memo.slot_cards.get(slot) {
@@ -624,7 +627,7 @@ pub fn plan_files(
     }
     let mut term_files: Vec<(String, Vec<u8>)> = slot_files
         .into_iter()
-        .map(|(slot, bytes)| (format!("t/w/{slot}.dat"), bytes))
+        .map(|(slot, bytes, _)| (format!("t/w/{slot}.dat"), bytes))
         .collect();
     term_files.extend(
         buckets
