@@ -147,7 +147,7 @@ pub fn entries(archive: &Archive) -> Vec<ActionEntry<'_>> {
 pub fn figures(archive: &Archive, entries: &[ActionEntry]) -> ActionFigures {
     let mut tally = Tally::new(archive);
     let items: Vec<ItemFacts> = entries.iter().map(|entry| tally.item(entry)).collect();
-    tally.figures(archive, items.iter())
+    tally.figures(archive, &items)
 }
 
 /// Which action items `casebook actions` prints.

@@ -135,7 +135,9 @@ impl KeptActions {
         if others.iter().any(|&n| entry_of(&self.items[n]).is_none()) {
             return false;
         }
-        let mut new: Vec<ActionEntry> = (incident.action_items.iter())
+        let mut new: Vec<ActionEntry> = incident
+            .action_items
+            .iter()
             .map(|item| ActionEntry::new(archive, edited, item, incident))
             .collect();
         new.sort_by_cached_key(ActionEntry::sort_key);
@@ -404,7 +406,7 @@ impl<'a> Pages<'a> {
             by_severity,
             by_team,
             by_owner,
-        } = tally.figures(archive, items.iter());
+        } = tally.figures(archive, items);
         let page = ActionsPage {
             today: archive.today.to_string(),
             summary: GroupCompletion {

@@ -3,9 +3,9 @@
 //! item: its standing, its days to done and its owner's name as a number.
 //!
 //! Serve keeps these records and, after an edit, changes only the edited
-//! incident's before counting again: at 10,000 postmortems, counting
-//! 40,000 records takes about a millisecond, where grouping the items by
-//! their names' strings again took about twenty-five.
+//! incident's before counting again: one pass over the records, with no
+//! string hashed, where grouping the 40,000 items of a 10,000-postmortem
+//! archive by their names' strings again took about 25 ms (perf).
 
 use rustc_hash::FxHashMap;
 
@@ -139,20 +139,18 @@ impl Tally {
 
     /// The figures over `items`, in the page's order (a group is named
     /// by the first of its spellings there).
-    pub fn figures<'a>(
-        &self,
-        archive: &Archive,
-        items: impl Iterator<Item = &'a ItemFacts> + Clone,
-    ) -> ActionFigures {
+    pub fn figures(&self, archive: &Archive, items: &[ItemFacts]) -> ActionFigures {
         let mut overall = Counter::default();
         let mut owners = Groups::new(&self.owners);
         let mut teams = Groups::new(&self.teams);
         let mut severities = vec![Counter::default(); self.severities.spellings.len()];
         let mut unrated = Counter::default();
-        for (position, facts) in items.enumerate() {
+        for (position, facts) in items.iter().enumerate() {
             overall.count(facts.standing, facts.days_to_done);
             owners.add(position, facts, facts.owner.as_slice());
-            let incident = &self.incidents[facts.incident as usize];
+            let Some(incident) = self.incidents.get(facts.incident as usize) else {
+                continue;
+            };
             teams.add(position, facts, &incident.teams);
             match incident.severity {
                 Some(severity) => {
