@@ -132,7 +132,11 @@ impl KeptActions {
         let others: Vec<usize> = (0..self.items.len())
             .filter(|&n| self.items[n].incident as usize != edited)
             .collect();
-        if others.iter().any(|&n| entry_of(&self.items[n]).is_none()) {
+        let in_archive = |facts: &ItemFacts| {
+            (archive.incidents.get(facts.incident as usize))
+                .is_some_and(|incident| (facts.item as usize) < incident.action_items.len())
+        };
+        if !others.iter().all(|&n| in_archive(&self.items[n])) {
             return false;
         }
         let mut new: Vec<ActionEntry> = incident

@@ -32,7 +32,7 @@ pub struct ItemFacts {
 /// What the figures read of one incident: its teams' and its severity's
 /// names (ids in [`Tally`]'s tables).
 #[derive(Debug, Default)]
-struct IncidentFacts {
+struct IncidentNames {
     teams: Vec<u32>,
     severity: Option<u32>,
 }
@@ -41,13 +41,15 @@ struct IncidentFacts {
 /// slug) it counts in, and what each incident's items count for.
 #[derive(Debug, Default)]
 pub struct Tally {
-    incidents: Vec<IncidentFacts>,
+    incidents: Vec<IncidentNames>,
     owners: Names,
     teams: Names,
     severities: Names,
 }
 
-/// Names as written, numbered; spellings with the same slug share a group.
+/// Names as written, numbered; spellings with the same slug share a group
+/// (severities are matched to the configured levels by spelling, so
+/// their groups go unused).
 #[derive(Debug, Default)]
 struct Names {
     ids: FxHashMap<String, u32>,
@@ -96,7 +98,7 @@ impl Tally {
     pub fn new(archive: &Archive) -> Tally {
         let mut tally = Tally::default();
         for incident in &archive.incidents {
-            let facts = tally.incident_facts(incident);
+            let facts = tally.incident_names(incident);
             tally.incidents.push(facts);
         }
         tally
@@ -104,14 +106,14 @@ impl Tally {
 
     /// Counts incident `index` as `incident` is now, after an edit.
     pub fn set_incident(&mut self, index: usize, incident: &Incident) {
-        let facts = self.incident_facts(incident);
+        let facts = self.incident_names(incident);
         if let Some(slot) = self.incidents.get_mut(index) {
             *slot = facts;
         }
     }
 
-    fn incident_facts(&mut self, incident: &Incident) -> IncidentFacts {
-        IncidentFacts {
+    fn incident_names(&mut self, incident: &Incident) -> IncidentNames {
+        IncidentNames {
             teams: incident.teams.iter().map(|t| self.teams.id(t)).collect(),
             severity: incident
                 .severity

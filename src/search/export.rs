@@ -409,10 +409,11 @@ struct VocabFile {
 }
 
 impl PlanMemo {
-    /// Forgets what an edit of document `doc` changes: the entries of the
-    /// stems it had or has; when its card changed, the cards it is among
-    /// and its card file; and the facet and date files when its facets or
-    /// date changed (`columns_changed`).
+    /// Forgets what an edit of document `doc` changes: the entries (and
+    /// best documents) of `stems`, those whose postings it changed; when
+    /// its card changed, the cards it is among and its card file; and the
+    /// facet and date files when its facets or date changed
+    /// (`columns_changed`).
     pub fn forget<'a>(
         &mut self,
         doc: u32,
@@ -563,9 +564,10 @@ pub fn plan_files(
         .par_iter()
         .map(|&((stem, _), (entry, docs))| {
             let own_file = *docs >= OWN_FILE_DOCS;
-            let best = match own_file {
-                true => memo.best.get(stem).map_or(&[][..], Vec::as_slice),
-                false => &[],
+            let best = if own_file {
+                memo.best.get(stem).map_or(&[][..], Vec::as_slice)
+            } else {
+                &[]
             };
             (fnv1a(stem), own_file, entry.as_slice(), best)
         })
