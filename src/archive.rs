@@ -99,13 +99,15 @@ impl Archive {
         diagnostics.extend(unknown_references(&incidents, &known));
 
         let base_path = config.base_path();
-        for incident in &mut incidents {
+        // Every section's HTML is searched for the marker (40 MB at 10k):
+        // on every core.
+        incidents.par_iter_mut().for_each(|incident| {
             for section in &mut incident.sections {
                 if section.html.contains(INCIDENT_LINK_MARKER) {
                     section.html = resolve_link_markers(&section.html, &by_path, &base_path);
                 }
             }
-        }
+        });
         incidents.retain(|i| options.include_drafts || i.status != Status::Draft);
         incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
         let by_id = incidents
