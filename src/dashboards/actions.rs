@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use super::stats::{self, format_percent};
 pub use super::tally::ActionFigures;
-use super::tally::{ItemFacts, Tally};
+use super::tally::Tally;
 use crate::archive::Archive;
 use crate::incident::{ActionItem, ActionStatus, Incident};
 use crate::slug::slugify;
@@ -145,8 +145,7 @@ pub fn entries(archive: &Archive) -> Vec<ActionEntry<'_>> {
 
 /// The actions page's figures over `entries`, in the page's order.
 pub fn figures(archive: &Archive, entries: &[ActionEntry]) -> ActionFigures {
-    let mut tally = Tally::new(archive);
-    let items: Vec<ItemFacts> = entries.iter().map(|entry| tally.item(entry)).collect();
+    let (tally, items) = Tally::of(archive, entries);
     tally.figures(archive, &items)
 }
 

@@ -343,8 +343,7 @@ impl<'a> Pages<'a> {
         let base = self.views.base();
         let slugs = actions::Slugs::of(archive, &entries);
         let cells = actions::IncidentCells::of_all(archive, base, &slugs);
-        let mut tally = Tally::new(archive);
-        let items: Vec<ItemFacts> = entries.iter().map(|entry| tally.item(entry)).collect();
+        let (tally, items) = Tally::of(archive, &entries);
         let (shell, sections) = self.actions_frame(&tally, &items)?;
         if !keep {
             // Streamed into the file, the rows too: the whole page is as

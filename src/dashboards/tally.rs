@@ -94,14 +94,16 @@ pub struct ActionFigures {
 }
 
 impl Tally {
-    /// The names every incident of `archive` is counted by.
-    pub fn new(archive: &Archive) -> Tally {
+    /// The names every incident of `archive` is counted by, and the
+    /// record of each of `entries` (the page's items, in its order).
+    pub fn of(archive: &Archive, entries: &[ActionEntry]) -> (Tally, Vec<ItemFacts>) {
         let mut tally = Tally::default();
         for incident in &archive.incidents {
             let facts = tally.incident_names(incident);
             tally.incidents.push(facts);
         }
-        tally
+        let items = entries.iter().map(|entry| tally.item(entry)).collect();
+        (tally, items)
     }
 
     /// Counts incident `index` as `incident` is now, after an edit.

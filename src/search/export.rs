@@ -575,11 +575,11 @@ pub fn plan_files(
     let own_count = entries.iter().filter(|e| e.1).count();
     let slots = (own_count * SLOTS_PER_OWN_FILE).next_power_of_two().max(64);
     let slot_of = |hash: u32| hash as usize % slots;
-    let mut owned = vec![false; slots];
+    let mut is_owned = vec![false; slots];
     for entry in entries.iter().filter(|e| e.1) {
-        owned[slot_of(entry.0)] = true;
+        is_owned[slot_of(entry.0)] = true;
     }
-    let in_slot = |hash: u32| owned[slot_of(hash)];
+    let in_slot = |hash: u32| is_owned[slot_of(hash)];
     let bucketed: usize = entries
         .iter()
         .filter(|e| !in_slot(e.0))
@@ -598,39 +598,30 @@ pub fn plan_files(
             buckets[hash as usize % shards].extend_from_slice(entry);
         }
     }
-    let owned: Vec<usize> = (0..slots).filter(|&slot| owned[slot]).collect();
-    let mut slot_files: Vec<(usize, Vec<u8>, Vec<u32>)> = owned
-        .iter()
-        .map(|&slot| {
-            let (bytes, best) = std::mem::take(&mut slot_files[slot]);
-            (slot, bytes, best)
-        })
-        .collect();
-    // After a slot's entries, an empty stem, then its best documents' cards
-    // as JSON: [[document, ...card]], by document.
-    for (slot, bytes, best) in &mut slot_files {
-        let mut best = std::mem::take(best);
+    // Each owned slot's file: its entries, an empty stem, then its best
+    // documents' cards as JSON: [[document, ...card]], by document.
+    let owned: Vec<usize> = (0..slots).filter(|&slot| is_owned[slot]).collect();
+    let mut term_files: Vec<(String, Vec<u8>)> = Vec::with_capacity(owned.len());
+    for &slot in &owned {
+        let (mut bytes, mut best) = std::mem::take(&mut slot_files[slot]);
         best.sort_unstable();
         best.dedup();
-        let json = match memo.slot_cards.get(slot) {
+        let json = match memo.slot_cards.get(&slot) {
             Some((docs, json)) if *docs == best => json,
             _ => {
                 let json = slot_cards_json(archive, &best)?;
                 &memo
                     .slot_cards
-                    .entry(*slot)
+                    .entry(slot)
                     .insert_entry((best, json))
                     .into_mut()
                     .1
             }
         };
-        varint(bytes, 0);
+        varint(&mut bytes, 0);
         bytes.extend_from_slice(json);
+        term_files.push((format!("t/w/{slot}.dat"), bytes));
     }
-    let mut term_files: Vec<(String, Vec<u8>)> = slot_files
-        .into_iter()
-        .map(|(slot, bytes, _)| (format!("t/w/{slot}.dat"), bytes))
-        .collect();
     term_files.extend(
         buckets
             .into_iter()
