@@ -348,8 +348,12 @@ fn write_periods(
         .collect();
     let index_url = urls.page("digests/");
 
+    // One digest per piece of work: rayon would otherwise split the jobs
+    // into a few long runs, and the last left one core idle for 150 ms at
+    // the end of a 10k build (a month's team digests cost unlike a week's).
     let summaries: Vec<Option<(Period, IndexEntry, FeedEntry)>> = jobs
         .par_iter()
+        .with_max_len(1)
         .map(|&(period, audience, audiences, teams)| {
             let Some(digest) = digester.digest(period, audience) else {
                 return Ok(None);
