@@ -194,11 +194,54 @@ impl Manifest {
         let temporary = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
         let written = fs::create_dir_all(dir).is_ok()
             && fs::File::create(&temporary)
-                .and_then(|mut f| f.write_all(&serde_json::to_vec(&self).unwrap_or_default()))
+                .and_then(|mut f| f.write_all(&self.to_json().unwrap_or_default()))
                 .is_ok();
         if !written || fs::rename(&temporary, &path).is_err() {
             let _ = fs::remove_file(&temporary);
         }
+    }
+
+    /// The manifest as JSON. Its two long maps, a record per output file
+    /// and per input (110,000 at 50k postmortems), are written side by
+    /// side, then put in place. Taking the manifest apart without `..`
+    /// makes a new field a compile error here until it is written too.
+    fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        use serde_json::value::{RawValue, to_raw_value};
+        #[derive(Serialize)]
+        struct Written<'a> {
+            format: u32,
+            key: &'a str,
+            incidents: usize,
+            files: usize,
+            diagnostics: &'a [StoredDiagnostic],
+            outputs: &'a RawValue,
+            inputs: &'a RawValue,
+            fingerprinted_at: u128,
+            spare: &'a Option<SpareRecord>,
+        }
+        let Manifest {
+            format,
+            key,
+            incidents,
+            files,
+            diagnostics,
+            outputs,
+            inputs,
+            fingerprinted_at,
+            spare,
+        } = self;
+        let (outputs, inputs) = rayon::join(|| to_raw_value(outputs), || to_raw_value(inputs));
+        serde_json::to_vec(&Written {
+            format: *format,
+            key,
+            incidents: *incidents,
+            files: *files,
+            diagnostics,
+            outputs: &outputs?,
+            inputs: &inputs?,
+            fingerprinted_at: *fingerprinted_at,
+            spare,
+        })
     }
 
     /// Removes the manifest (before a build changes the output, so a
@@ -292,18 +335,17 @@ pub struct Settings<'a> {
     pub options: String,
 }
 
-/// The fingerprint of a build's inputs, or None when some input cannot be
-/// read (the build then runs in full and reports the problem itself).
-///
-/// Each file's hash is reused from `previous` when its size and time are
-/// as recorded and it was last modified well before that fingerprint was
-/// taken (a file changed in the same instant may show the old time: Git's
-/// "racily clean" problem); other files are read and hashed.
-pub fn fingerprint(
-    root: &Path,
-    settings: &Settings,
-    previous: Option<&Manifest>,
-) -> Option<Fingerprint> {
+/// The input files of a build, in path order, and when they were listed.
+pub struct Listed {
+    files: Vec<PathBuf>,
+    /// Nanoseconds since the epoch, taken before the first file was seen:
+    /// a file changed after it is hashed again by the next build.
+    taken_at: u128,
+}
+
+/// Lists the files a build reads (see [`fingerprint`]); None when a folder
+/// cannot be read.
+pub fn list_inputs(root: &Path, settings: &Settings) -> Option<Listed> {
     let taken_at = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -317,6 +359,24 @@ pub fn fingerprint(
     if !inside && content.is_dir() {
         files.extend(input_files(&content, settings.output)?);
     }
+    Some(Listed { files, taken_at })
+}
+
+/// The fingerprint of a build's inputs, or None when some input cannot be
+/// read (the build then runs in full and reports the problem itself).
+///
+/// Each file's hash is reused from `previous` when its size and time are
+/// as recorded and it was last modified well before that fingerprint was
+/// taken (a file changed in the same instant may show the old time: Git's
+/// "racily clean" problem); other files are read and hashed.
+pub fn fingerprint(
+    root: &Path,
+    settings: &Settings,
+    previous: Option<&Manifest>,
+    listed: Listed,
+) -> Option<Fingerprint> {
+    let Listed { files, taken_at } = listed;
+    let content = root.join(settings.content_dir);
     let known = |name: &str, stat: &InputFile| {
         let previous = previous?;
         let recorded = previous.inputs.get(name)?;
@@ -540,30 +600,130 @@ pub fn output_hash(bytes: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
+/// Lowercase hex of `bytes` into `out` (twice as long), with no
+/// allocation: the manifest holds one hash per file of the site and its
+/// inputs, 110,000 at 50k postmortems.
+fn write_hex<'a>(bytes: &[u8], out: &'a mut [u8]) -> &'a str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (byte, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0xf)];
+    }
+    std::str::from_utf8(out).unwrap_or_default()
+}
+
+/// Reads a string with `parse`, without copying it first.
+fn read_str<'de, D, T>(d: D, parse: fn(&str) -> Option<T>) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Text<T>(fn(&str) -> Option<T>);
+    impl<T> serde::de::Visitor<'_> for Text<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a hex string")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            (self.0)(text).ok_or_else(|| E::custom(format!("not a hash: {text:?}")))
+        }
+    }
+    d.deserialize_str(Text(parse))
+}
+
 mod hex_u128 {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(hash: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{hash:032x}"))
+        s.serialize_str(super::write_hex(&hash.to_be_bytes(), &mut [0; 32]))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        let text = String::deserialize(d)?;
-        u128::from_str_radix(&text, 16).map_err(serde::de::Error::custom)
+        super::read_str(d, |text| u128::from_str_radix(text, 16).ok())
     }
 }
 
 mod hex_hash {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(hash: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&blake3::Hash::from_bytes(*hash).to_hex())
+        s.serialize_str(super::write_hex(hash, &mut [0; 64]))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let text = String::deserialize(d)?;
-        blake3::Hash::from_hex(text.as_bytes())
-            .map(|h| *h.as_bytes())
-            .map_err(serde::de::Error::custom)
+        super::read_str(d, |text| {
+            blake3::Hash::from_hex(text.as_bytes())
+                .ok()
+                .map(|h| *h.as_bytes())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The hashes are written as before the hand-written hex (the
+        /// formatting machinery's and blake3's), and read back.
+        #[test]
+        fn hashes_round_trip_as_lowercase_hex(
+            hash in proptest::prelude::any::<u128>(),
+            bytes in proptest::prelude::any::<[u8; 32]>(),
+            len in proptest::prelude::any::<u64>(),
+        ) {
+            let output = OutputFile { hash, len, modified: 7 };
+            let json = serde_json::to_string(&output).unwrap();
+            proptest::prop_assert!(json.contains(&format!("\"{hash:032x}\"")), "{}", json);
+            proptest::prop_assert_eq!(serde_json::from_str::<OutputFile>(&json).unwrap(), output);
+
+            let input = InputFile { hash: bytes, len, modified: 1, changed: 2 };
+            let json = serde_json::to_string(&input).unwrap();
+            let hex = blake3::Hash::from_bytes(bytes).to_hex();
+            proptest::prop_assert!(json.contains(&format!("\"{hex}\"")), "{}", json);
+            proptest::prop_assert_eq!(serde_json::from_str::<InputFile>(&json).unwrap(), input);
+        }
+    }
+
+    #[test]
+    fn the_manifest_is_written_as_serde_would_write_it() {
+        let mut manifest = Manifest {
+            format: FORMAT,
+            key: "k".repeat(64),
+            incidents: 3,
+            files: 2,
+            fingerprinted_at: u128::MAX,
+            spare: Some(SpareRecord {
+                site: (1, 2),
+                differs: vec!["a.html".into()],
+            }),
+            ..Manifest::default()
+        };
+        for n in 0..50u8 {
+            let output = OutputFile {
+                hash: u128::from(n) << 100,
+                len: n.into(),
+                modified: 9,
+            };
+            manifest
+                .outputs
+                .insert(format!("page-{n}/index.html"), output);
+            let input = InputFile {
+                hash: [n; 32],
+                len: 1,
+                modified: 2,
+                changed: 3,
+            };
+            manifest.inputs.insert(format!("content/{n}.md"), input);
+        }
+        let written = String::from_utf8(manifest.to_json().unwrap()).unwrap();
+        assert_eq!(written, serde_json::to_string(&manifest).unwrap());
+    }
+
+    #[test]
+    fn a_hash_that_is_not_hex_is_refused() {
+        let bad = r#"{"hash":"zz","len":1,"modified":2}"#;
+        assert!(serde_json::from_str::<OutputFile>(bad).is_err());
+        let short = r#"{"hash":"abcd","len":1,"modified":1,"changed":2}"#;
+        assert!(serde_json::from_str::<InputFile>(short).is_err());
     }
 }
