@@ -2,7 +2,6 @@
 //! (`incidents.json` is written beside them, by [`super::json_export`]).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use anyhow::Result;
@@ -13,7 +12,7 @@ use tera::{Context, Value};
 use super::FEED_ENTRIES;
 use super::json_export::KeptJson;
 use super::views::Views;
-use crate::archive::{Archive, incident_path};
+use crate::archive::Archive;
 use crate::incident::Incident;
 use crate::output::Staging;
 use crate::templates::Theme;
@@ -161,15 +160,19 @@ fn feed_time(incident: &Incident) -> String {
 /// the not-found page, so it runs last, just before the site is committed.
 /// Incident pages carry their last-updated day.
 /// Returns the pages it lists, which serve keeps to write it again after
-/// an edit ([`write_sitemap_of`]).
-pub fn write_sitemap(archive: &Archive, theme: &Theme, staging: &Staging) -> Result<Vec<String>> {
+/// an edit ([`write_sitemap_of`]), and how many files it wrote.
+pub fn write_sitemap(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+) -> Result<(Vec<String>, usize)> {
     let pages: Vec<String> = staging
         .pages()
         .into_iter()
         .filter(|page| page != "404.html")
         .collect();
-    write_sitemap_of(archive, theme, staging, &pages)?;
-    Ok(pages)
+    let files = write_sitemap_of(archive, theme, staging, &pages)?;
+    Ok((pages, files))
 }
 
 /// The day the sitemap gives an incident's page: its last update's, else
@@ -181,14 +184,33 @@ pub(super) fn sitemap_day(incident: &Incident) -> String {
     )
 }
 
+/// The most URLs one sitemap file may list: the sitemaps protocol's limit.
+const SITEMAP_URLS: usize = 50_000;
+
 /// Writes `sitemap.xml` listing `pages` (`/`-separated paths under the
-/// site root).
+/// site root). Returns how many files it wrote: one, or past the
+/// protocol's 50,000 URLs a sitemap index and the sitemaps it lists.
 pub fn write_sitemap_of(
     archive: &Archive,
     theme: &Theme,
     staging: &Staging,
     pages: &[String],
-) -> Result<()> {
+) -> Result<usize> {
+    write_sitemaps(archive, theme, staging, pages, SITEMAP_URLS)
+}
+
+/// [`write_sitemap_of`] with at most `per_file` URLs in a sitemap. When
+/// there are more, `sitemap.xml` is an index (the theme's
+/// `sitemap_index.xml`) of `sitemaps/1.xml`, `sitemaps/2.xml`…, as few
+/// as will do and of about equal length, rendered side by side with the
+/// theme's `sitemap.xml`.
+fn write_sitemaps(
+    archive: &Archive,
+    theme: &Theme,
+    staging: &Staging,
+    pages: &[String],
+    per_file: usize,
+) -> Result<usize> {
     #[derive(Serialize)]
     struct Url {
         loc: String,
@@ -196,23 +218,116 @@ pub fn write_sitemap_of(
     }
     let origin = archive.config.origin();
     let base = archive.config.base_path();
-    let updated: HashMap<String, String> = archive
-        .incidents
-        .iter()
-        .map(|i| (incident_path(&base, &i.id), sitemap_day(i)))
-        .collect();
     let urls: Vec<Url> = pages
-        .iter()
+        .par_iter()
         .map(|page| {
-            let path = format!("{base}{}", page.strip_suffix("index.html").unwrap_or(page));
+            let path = page.strip_suffix("index.html").unwrap_or(page);
+            // An incident's page, `incidents/<id>/`, carries its day.
+            let incident = path
+                .strip_prefix("incidents/")
+                .and_then(|id| id.strip_suffix('/'))
+                .and_then(|id| archive.by_id.get(id))
+                .map(|&index| &archive.incidents[index]);
             Url {
-                loc: format!("{origin}{path}"),
-                lastmod: updated.get(&path).cloned(),
+                loc: format!("{origin}{base}{path}"),
+                lastmod: incident.map(sitemap_day),
             }
         })
         .collect();
+    let render = |urls: &[Url]| {
+        let mut context = Context::new();
+        context.insert("urls", urls);
+        theme.render("sitemap.xml", &context)
+    };
+    let files = urls.len().div_ceil(per_file.max(1));
+    if files <= 1 {
+        staging.write("sitemap.xml", render(&urls)?.as_bytes())?;
+        return Ok(1);
+    }
+    // Lengths differ by one at most, so the renders take about as long.
+    let bounds: Vec<usize> = (0..=files).map(|n| n * urls.len() / files).collect();
+    let parts: Vec<&[Url]> = bounds.windows(2).map(|b| &urls[b[0]..b[1]]).collect();
+    parts.par_iter().enumerate().try_for_each(|(n, urls)| {
+        staging.write(&format!("sitemaps/{}.xml", n + 1), render(urls)?.as_bytes())
+    })?;
+    #[derive(Serialize)]
+    struct Sitemap {
+        loc: String,
+    }
+    let sitemaps: Vec<Sitemap> = (1..=parts.len())
+        .map(|n| Sitemap {
+            loc: format!("{origin}{base}sitemaps/{n}.xml"),
+        })
+        .collect();
     let mut context = Context::new();
-    context.insert("urls", &urls);
-    let xml = theme.render("sitemap.xml", &context)?;
-    staging.write("sitemap.xml", xml.as_bytes())
+    context.insert("sitemaps", &sitemaps);
+    let index = theme.render("sitemap_index.xml", &context)?;
+    staging.write("sitemap.xml", index.as_bytes())?;
+    Ok(parts.len() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `<loc>`s of an XML document, after checking it is well formed
+    /// and its root is `root`.
+    fn locs(xml: &str, root: &str) -> Vec<String> {
+        let document = roxmltree::Document::parse(xml).expect("well-formed XML");
+        assert_eq!(document.root_element().tag_name().name(), root, "{xml}");
+        document
+            .descendants()
+            .filter(|n| n.has_tag_name("loc"))
+            .map(|n| n.text().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn past_the_limit_the_sitemap_is_an_index_of_sitemaps_of_about_equal_length() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/archive");
+        let mut timings = crate::timings::Timings::new();
+        let (archive, diagnostics) = crate::site::load_archive(
+            &root,
+            Some("https://pm.example.com/archive/"),
+            true,
+            jiff::civil::date(2024, 6, 1),
+            &mut timings,
+        );
+        let archive = archive.unwrap_or_else(|| panic!("fixture archive loads: {diagnostics:?}"));
+        let theme = Theme::load(&root, &archive.config).unwrap();
+        let pages: Vec<String> = (1..=7).map(|n| format!("page-{n}/index.html")).collect();
+        let expected: Vec<String> = (1..=7)
+            .map(|n| format!("https://pm.example.com/archive/page-{n}/"))
+            .collect();
+        for (per_file, files) in [(3, 3), (7, 1), (100, 1), (1, 7)] {
+            let scratch = tempfile::tempdir().unwrap();
+            let site = scratch.path().join("site");
+            let staging = Staging::with_spare(&site, Default::default(), None).unwrap();
+            let written = write_sitemaps(&archive, &theme, &staging, &pages, per_file).unwrap();
+            staging.commit().unwrap();
+            let read = |relative: &str| std::fs::read_to_string(site.join(relative)).unwrap();
+            if files == 1 {
+                assert_eq!(written, 1);
+                assert_eq!(locs(&read("sitemap.xml"), "urlset"), expected);
+                assert!(!site.join("sitemaps").exists());
+                continue;
+            }
+            assert_eq!(written, files + 1, "{files} sitemaps and their index");
+            let listed = locs(&read("sitemap.xml"), "sitemapindex");
+            let named: Vec<String> = (1..=files)
+                .map(|n| format!("https://pm.example.com/archive/sitemaps/{n}.xml"))
+                .collect();
+            assert_eq!(listed, named);
+            let parts: Vec<Vec<String>> = (1..=files)
+                .map(|n| locs(&read(&format!("sitemaps/{n}.xml")), "urlset"))
+                .collect();
+            assert_eq!(parts.concat(), expected, "every page once, in order");
+            let lengths: Vec<usize> = parts.iter().map(Vec::len).collect();
+            assert!(
+                lengths.iter().all(|&n| n <= per_file)
+                    && lengths.iter().max().unwrap() - lengths.iter().min().unwrap() <= 1,
+                "at most {per_file} each, about equal: {lengths:?}"
+            );
+        }
+    }
 }
