@@ -49,11 +49,15 @@ static KEYWORD_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 /// How every keyword of [`KEYWORD_TOKEN`] begins, matched without regard
-/// to ASCII case. Its case-insensitive alternation is too wide for the
-/// regex's own literal search, so it crawled through every file with its
-/// automaton (71 ms of one core over the 10k archive's files, none of
-/// which has any of these words); a file none of these start in is not
-/// searched.
+/// to ASCII case: a file none of these start in is not searched. Its
+/// case-insensitive alternation is too wide for the regex's own literal
+/// search, so a search crawls through the file with its automaton (71 ms
+/// of one core over the 10k archive's files). Few files are skipped,
+/// though: 95.6% of the generated 10k archive's postmortems have some
+/// keyword's start ("api" in a service's name, "access" or "client" in
+/// prose). Trying the regex only at each start, anchored, was no quicker:
+/// finding the starts alone, case-insensitively and overlapping, took as
+/// long as the whole search (72 against 71 ms; measured outside the build).
 static KEYWORD_STARTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
