@@ -12,7 +12,6 @@ use std::net::Ipv4Addr;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use super::{Context, Finding, Source, rules};
@@ -42,36 +41,49 @@ static PASSWORD_URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@<>]+:([^/\s@<>]+)@[^\s/@<>]+")
         .expect("valid regex")
 });
+/// A keyword and the token given for it, the token captured: the part
+/// of [`KEYWORD_TOKEN`] after the word boundary it starts with, with every
+/// keyword in lowercase.
+const KEYWORD_AND_TOKEN: &str = r#"(?:api[_-]?key|apikey|secret(?:[_-]?key)?|client[_-]?secret|access[_-]?token|auth[_-]?token|token|passwd|password|pwd|bearer|authorization)(?-u:\b)["']?\s*(?:[:=]|:?\s+bearer\s|\s)\s*["']?([A-Za-z0-9+/_.=-]{16,})"#;
+/// A secret-looking token after a keyword such as `password:`, in any case.
 static KEYWORD_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)(?-u:\b)(?:api[_-]?key|apikey|secret(?:[_-]?key)?|client[_-]?secret|access[_-]?token|auth[_-]?token|token|passwd|password|pwd|bearer|authorization)(?-u:\b)["']?\s*(?:[:=]|:?\s+bearer\s|\s)\s*["']?([A-Za-z0-9+/_.=-]{16,})"#,
-    )
-    .expect("valid regex")
+    Regex::new(&format!(r"(?i)(?-u:\b){KEYWORD_AND_TOKEN}")).expect("valid regex")
 });
-/// How every keyword of [`KEYWORD_TOKEN`] begins, matched without regard
-/// to ASCII case: a file none of these start in is not searched. Its
-/// case-insensitive alternation is too wide for the regex's own literal
-/// search, so a search crawls through the file with its automaton (71 ms
-/// of one core over the 10k archive's files). Few files are skipped,
-/// though: 95.6% of the generated 10k archive's postmortems have some
-/// keyword's start ("api" in a service's name, "access" or "client" in
-/// prose). Trying the regex only at each start, anchored, was no quicker:
-/// finding the starts alone, case-insensitively and overlapping, took as
-/// long as the whole search (72 against 71 ms; measured outside the build).
-static KEYWORD_STARTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build([
-            "api", "secret", "client", "access", "auth", "token", "passw", "pwd", "bearer",
-        ])
-        .expect("valid keywords")
-});
+/// [`KEYWORD_TOKEN`] for a text whose ASCII letters are in lowercase.
+/// Matching case-insensitively, its alternation of keywords is too wide
+/// for the regex's literal search, which crawled through every file with
+/// its automaton (71 ms of one core over the generated 10k archive's
+/// files); in lowercase, the literal search finds the keywords (17 ms with
+/// the lowering, measured outside the build).
+static KEYWORD_TOKEN_LOWERED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(?-u:\b){KEYWORD_AND_TOKEN}")).expect("valid regex"));
 
-/// Whether [`KEYWORD_TOKEN`] could match in `text`: one of its keywords
-/// starts in it, or it has one of the two non-ASCII letters that Unicode
-/// case folding matches to ASCII ones (`ſ` to `s`, the Kelvin sign to `k`).
-fn may_have_keyword(text: &str) -> bool {
-    KEYWORD_STARTS.is_match(text) || text.contains(['\u{17F}', '\u{212A}'])
+/// Whether `text` has one of the two non-ASCII letters that Unicode case
+/// folding matches to ASCII ones (`ſ` to `s`, the Kelvin sign to `k`):
+/// [`KEYWORD_TOKEN`] reads them as keyword letters, which lowering the
+/// ASCII letters does not make them.
+fn has_folded_letters(text: &str) -> bool {
+    text.contains(['\u{17F}', '\u{212A}'])
+}
+
+/// Where [`KEYWORD_TOKEN`] matches in `text`, one match after another:
+/// each match's range and its token's. Lowering ASCII letters keeps every
+/// byte where it was, so the ranges found in the lowered copy are the
+/// original's.
+fn keyword_tokens(text: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let ranges = |found: regex::Captures| {
+        let whole = found.get(0).expect("a match").range();
+        let token = found.get(1).expect("the token group").range();
+        (whole, token)
+    };
+    if has_folded_letters(text) {
+        return KEYWORD_TOKEN.captures_iter(text).map(ranges).collect();
+    }
+    let lowered = text.to_ascii_lowercase();
+    KEYWORD_TOKEN_LOWERED
+        .captures_iter(&lowered)
+        .map(ranges)
+        .collect()
 }
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -218,21 +230,17 @@ pub(crate) fn check_secrets(source: &Source, out: &mut Vec<Finding>) {
         }
     }
     let mut taken: Vec<Range<usize>> = found.iter().map(|f| f.0.clone()).collect();
-    let keyword_tokens = may_have_keyword(text)
-        .then(|| KEYWORD_TOKEN.captures_iter(text))
-        .into_iter()
-        .flatten();
-    for c in keyword_tokens {
-        let token = c.get(1).expect("group");
-        if looks_random(token.as_str(), 3.5) && !overlaps(&taken, &token.range()) {
-            taken.push(token.range());
+    for (whole, token) in keyword_tokens(text) {
+        let token_text = &text[token.clone()];
+        if looks_random(token_text, 3.5) && !overlaps(&taken, &token) {
+            taken.push(token.clone());
             found.push((
-                token.range(),
+                token,
                 "secrets/high-entropy",
                 format!(
                     "what looks like a secret {} after {:?}",
-                    redact(token.as_str()),
-                    keyword(&c[0])
+                    redact(token_text),
+                    keyword(&text[whole])
                 ),
                 ENTROPY_HINT,
             ));
@@ -533,46 +541,111 @@ mod tests {
         }
     }
 
+    /// What the case-insensitive regex finds searching the text itself.
+    fn regex_keyword_tokens(text: &str) -> Vec<(Range<usize>, Range<usize>)> {
+        KEYWORD_TOKEN
+            .captures_iter(text)
+            .map(|c| (c.get(0).unwrap().range(), c.get(1).unwrap().range()))
+            .collect()
+    }
+
+    /// `piece` in any ASCII case, with `s` and `k` in their Unicode folds
+    /// where `folded` says.
+    fn spelt(piece: &str, upper: &[bool], folded: &[bool]) -> String {
+        piece
+            .chars()
+            .enumerate()
+            .map(|(n, c)| match c {
+                's' if folded[n % folded.len()] => '\u{17F}',
+                'k' if folded[n % folded.len()] => '\u{212A}',
+                c if upper[n % upper.len()] => c.to_ascii_uppercase(),
+                c => c,
+            })
+            .collect()
+    }
+
+    const KEYWORDS: [&str; 21] = [
+        "api_key",
+        "api-key",
+        "apikey",
+        "secret",
+        "secret_key",
+        "secretkey",
+        "client_secret",
+        "client-secret",
+        "clientsecret",
+        "access_token",
+        "access-token",
+        "accesstoken",
+        "auth_token",
+        "auth-token",
+        "authtoken",
+        "token",
+        "passwd",
+        "password",
+        "pwd",
+        "bearer",
+        "authorization",
+    ];
+
     proptest::proptest! {
-        /// The keyword search is skipped only where the regex finds
-        /// nothing: every keyword of its alternation, in any ASCII case and
-        /// with `s` and `k` in their Unicode folds, before a token.
+        /// The lowered search finds what the case-insensitive regex finds
+        /// in the text itself: keywords in any ASCII case and with `s` and
+        /// `k` in their Unicode folds, among words, separators and tokens,
+        /// glued to what is around them or not.
         #[test]
-        fn every_keyword_token_the_regex_finds_is_searched_for(
-            keyword in proptest::sample::select(vec![
-                "api_key", "api-key", "apikey", "secret", "secret_key", "secretkey",
-                "client_secret", "client-secret", "clientsecret", "access_token",
-                "access-token", "accesstoken", "auth_token", "auth-token", "authtoken",
-                "token", "passwd", "password", "pwd", "bearer", "authorization",
-            ]),
+        fn keyword_tokens_are_the_regex_matches_in_any_text(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(
+                    [
+                        &KEYWORDS[..],
+                        &[
+                            ": ", "=", " ", "\": \"", ": Bearer ", "'", "\n", "é", "x", "_", "-",
+                            "the api", "fraud-api", "access", "aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0z",
+                            "0123456789abcdef", "short", "İ", "ß",
+                        ],
+                    ]
+                    .concat(),
+                ),
+                0..24,
+            ),
+            upper in proptest::collection::vec(proptest::bool::ANY, 1..16),
+            folded in proptest::collection::vec(proptest::bool::weighted(0.05), 1..16),
+        ) {
+            let text: String = pieces.iter().map(|p| spelt(p, &upper, &folded)).collect();
+            proptest::prop_assert_eq!(keyword_tokens(&text), regex_keyword_tokens(&text), "{:?}", text);
+        }
+
+        /// Every keyword before a token is found as the regex finds it, in
+        /// any case and spelling (one that starts with a folded letter has
+        /// no ASCII word boundary before it, so the regex finds none).
+        #[test]
+        fn every_keyword_before_a_token_is_found(
+            keyword in proptest::sample::select(KEYWORDS.to_vec()),
             upper in proptest::collection::vec(proptest::bool::ANY, 16),
             folded in proptest::collection::vec(proptest::bool::ANY, 16),
             before in proptest::sample::select(vec!["", " ", "the ", "\n", "é "]),
             between in proptest::sample::select(vec![": ", "=", " ", "\": \"", ": Bearer "]),
         ) {
-            let spelt: String = keyword
-                .chars()
-                .enumerate()
-                .map(|(n, c)| match c {
-                    's' if folded[n % 16] => '\u{17F}',
-                    'k' if folded[n % 16] => '\u{212A}',
-                    c if upper[n % 16] => c.to_ascii_uppercase(),
-                    c => c,
-                })
-                .collect();
-            let text = format!("{before}{spelt}{between}aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0z");
-            if KEYWORD_TOKEN.is_match(&text) {
-                proptest::prop_assert!(may_have_keyword(&text), "{:?}", text);
+            let text = format!(
+                "{before}{}{between}aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0z",
+                spelt(keyword, &upper, &folded)
+            );
+            let found = keyword_tokens(&text);
+            proptest::prop_assert_eq!(&found, &regex_keyword_tokens(&text), "{:?}", text);
+            if !has_folded_letters(&text) {
+                proptest::prop_assert_eq!(found.len(), 1, "{:?}", text);
             }
         }
     }
 
     #[test]
-    fn a_keyword_spelt_with_a_folded_letter_is_still_searched() {
+    fn a_keyword_spelt_with_a_folded_letter_is_still_found() {
         let text = "pa\u{17F}\u{17F}word: aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0z";
-        assert!(KEYWORD_TOKEN.is_match(text));
-        assert!(may_have_keyword(text));
-        assert!(!may_have_keyword("The batch job was denied its lease"));
+        assert!(has_folded_letters(text));
+        assert_eq!(keyword_tokens(text), regex_keyword_tokens(text));
+        assert_eq!(keyword_tokens(text).len(), 1);
+        assert!(keyword_tokens("the fraud-api team had access to the client").is_empty());
     }
 
     fn rules_found(text: &str) -> Vec<&'static str> {
