@@ -5,8 +5,9 @@
 //! postmortems without being one (templates, READMEs, licences).
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
-use ignore::WalkBuilder;
+use ignore::{DirEntry, WalkBuilder, WalkState};
 
 use crate::diagnostics::Diagnostic;
 
@@ -25,51 +26,82 @@ pub struct SourceFile {
 
 /// Walks `content_dir` and returns the postmortem files, sorted by path,
 /// plus diagnostics for entries that could not be read.
+///
+/// The folders are read on several threads (a large archive's content is
+/// a few folders of thousands of files each), and what they hold is put
+/// in path order afterwards: the order of a walk that visits each folder's
+/// entries by name.
 pub fn discover(root: &Path, content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
-    let mut files = Vec::new();
-    let mut diagnostics = Vec::new();
-    let walker = WalkBuilder::new(content_dir)
+    let found: Mutex<(Vec<SourceFile>, Vec<Diagnostic>)> = Mutex::default();
+    WalkBuilder::new(content_dir)
         .hidden(true)
         .git_ignore(true)
         .git_exclude(true)
         // Honour .gitignore even when the archive is not (yet) a Git checkout.
         .require_git(false)
         .follow_links(false)
-        // Siblings differ only in their names: the same order as comparing
-        // whole paths, without walking their components.
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                let path = error_path(&e).unwrap_or_else(|| content_dir.to_path_buf());
-                diagnostics.push(
-                    Diagnostic::warning(
-                        relative_to(root, &path),
-                        "content/unreadable",
-                        format!("skipped: {e}"),
-                    )
-                    .hint("check the file's permissions, or add it to .gitignore"),
-                );
-                continue;
-            }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = entry.into_path();
-        let Some(kind) = classify(&path) else {
-            continue;
-        };
-        files.push(SourceFile {
-            relative: relative_to(root, &path).to_path_buf(),
-            within_content: relative_to(content_dir, &path).to_path_buf(),
-            missing_extension: kind == Kind::Extensionless,
-            path,
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
+                match entry {
+                    Ok(entry) => {
+                        if let Some(file) = source_file(root, content_dir, entry) {
+                            found.0.push(file);
+                        }
+                    }
+                    Err(e) => {
+                        let path = error_path(&e).unwrap_or_else(|| content_dir.to_path_buf());
+                        found.1.push(
+                            Diagnostic::warning(
+                                relative_to(root, &path),
+                                "content/unreadable",
+                                format!("skipped: {e}"),
+                            )
+                            .hint("check the file's permissions, or add it to .gitignore"),
+                        );
+                    }
+                }
+                WalkState::Continue
+            })
         });
-    }
+    let (mut files, diagnostics) = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    files.sort_by_cached_key(|file| walk_order(&file.within_content));
     (files, diagnostics)
+}
+
+/// Sorts by: the order of a walk that visits each folder's entries by
+/// name. It is the order of the paths' bytes with a separator below every
+/// other byte (`2024/b.md` before `2024-a.md`), which plain byte strings
+/// sort quickly by. (`Path`'s own comparison, one component at a time,
+/// gives the same order but took 60 ms for the 50k archive's paths, more
+/// than the walk.)
+fn walk_order(path: &Path) -> Vec<u8> {
+    let bytes = path.as_os_str().as_encoded_bytes().iter();
+    bytes
+        .map(|&b| {
+            if std::path::is_separator(char::from(b)) {
+                0
+            } else {
+                b
+            }
+        })
+        .collect()
+}
+
+/// The postmortem file `entry` is, if it is one.
+fn source_file(root: &Path, content_dir: &Path, entry: DirEntry) -> Option<SourceFile> {
+    if !entry.file_type().is_some_and(|t| t.is_file()) {
+        return None;
+    }
+    let path = entry.into_path();
+    let kind = classify(&path)?;
+    Some(SourceFile {
+        relative: relative_to(root, &path).to_path_buf(),
+        within_content: relative_to(content_dir, &path).to_path_buf(),
+        missing_extension: kind == Kind::Extensionless,
+        path,
+    })
 }
 
 /// Whether a file of `len` bytes at `path` may be read as a postmortem:
@@ -158,5 +190,53 @@ mod tests {
         assert_eq!(kind("SOURCE.txt"), None);
         assert_eq!(kind("README.md"), None);
         assert_eq!(kind("diagram.png"), None);
+    }
+
+    #[test]
+    fn finds_postmortems_in_path_order_skipping_hidden_and_ignored_files() {
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path();
+        let content = root.join("content");
+        for file in [
+            "2024/b.md",
+            "2024/a.md",
+            "2024-b.md",
+            "2024/sub/z.md",
+            "2024/sub-x.md",
+            "a.md",
+            "README.md",
+            ".hidden.md",
+            ".drafts/c.md",
+            "ignored/d.md",
+            "notes.txt",
+            "PM2022-009 - Bad AMI",
+        ] {
+            let path = content.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "# x\n").unwrap();
+        }
+        std::fs::write(content.join(".gitignore"), "ignored/\n").unwrap();
+        let (files, diagnostics) = discover(root, &content);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let found: Vec<&str> = files
+            .iter()
+            .map(|f| f.within_content.to_str().unwrap())
+            .collect();
+        // A folder's files come before its later siblings, whatever the
+        // bytes after its name ("2024/…" before "2024-b.md").
+        assert_eq!(
+            found,
+            [
+                "2024/a.md",
+                "2024/b.md",
+                "2024/sub/z.md",
+                "2024/sub-x.md",
+                "2024-b.md",
+                "PM2022-009 - Bad AMI",
+                "a.md",
+            ]
+        );
+        assert!(files.iter().all(|f| f.relative.starts_with("content")));
+        assert!(files.iter().filter(|f| f.missing_extension).count() == 1);
     }
 }
