@@ -70,12 +70,12 @@ pub fn discover(root: &Path, content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagno
     (files, diagnostics)
 }
 
-/// Sorts by: the order of a walk that visits each folder's entries by
-/// name. It is the order of the paths' bytes with a separator below every
-/// other byte (`2024/b.md` before `2024-a.md`), which plain byte strings
-/// sort quickly by. (`Path`'s own comparison, one component at a time,
-/// gives the same order but took 60 ms for the 50k archive's paths, more
-/// than the walk.)
+/// The key that puts paths in the order of a walk visiting each folder's
+/// entries by name: the path's bytes with a separator below every other
+/// byte (`2024/b.md` before `2024-a.md`), which sort quickly as plain byte
+/// strings. (`Path`'s own comparison, one component at a time, gives the
+/// same order but took 60 ms for the 50k archive's paths, more than the
+/// walk.)
 fn walk_order(path: &Path) -> Vec<u8> {
     let bytes = path.as_os_str().as_encoded_bytes().iter();
     bytes
