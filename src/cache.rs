@@ -497,6 +497,16 @@ pub struct Fingerprint {
     pub read: Read,
 }
 
+/// The modification time `seen` recorded for the file at `path` (as the
+/// fingerprint named it: the root joined with the path under it), if any.
+pub fn seen_time(seen: &Inputs, path: &Path) -> Option<jiff::Timestamp> {
+    let nanos = seen.get(path.to_str()?)?.modified;
+    // 0: the time could not be read.
+    (nanos > 0)
+        .then(|| jiff::Timestamp::from_nanosecond(i128::try_from(nanos).ok()?).ok())
+        .flatten()
+}
+
 /// Files already read, by path: the fingerprint's reading, passed on so
 /// that a first build reads each postmortem once.
 pub type Read = HashMap<PathBuf, Vec<u8>>;

@@ -40,7 +40,13 @@ const OBJECT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Fills `updated` for every incident. Returns the sources dated by a
 /// commit: for any other, an edit makes its file's time the new date.
-pub fn annotate(root: &Path, incidents: &mut [Incident]) -> HashSet<PathBuf> {
+/// `seen_time(path)`: a file's time already looked at (by the build
+/// cache's fingerprint), which saves looking again.
+pub fn annotate(
+    root: &Path,
+    incidents: &mut [Incident],
+    seen_time: &(dyn Fn(&Path) -> Option<Timestamp> + Sync),
+) -> HashSet<PathBuf> {
     let sources: Vec<&Path> = incidents.iter().map(|i| i.source.as_path()).collect();
     // Any error reading the repository means no commit times at all, rather
     // than a mix, and the file times below stand in for every incident.
@@ -48,10 +54,10 @@ pub fn annotate(root: &Path, incidents: &mut [Incident]) -> HashSet<PathBuf> {
     // Outside a repository that is a look at every file: side by side.
     crate::io_pool::run(|| {
         incidents.par_iter_mut().for_each(|incident| {
-            incident.updated = committed
-                .get(&incident.source)
-                .copied()
-                .or_else(|| file_time(&root.join(&incident.source)));
+            incident.updated = committed.get(&incident.source).copied().or_else(|| {
+                let path = root.join(&incident.source);
+                seen_time(&path).or_else(|| file_time(&path))
+            });
         });
     });
     committed.into_keys().collect()
@@ -264,7 +270,7 @@ mod tests {
             incident("content/b.md"),
             incident("content/new.md"),
         ];
-        annotate(&root, &mut incidents);
+        annotate(&root, &mut incidents, &|_| None);
 
         assert_eq!(incidents[0].updated, at(1_700_000_000));
         assert_eq!(incidents[1].updated, at(1_710_000_000));
@@ -282,18 +288,25 @@ mod tests {
         std::fs::write(dir.path().join("a.md"), "a").unwrap();
 
         let mut incidents = [incident("a.md")];
-        annotate(dir.path(), &mut incidents);
+        annotate(dir.path(), &mut incidents, &|_| None);
 
         assert_eq!(incidents[0].updated, file_time(&dir.path().join("a.md")));
         assert!(incidents[0].updated.is_some());
     }
 
-    #[test]
-    fn outside_a_repository_file_times_are_used() {
+    /// A folder holding one postmortem file, `content/a.md`, outside any
+    /// repository; and that file's path.
+    fn folder_with_a_postmortem() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("content")).unwrap();
         let file = dir.path().join("content/a.md");
         std::fs::write(&file, "a").unwrap();
+        (dir, file)
+    }
+
+    #[test]
+    fn outside_a_repository_file_times_are_used() {
+        let (dir, file) = folder_with_a_postmortem();
         let modified = jiff::Timestamp::from_second(1_600_000_000).unwrap();
         std::fs::File::options()
             .write(true)
@@ -303,9 +316,39 @@ mod tests {
             .unwrap();
 
         let mut incidents = [incident("content/a.md"), incident("content/gone.md")];
-        annotate(dir.path(), &mut incidents);
+        annotate(dir.path(), &mut incidents, &|_| None);
 
         assert_eq!(incidents[0].updated, Some(modified));
+        assert_eq!(incidents[1].updated, None);
+    }
+
+    /// A file time the build cache's fingerprint saw stands in for looking
+    /// again, and is the same time: the fingerprint's record of the file,
+    /// read back, gives the time `file_time` reads.
+    #[test]
+    fn the_fingerprints_file_times_stand_in() {
+        let (dir, file) = folder_with_a_postmortem();
+        let metadata = std::fs::metadata(&file).unwrap();
+        let mut seen = crate::cache::Inputs::default();
+        let record = crate::cache::InputFile {
+            hash: [0; 32],
+            len: metadata.len(),
+            modified: crate::cache::modified_nanos(&metadata),
+            changed: 0,
+        };
+        seen.insert(file.to_str().unwrap().to_string(), record);
+        assert_eq!(crate::cache::seen_time(&seen, &file), file_time(&file));
+
+        let said = jiff::Timestamp::from_second(1_500_000_000).unwrap();
+        let mut incidents = [incident("content/a.md"), incident("content/gone.md")];
+        annotate(dir.path(), &mut incidents, &|path| {
+            (path == file).then_some(said)
+        });
+        assert_eq!(
+            incidents[0].updated,
+            Some(said),
+            "the time seen, not looked up again"
+        );
         assert_eq!(incidents[1].updated, None);
     }
 }

@@ -14,7 +14,7 @@ use anyhow::Result;
 use jiff::civil::Date;
 
 use crate::archive::{Archive, BuildOptions as ArchiveOptions};
-use crate::cache::{self, Manifest, Read};
+use crate::cache::{self, Manifest};
 use crate::config::Config;
 use crate::content;
 use crate::diagnostics::{self, Diagnostic};
@@ -68,15 +68,7 @@ pub fn load_archive(
     today: Date,
     timings: &mut Timings,
 ) -> (Option<Archive>, Vec<Diagnostic>) {
-    let loaded = load_and_scan(
-        root,
-        base_url,
-        include_drafts,
-        today,
-        timings,
-        Read::new(),
-        false,
-    );
+    let loaded = load_and_scan(root, base_url, include_drafts, today, timings, None, false);
     (loaded.archive, loaded.diagnostics)
 }
 
@@ -93,14 +85,16 @@ struct Scanned {
 
 /// Loads the archive and, with `scan_secrets`, looks for secrets in the
 /// published postmortems: each file is scanned as the content stage reads
-/// it, and the findings of those published are kept.
+/// it, and the findings of those published are kept. With the build
+/// cache's `fingerprint`, the files it read and the times it saw are not
+/// read or looked up again.
 fn load_and_scan(
     root: &Path,
     base_url: Option<&str>,
     include_drafts: bool,
     today: Date,
     timings: &mut Timings,
-    read: Read,
+    mut fingerprint: Option<&mut cache::Fingerprint>,
     scan_secrets: bool,
 ) -> Scanned {
     let mut watch = Stopwatch::start();
@@ -122,6 +116,12 @@ fn load_and_scan(
     let scan = |file: &content::SourceFile, bytes: &[u8]| {
         crate::check::secret_findings_of(&file.relative, bytes, &config.check)
     };
+    // The postmortems the fingerprint read: content and the secret scan
+    // take their bytes from here rather than reading them again.
+    let read = fingerprint
+        .as_deref_mut()
+        .map(|f| std::mem::take(&mut f.read))
+        .unwrap_or_default();
     let mut loaded = content::load_reading(
         root,
         &config,
@@ -129,7 +129,10 @@ fn load_and_scan(
         scan_secrets.then_some(&scan as content::Inspect),
     );
     watch.lap("content", timings);
-    let committed = history::annotate(root, &mut loaded.incidents);
+    // The fingerprint looked at every file's time: history need not again.
+    let seen = fingerprint.as_deref().map(|f| &f.inputs);
+    let seen_time = |path: &Path| cache::seen_time(seen?, path);
+    let committed = history::annotate(root, &mut loaded.incidents, &seen_time);
     watch.lap("history", timings);
     let options = ArchiveOptions {
         include_drafts,
@@ -216,13 +219,6 @@ fn build_inner(
     }
     let mut report = BuildReport::default();
     report.timings.push(("cache", clock.elapsed()));
-    // The postmortems the fingerprint read: content and the secret scan
-    // take their bytes from here rather than reading them again.
-    let read = cache
-        .as_mut()
-        .and_then(|c| c.fingerprint.as_mut())
-        .map(|f| std::mem::take(&mut f.read))
-        .unwrap_or_default();
     // Secrets pasted into postmortems are refused (unless allowed per file).
     let loaded = load_and_scan(
         &options.root,
@@ -230,7 +226,7 @@ fn build_inner(
         options.include_drafts,
         options.today,
         &mut report.timings,
-        read,
+        cache.as_mut().and_then(|c| c.fingerprint.as_mut()),
         true,
     );
     report.diagnostics = loaded.diagnostics;
