@@ -208,6 +208,12 @@ pub fn incident_path(base_path: &str, id: &str) -> String {
     format!("{base_path}incidents/{id}/")
 }
 
+/// The id of the incident whose page is `path` (under the site root, as
+/// [`incident_path`] makes it with an empty base path), if it is one.
+pub fn incident_id_in(path: &str) -> Option<&str> {
+    path.strip_prefix("incidents/")?.strip_suffix('/')
+}
+
 fn duplicate_ids(incidents: &[Incident]) -> Vec<Diagnostic> {
     let mut first_by_id: HashMap<&str, &Path> = HashMap::new();
     let mut diagnostics = Vec::new();
@@ -422,4 +428,24 @@ fn related_incidents(archive: &Archive) -> Vec<Vec<usize>> {
             list
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_incident_pages_path_gives_back_its_id() {
+        for id in ["2024/2024-03-01-db", "outage", "a/b/c"] {
+            assert_eq!(incident_id_in(&incident_path("", id)), Some(id));
+        }
+        for path in [
+            "incidents/",
+            "tags/db/",
+            "incidents/2024/x/index.html",
+            "2024/x/",
+        ] {
+            assert_eq!(incident_id_in(path), None, "{path}");
+        }
+    }
 }

@@ -502,9 +502,10 @@ pub struct Fingerprint {
 pub fn seen_time(seen: &Inputs, path: &Path) -> Option<jiff::Timestamp> {
     let nanos = seen.get(path.to_str()?)?.modified;
     // 0: the time could not be read.
-    (nanos > 0)
-        .then(|| jiff::Timestamp::from_nanosecond(i128::try_from(nanos).ok()?).ok())
-        .flatten()
+    if nanos == 0 {
+        return None;
+    }
+    jiff::Timestamp::from_nanosecond(i128::try_from(nanos).ok()?).ok()
 }
 
 /// Files already read, by path: the fingerprint's reading, passed on so

@@ -43,23 +43,25 @@ pub fn discover(root: &Path, content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagno
         .build_parallel()
         .run(|| {
             Box::new(|entry| {
-                let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
+                // Each entry is looked at before the lock is taken, so the
+                // threads wait on one another only to push.
                 match entry {
                     Ok(entry) => {
                         if let Some(file) = source_file(root, content_dir, entry) {
+                            let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
                             found.0.push(file);
                         }
                     }
                     Err(e) => {
                         let path = error_path(&e).unwrap_or_else(|| content_dir.to_path_buf());
-                        found.1.push(
-                            Diagnostic::warning(
-                                relative_to(root, &path),
-                                "content/unreadable",
-                                format!("skipped: {e}"),
-                            )
-                            .hint("check the file's permissions, or add it to .gitignore"),
-                        );
+                        let diagnostic = Diagnostic::warning(
+                            relative_to(root, &path),
+                            "content/unreadable",
+                            format!("skipped: {e}"),
+                        )
+                        .hint("check the file's permissions, or add it to .gitignore");
+                        let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
+                        found.1.push(diagnostic);
                     }
                 }
                 WalkState::Continue

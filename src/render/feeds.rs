@@ -12,7 +12,7 @@ use tera::{Context, Value};
 use super::FEED_ENTRIES;
 use super::json_export::KeptJson;
 use super::views::Views;
-use crate::archive::Archive;
+use crate::archive::{Archive, incident_id_in};
 use crate::incident::Incident;
 use crate::output::Staging;
 use crate::templates::Theme;
@@ -223,9 +223,7 @@ fn write_sitemaps(
         .map(|page| {
             let path = page.strip_suffix("index.html").unwrap_or(page);
             // An incident's page, `incidents/<id>/`, carries its day.
-            let incident = path
-                .strip_prefix("incidents/")
-                .and_then(|id| id.strip_suffix('/'))
+            let incident = incident_id_in(path)
                 .and_then(|id| archive.by_id.get(id))
                 .map(|&index| &archive.incidents[index]);
             Url {
