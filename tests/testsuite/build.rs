@@ -664,6 +664,33 @@ fn term_pages_and_feeds_list_their_incidents() {
     }
 }
 
+/// An incident page's sitemap entry carries the day its file was last
+/// changed (every fixture file's time is 2025-05-01, and the fixture is
+/// not a Git checkout); no other page carries a day.
+#[test]
+fn the_sitemap_dates_incident_pages_by_their_files() {
+    let built = archive_site();
+    let sitemap = built.page("sitemap.xml");
+    let entries = between(&sitemap, "<url>", "</url>");
+    let mut dated = BTreeSet::new();
+    for entry in &entries {
+        let loc = between(entry, "<loc>", "</loc>").concat();
+        let lastmod = between(entry, "<lastmod>", "</lastmod>");
+        match loc
+            .strip_prefix("/incidents/")
+            .and_then(|id| id.strip_suffix('/'))
+        {
+            Some(id) => {
+                assert_eq!(lastmod, ["2025-05-01"], "{loc}");
+                dated.insert(id.to_string());
+            }
+            None => assert!(lastmod.is_empty(), "{loc} has no day: {lastmod:?}"),
+        }
+    }
+    let published: BTreeSet<String> = PUBLISHED.iter().map(|id| id.to_string()).collect();
+    assert_eq!(dated, published);
+}
+
 #[test]
 fn file_without_front_matter_uses_heading_and_file_name_date() {
     let built = archive_site();
