@@ -124,11 +124,8 @@ impl Staging {
             .unwrap_or(Path::new("."));
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
-        let name = target
-            .file_name()
-            .map_or("public".into(), |n| n.to_string_lossy().to_string());
-        remove_abandoned(parent, &name);
-        let dir = parent.join(format!(".{name}.{kind}-{}", std::process::id()));
+        remove_abandoned(parent, &site_name(target));
+        let dir = beside(target, kind);
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
         }
@@ -423,13 +420,7 @@ impl Staging {
                 spare,
             });
         }
-        let old = self.target.with_file_name(format!(
-            ".{}.casebook-old-{}",
-            self.target
-                .file_name()
-                .map_or("public".into(), |n| n.to_string_lossy().to_string()),
-            std::process::id()
-        ));
+        let old = beside(&self.target, "casebook-old");
         if had_previous {
             fs::rename(&self.target, &old).with_context(|| {
                 format!(
@@ -470,17 +461,54 @@ impl Staging {
             .map(|(relative, _)| relative)
             .collect();
         moved.sort();
+        let mut set_aside = Vec::new();
         for relative in &moved {
             let to = self.target.join(relative);
             if let Some(folder) = to.parent() {
                 fs::create_dir_all(folder)
                     .with_context(|| format!("cannot create {}", folder.display()))?;
             }
+            set_aside.extend(self.set_aside_if_large(&to));
             fs::rename(self.dir.join(relative), &to)
                 .with_context(|| format!("cannot update {}", to.display()))?;
         }
+        if !set_aside.is_empty() {
+            let folder = beside(&self.target, SET_ASIDE);
+            std::thread::spawn(move || {
+                for path in set_aside {
+                    let _ = fs::remove_file(path);
+                }
+                // Unless another update set a file aside meanwhile.
+                let _ = fs::remove_dir(folder);
+            });
+        }
         // Drop removes the staging folder, emptied of what was moved.
         Ok(moved)
+    }
+
+    /// Replacing a file frees its pages within the rename, which for a
+    /// large one (the 83 MB export, the 27 MB actions page of a 10,000
+    /// postmortem archive) is tens of milliseconds before the browser can
+    /// reload. So a large file about to be replaced gets a second name
+    /// first, in a folder beside the site, and that name is removed on a
+    /// thread of its own once the new file is in place. None (and the
+    /// rename frees the file) for a small or missing file, or when the
+    /// link fails (as when that thread just removed the folder).
+    fn set_aside_if_large(&self, path: &Path) -> Option<PathBuf> {
+        /// Below this, freeing a file takes too little time to matter.
+        const LARGE: u64 = 1 << 20;
+        /// Names the files set aside, unique within the process.
+        static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let metadata = fs::symlink_metadata(path).ok()?;
+        if !metadata.is_file() || metadata.len() < LARGE {
+            return None;
+        }
+        let folder = beside(&self.target, SET_ASIDE);
+        fs::create_dir_all(&folder).ok()?;
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let aside = folder.join(n.to_string());
+        fs::hard_link(path, &aside).ok()?;
+        Some(aside)
     }
 
     /// Puts each file the new site shares with the previous one into the
@@ -714,6 +742,22 @@ impl<W: Write> Write for HashingWriter<W> {
         Ok(written)
     }
 
+    /// Hands the slices on together (a buffered file writes large ones
+    /// with one `writev`) and hashes the bytes taken.
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        let written = self.inner.write_vectored(bufs)?;
+        let mut hashed = 0;
+        for buf in bufs {
+            let take = buf.len().min(written - hashed);
+            self.hasher.update(&buf[..take]);
+            hashed += take;
+            if hashed == written {
+                break;
+            }
+        }
+        Ok(written)
+    }
+
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
@@ -739,12 +783,38 @@ fn remove_entry(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// The kind of folder ([`beside`]) where files replaced in place wait to
+/// be removed.
+const SET_ASIDE: &str = "casebook-replaced";
+
+/// The name of the output folder, which the folders beside it start with.
+fn site_name(target: &Path) -> String {
+    target
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy().to_string())
+}
+
+/// This process's folder of a kind beside the output folder:
+/// `.<site name>.<kind>-<pid>`.
+fn beside(target: &Path, kind: &str) -> PathBuf {
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.join(format!(
+        ".{}.{kind}-{}",
+        site_name(target),
+        std::process::id()
+    ))
+}
+
 /// Removes the staging and previous-site folders that builds killed before
 /// they could clean up left beside `name` (`.public.casebook-staging-<pid>`,
 /// and serve's `.public.casebook-staging-update-<pid>`,
-/// `.public.casebook-staging-export-<pid>` and
-/// `.public.casebook-staging-search-<pid>`), when no running
-/// process has that id. Folders of live builds are kept.
+/// `.public.casebook-staging-export-<pid>`,
+/// `.public.casebook-staging-search-<pid>` and
+/// `.public.casebook-replaced-<pid>`), when no running process has that
+/// id. Folders of live builds are kept.
 fn remove_abandoned(parent: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
@@ -755,6 +825,7 @@ fn remove_abandoned(parent: &Path, name: &str) {
         format!(".{name}.casebook-staging-export-"),
         format!(".{name}.casebook-staging-search-"),
         format!(".{name}.casebook-old-"),
+        format!(".{name}.{SET_ASIDE}-"),
     ];
     for entry in entries.flatten() {
         let file_name = entry.file_name();
@@ -1101,5 +1172,84 @@ mod tests {
             .unwrap();
         assert_eq!(before, after);
         assert_eq!(fs::read(target.join("b.txt")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn vectored_writes_record_the_hash_of_what_they_wrote() {
+        let tmp = tempfile::tempdir().unwrap();
+        let staging = Staging::create(&tmp.path().join("public")).unwrap();
+        let parts: Vec<Vec<u8>> = (0..3000)
+            .map(|n| format!("part {n};").repeat(n % 7 + 1).into_bytes())
+            .collect();
+        staging
+            .write_with("streamed.txt", |out| {
+                let mut slices: Vec<std::io::IoSlice<'_>> =
+                    parts.iter().map(|p| std::io::IoSlice::new(p)).collect();
+                let mut left = &mut slices[..];
+                while !left.is_empty() {
+                    let written = out.write_vectored(left)?;
+                    std::io::IoSlice::advance_slices(&mut left, written);
+                }
+                Ok(())
+            })
+            .unwrap();
+        staging.write("whole.txt", &parts.concat()).unwrap();
+        let committed = staging.commit().unwrap();
+        assert_eq!(
+            fs::read(tmp.path().join("public/streamed.txt")).unwrap(),
+            parts.concat()
+        );
+        assert_eq!(
+            committed.outputs["streamed.txt"],
+            OutputFile {
+                modified: committed.outputs["streamed.txt"].modified,
+                ..committed.outputs["whole.txt"]
+            }
+        );
+    }
+
+    #[test]
+    fn a_large_file_replaced_in_place_is_freed_on_the_side() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let first = Staging::create(&target).unwrap();
+        first.write("export.json", &vec![b'a'; 3 << 20]).unwrap();
+        first.write("small.txt", b"old").unwrap();
+        first.commit().unwrap();
+
+        let update = Staging::for_export_update(&target).unwrap();
+        assert_eq!(update.set_aside_if_large(&target.join("small.txt")), None);
+        let linked = update
+            .set_aside_if_large(&target.join("export.json"))
+            .expect("a large file is set aside");
+        assert_eq!(fs::read(&linked).unwrap(), vec![b'a'; 3 << 20]);
+        fs::remove_file(linked).unwrap();
+
+        update.write("export.json", &vec![b'b'; 2 << 20]).unwrap();
+        update.write("small.txt", b"new").unwrap();
+        assert_eq!(
+            update.commit_in_place().unwrap(),
+            ["export.json", "small.txt"]
+        );
+        assert_eq!(
+            fs::read(target.join("export.json")).unwrap(),
+            vec![b'b'; 2 << 20]
+        );
+        assert_eq!(fs::read(target.join("small.txt")).unwrap(), b"new");
+
+        // The old export's second name, and its folder, go once its
+        // thread removes them.
+        let aside = beside(&target, SET_ASIDE);
+        for _ in 0..1000 {
+            if !aside.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let names: Vec<PathBuf> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(names, [target], "nothing is left beside the site");
     }
 }

@@ -361,13 +361,14 @@ fn same_terms(before: &[Taxonomy], after: &[Taxonomy]) -> bool {
 /// postmortems): serve writes it after the pages and the search index,
 /// which the browser shows. Only for an edit [`reach`] allows: one that
 /// moved the incident in the archive's order would leave its object in
-/// the wrong place.
+/// the wrong place. False (and nothing written) when the edit does not
+/// show in the export.
 pub fn update_export_after_edit(
     archive: &Archive,
     rendered: &mut Rendered,
     index: usize,
     staging: &Staging,
-) -> Result<()> {
+) -> Result<bool> {
     let Some(json) = rendered.json.as_mut() else {
         anyhow::bail!("the full render kept no JSON export for edits");
     };

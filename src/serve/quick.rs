@@ -136,8 +136,9 @@ pub fn update_affected(
     );
     let export = (|| {
         let staging = crate::output::Staging::for_export_update(site_dir)?;
-        crate::render::update_export_after_edit(archive, rendered, edit.index, &staging)?;
-        staging.commit_in_place()?;
+        if crate::render::update_export_after_edit(archive, rendered, edit.index, &staging)? {
+            staging.commit_in_place()?;
+        }
         written(Written::Export);
         Ok(())
     })();
