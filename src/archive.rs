@@ -6,6 +6,7 @@
 //! [`Archive`] and the diagnostics only the whole archive can reveal
 //! (duplicate ids, broken links).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -288,17 +289,29 @@ fn resolve_link_markers(html: &str, by_path: &HashMap<PathBuf, String>, base_pat
 fn taxonomies(incidents: &[Incident], config: &Config) -> Vec<Taxonomy> {
     let group = |key: &'static str, title: &'static str, values: Values| {
         let mut terms: BTreeMap<String, Term> = BTreeMap::new();
+        // A handful of distinct values over thousands of incidents: each
+        // is made a slug once.
+        let mut slugs: HashMap<Cow<str>, String> = HashMap::new();
         for (index, incident) in incidents.iter().enumerate() {
             for value in values(incident) {
-                let slug = slugify(&value);
+                let slug = match slugs.get(value.as_ref()) {
+                    Some(slug) => slug,
+                    None => {
+                        let slug = slugify(&value);
+                        slugs.entry(value.clone()).or_insert(slug)
+                    }
+                };
                 if slug.is_empty() {
                     continue;
                 }
-                let term = terms.entry(slug.clone()).or_insert_with(|| Term {
-                    name: value,
-                    slug,
-                    incidents: Vec::new(),
-                });
+                let term = match terms.get_mut(slug) {
+                    Some(term) => term,
+                    None => terms.entry(slug.clone()).or_insert_with(|| Term {
+                        name: value.into_owned(),
+                        slug: slug.clone(),
+                        incidents: Vec::new(),
+                    }),
+                };
                 if term.incidents.last() != Some(&index) {
                     term.incidents.push(index);
                 }
@@ -310,17 +323,23 @@ fn taxonomies(incidents: &[Incident], config: &Config) -> Vec<Taxonomy> {
             terms: terms.into_values().collect(),
         }
     };
-    type Values = fn(&Incident) -> Vec<String>;
+    type Values = for<'a> fn(&'a Incident) -> Vec<Cow<'a, str>>;
+    fn borrowed(values: &[String]) -> Vec<Cow<'_, str>> {
+        values.iter().map(|v| Cow::Borrowed(v.as_str())).collect()
+    }
     // In display order; each is a pass over every incident, so they are
     // grouped side by side (this stage is otherwise one core's work).
     let kinds: [(&'static str, &'static str, Values); 5] = [
-        ("tags", "Tags", |i| i.tags.clone()),
-        ("teams", "Teams", |i| i.teams.clone()),
-        ("services", "Services", |i| i.services.clone()),
+        ("tags", "Tags", |i| borrowed(&i.tags)),
+        ("teams", "Teams", |i| borrowed(&i.teams)),
+        ("services", "Services", |i| borrowed(&i.services)),
         ("severity", "Severity", |i| {
-            i.severity.iter().map(|s| s.name.clone()).collect()
+            i.severity
+                .iter()
+                .map(|s| Cow::Borrowed(s.name.as_str()))
+                .collect()
         }),
-        ("years", "Years", |i| vec![i.year().to_string()]),
+        ("years", "Years", |i| vec![Cow::Owned(i.year().to_string())]),
     ];
     let mut taxonomies: Vec<Taxonomy> = kinds
         .par_iter()

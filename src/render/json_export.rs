@@ -99,7 +99,7 @@ pub fn rewrite_one(
         return Ok(false);
     }
     *object = edited;
-    staging.write_with("incidents.json", |out| {
+    staging.write_changed_with("incidents.json", |out| {
         out.write_all(&kept.head)?;
         write_objects(out, &kept.incidents, true)?;
         out.write_all(TAIL)?;
