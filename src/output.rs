@@ -890,13 +890,21 @@ impl Drop for Staging {
 mod tests {
     use super::*;
 
-    #[test]
-    fn commit_replaces_and_abandon_keeps_previous() {
+    /// A committed site in a temporary folder, holding `files`.
+    fn site_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf) {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("public");
         let first = Staging::create(&target).unwrap();
-        first.write("a/index.html", b"one").unwrap();
+        for (relative, bytes) in files {
+            first.write(relative, bytes).unwrap();
+        }
         first.commit().unwrap();
+        (tmp, target)
+    }
+
+    #[test]
+    fn commit_replaces_and_abandon_keeps_previous() {
+        let (tmp, target) = site_with(&[("a/index.html", b"one")]);
         assert_eq!(fs::read(target.join("a/index.html")).unwrap(), b"one");
 
         let abandoned = Staging::create(&target).unwrap();
@@ -973,12 +981,7 @@ mod tests {
     /// Serve's updates go into the site file by file, beside a build.
     #[test]
     fn an_update_in_place_moves_only_changed_files_and_spares_a_build() {
-        let tmp = tempfile::tempdir().unwrap();
-        let target = tmp.path().join("public");
-        let first = Staging::create(&target).unwrap();
-        first.write("a/index.html", b"one").unwrap();
-        first.write("b/index.html", b"two").unwrap();
-        first.commit().unwrap();
+        let (_tmp, target) = site_with(&[("a/index.html", b"one"), ("b/index.html", b"two")]);
         let build = Staging::create(&target).unwrap();
         build.write("a/index.html", b"from the build").unwrap();
         let update = Staging::for_update(&target, Outputs::new()).unwrap();
@@ -1168,12 +1171,7 @@ mod tests {
 
     #[test]
     fn unchanged_files_keep_their_timestamps_and_the_old_site_is_untouched() {
-        let tmp = tempfile::tempdir().unwrap();
-        let target = tmp.path().join("public");
-        let first = Staging::create(&target).unwrap();
-        first.write("a/index.html", b"one").unwrap();
-        first.write("b.txt", b"old").unwrap();
-        first.commit().unwrap();
+        let (_tmp, target) = site_with(&[("a/index.html", b"one"), ("b.txt", b"old")]);
         let before = fs::metadata(target.join("a/index.html"))
             .unwrap()
             .modified()
@@ -1236,12 +1234,8 @@ mod tests {
 
     #[test]
     fn a_large_file_replaced_in_place_is_freed_on_the_side() {
-        let tmp = tempfile::tempdir().unwrap();
-        let target = tmp.path().join("public");
-        let first = Staging::create(&target).unwrap();
-        first.write("export.json", &vec![b'a'; 3 << 20]).unwrap();
-        first.write("small.txt", b"old").unwrap();
-        first.commit().unwrap();
+        let (tmp, target) =
+            site_with(&[("export.json", &vec![b'a'; 3 << 20]), ("small.txt", b"old")]);
 
         let update = Staging::for_export_update(&target).unwrap();
         assert_eq!(update.set_aside_if_large(&target.join("small.txt")), None);
@@ -1281,12 +1275,7 @@ mod tests {
 
     #[test]
     fn a_file_known_changed_is_moved_in_without_comparing() {
-        let tmp = tempfile::tempdir().unwrap();
-        let target = tmp.path().join("public");
-        let first = Staging::create(&target).unwrap();
-        first.write("compared.json", b"same").unwrap();
-        first.write("known.json", b"same").unwrap();
-        first.commit().unwrap();
+        let (_tmp, target) = site_with(&[("compared.json", b"same"), ("known.json", b"same")]);
 
         let update = Staging::for_export_update(&target).unwrap();
         let same = |out: &mut dyn Write| Ok(out.write_all(b"same")?);
