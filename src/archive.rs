@@ -294,13 +294,9 @@ fn taxonomies(incidents: &[Incident], config: &Config) -> Vec<Taxonomy> {
         let mut slugs: HashMap<Cow<str>, String> = HashMap::new();
         for (index, incident) in incidents.iter().enumerate() {
             for value in values(incident) {
-                let slug = match slugs.get(value.as_ref()) {
-                    Some(slug) => slug,
-                    None => {
-                        let slug = slugify(&value);
-                        slugs.entry(value.clone()).or_insert(slug)
-                    }
-                };
+                let slug = slugs
+                    .entry(value.clone())
+                    .or_insert_with(|| slugify(&value));
                 if slug.is_empty() {
                     continue;
                 }
