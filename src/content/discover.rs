@@ -45,23 +45,16 @@ pub fn discover(root: &Path, content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagno
             Box::new(|entry| {
                 // Each entry is looked at before the lock is taken, so the
                 // threads wait on one another only to push.
+                let lock = || found.lock().unwrap_or_else(PoisonError::into_inner);
                 match entry {
                     Ok(entry) => {
                         if let Some(file) = source_file(root, content_dir, entry) {
-                            let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
-                            found.0.push(file);
+                            lock().0.push(file);
                         }
                     }
                     Err(e) => {
-                        let path = error_path(&e).unwrap_or_else(|| content_dir.to_path_buf());
-                        let diagnostic = Diagnostic::warning(
-                            relative_to(root, &path),
-                            "content/unreadable",
-                            format!("skipped: {e}"),
-                        )
-                        .hint("check the file's permissions, or add it to .gitignore");
-                        let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
-                        found.1.push(diagnostic);
+                        let diagnostic = unreadable(root, content_dir, &e);
+                        lock().1.push(diagnostic);
                     }
                 }
                 WalkState::Continue
@@ -89,6 +82,17 @@ fn walk_order(path: &Path) -> Vec<u8> {
             }
         })
         .collect()
+}
+
+/// The warning for an entry the walk could not read.
+fn unreadable(root: &Path, content_dir: &Path, error: &ignore::Error) -> Diagnostic {
+    let path = error_path(error).unwrap_or_else(|| content_dir.to_path_buf());
+    Diagnostic::warning(
+        relative_to(root, &path),
+        "content/unreadable",
+        format!("skipped: {error}"),
+    )
+    .hint("check the file's permissions, or add it to .gitignore")
 }
 
 /// The postmortem file `entry` is, if it is one.
