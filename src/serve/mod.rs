@@ -227,7 +227,8 @@ fn quick_path(
             done(&format!("updated {}", count(files, "search index file")));
         }
         // Nothing in the browser shows it: no reload.
-        Written::Export => done("updated incidents.json"),
+        Written::Export(true) => done("updated incidents.json"),
+        Written::Export(false) => done("incidents.json unchanged"),
     };
     match update_affected(kept, site_dir, &edit, &written) {
         Ok(Some(affected)) => {

@@ -75,8 +75,9 @@ pub enum Written {
     Pages(usize),
     /// The static search index: this many files changed or went.
     SearchIndex(usize),
-    /// `incidents.json`.
-    Export,
+    /// `incidents.json`: whether it was rewritten (false when the edit
+    /// left the incident's object in it the same).
+    Export(bool),
 }
 
 /// After [`preview_page`]: the other pages that show the edit (its
@@ -136,10 +137,12 @@ pub fn update_affected(
     );
     let export = (|| {
         let staging = crate::output::Staging::for_export_update(site_dir)?;
-        if crate::render::update_export_after_edit(archive, rendered, edit.index, &staging)? {
+        let changed =
+            crate::render::update_export_after_edit(archive, rendered, edit.index, &staging)?;
+        if changed {
             staging.commit_in_place()?;
         }
-        written(Written::Export);
+        written(Written::Export(changed));
         Ok(())
     })();
     pages?;

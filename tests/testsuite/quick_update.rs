@@ -99,12 +99,12 @@ fn quick_update(
     reported.sort_by_key(|part| match part {
         Written::Pages(_) => 0,
         Written::SearchIndex(_) => 1,
-        Written::Export => 2,
+        Written::Export(_) => 2,
     });
     assert!(
         matches!(
             reported[..],
-            [Written::Pages(_), Written::SearchIndex(n), Written::Export] if n == files.len()
+            [Written::Pages(_), Written::SearchIndex(n), Written::Export(true)] if n == files.len()
         ),
         "each part reported once written: {reported:?}"
     );
