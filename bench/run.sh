@@ -3,6 +3,7 @@
 # archive, alternating the tools over several rounds, on tmpfs and on disk.
 #
 #   bench/run.sh [N=10000] [ROUNDS=3]
+#   CASEBOOK_BIN=target/pgo/release/casebook bench/run.sh   (bench/pgo.sh's build)
 #
 # Prints one table with median wall time, peak memory and the ratio. Needs
 # python3 (the corpus generator), /usr/bin/time (Debian's `time`) and Hugo
@@ -29,9 +30,14 @@ python3 -c "import pagefind_bin" 2>/dev/null || pip install -q pagefind-bin >/de
 pagefind=$(python3 -c 'import os, pagefind_bin; print(os.path.join(os.path.dirname(pagefind_bin.__file__), "pagefind"))' 2>/dev/null || true)
 [ -x "$pagefind" ] || pagefind=""
 
-echo "building casebook (release)…" >&2
-(cd "$here" && cargo build --release --locked -q)
-casebook="$here/target/release/casebook"
+# CASEBOOK_BIN measures a binary built otherwise (bench/pgo.sh's, say).
+if [ -n "${CASEBOOK_BIN:-}" ]; then
+  casebook=$(realpath "$CASEBOOK_BIN")
+else
+  echo "building casebook (release)…" >&2
+  (cd "$here" && cargo build --release --locked -q)
+  casebook="$here/target/release/casebook"
+fi
 
 corpus="$work/corpus-$N"
 if [ ! -d "$corpus/incidents" ]; then
