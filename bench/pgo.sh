@@ -17,6 +17,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$here/../shared" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# rustup picks the toolchain per folder: the compiler, its llvm-tools and
+# the builds below all resolve it from the repository.
+cd "$here"
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
@@ -24,9 +27,13 @@ if [ ! -x "$profdata" ]; then
   rustup component add llvm-tools >&2
 fi
 
+# The instrumented build writes its profiles to a fixed folder, so its
+# flags, and so its compiled code, stay the same from one run to the next.
+profiles="$here/target/pgo-generate/profiles"
+rm -rf "$profiles"
 echo "building an instrumented casebook…" >&2
-(cd "$here" && RUSTFLAGS="-Cprofile-generate=$work/profiles" \
-  CARGO_TARGET_DIR="$here/target/pgo-generate" cargo build --release --locked -q)
+RUSTFLAGS="-Cprofile-generate=$profiles" \
+  CARGO_TARGET_DIR="$here/target/pgo-generate" cargo build --release --locked -q
 
 echo "training on $N generated postmortems and the sample archive…" >&2
 python3 "$shared/bench/gen-corpus" "$N" "$work/corpus" >/dev/null
@@ -38,9 +45,11 @@ instrumented="$here/target/pgo-generate/release/casebook"
 mkdir -p "$work/sample"
 cp -r "$here/content" "$work/sample/content"
 "$instrumented" build --quiet --root "$work/sample" --output "$work/sample-site"
-"$profdata" merge -o "$work/casebook.profdata" "$work/profiles"
+"$profdata" merge -o "$work/casebook.profdata" "$profiles"
 
+# A new path each run: Cargo compiles again when the flags change, not
+# when only the file behind them does.
 echo "building casebook with the profile…" >&2
-(cd "$here" && RUSTFLAGS="-Cprofile-use=$work/casebook.profdata" \
-  CARGO_TARGET_DIR="$here/target/pgo" cargo build --release --locked -q)
+RUSTFLAGS="-Cprofile-use=$work/casebook.profdata" \
+  CARGO_TARGET_DIR="$here/target/pgo" cargo build --release --locked -q
 echo "$here/target/pgo/release/casebook"
