@@ -23,8 +23,14 @@ cd "$here"
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
-if [ ! -x "$profdata" ]; then
+if [ ! -x "$profdata" ] && command -v rustup >/dev/null; then
   rustup component add llvm-tools >&2
+fi
+# Before ten minutes of compiling, not after.
+if [ ! -x "$profdata" ]; then
+  echo "bench/pgo.sh: no llvm-profdata at $profdata; it comes with rustup's" \
+    "llvm-tools component (rustup component add llvm-tools)" >&2
+  exit 1
 fi
 
 # The instrumented build writes its profiles to a fixed folder, so its

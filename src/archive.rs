@@ -300,6 +300,8 @@ fn taxonomies(incidents: &[Incident], config: &Config) -> Vec<Taxonomy> {
                 if slug.is_empty() {
                     continue;
                 }
+                // Looked up before `entry`, which takes an owned key: the
+                // slug is cloned only for a term not seen yet.
                 let term = match terms.get_mut(slug) {
                     Some(term) => term,
                     None => terms.entry(slug.clone()).or_insert_with(|| Term {

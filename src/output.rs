@@ -118,10 +118,7 @@ impl Staging {
 
     /// A staging folder `.<target name>.<kind>-<pid>` beside `target`.
     fn new(target: &Path, previous: Outputs, spare: Option<Spare>, kind: &str) -> Result<Staging> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = site_parent(target);
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
         remove_abandoned(parent, &site_name(target));
@@ -820,14 +817,18 @@ fn site_name(target: &Path) -> String {
         .map_or("public".into(), |n| n.to_string_lossy().to_string())
 }
 
+/// The folder holding the output folder (`.` for a bare name).
+fn site_parent(target: &Path) -> &Path {
+    target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// This process's folder of a kind beside the output folder:
 /// `.<site name>.<kind>-<pid>`.
 fn beside(target: &Path, kind: &str) -> PathBuf {
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    parent.join(format!(
+    site_parent(target).join(format!(
         ".{}.{kind}-{}",
         site_name(target),
         std::process::id()
